@@ -1,0 +1,68 @@
+# Careloop: `make run` serves the demo; `make test` runs the whole suite.
+# Both install whatever is missing first, so they work on a fresh checkout.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+CARELOOP := $(BIN)/careloop
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test bench lint format install browser clean check-deploy
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Careloop needs Python 3.11"'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+run: install
+	$(CARELOOP) migrate --noinput -v0
+	$(CARELOOP) collectstatic --noinput -v0
+	$(CARELOOP) demo --if-empty
+	@echo ""
+	@echo "Careloop is starting on http://$(HOST):$(PORT)/ — sign in with a demo login above."
+	@echo "Press Ctrl+C to stop. Your data stays in ./data between runs."
+	$(CARELOOP) runserver $(HOST):$(PORT)
+
+# Debian's Chromium drives the browser tests; install it when the system allows.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser tests..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Browser tests need Chromium at /usr/bin/chromium: run 'sudo apt-get install chromium'."; \
+	  fi; \
+	fi
+
+test: install browser
+	$(CARELOOP) makemigrations --check --dry-run -v0 || (echo "Models changed without a migration: run '$(CARELOOP) makemigrations'." && exit 1)
+	$(BIN)/ruff check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m careloop.bench $(BENCH_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check-deploy: install
+	CARELOOP_ENVIRONMENT=production SECRET_KEY=check-deploy-$$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyz ALLOWED_HOSTS=careloop.example \
+	  $(CARELOOP) check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) node_modules

@@ -1,0 +1,1 @@
+"""Careloop: closes the referral loop between doctors and mental-health therapists."""

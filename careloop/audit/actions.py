@@ -1,0 +1,33 @@
+from careloop.audit.models import AuditAction, AuditEvent
+
+
+def _client_address(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") if request is not None else None
+
+
+def record(*, request, action: str, obj, client=None, changed_fields=()) -> AuditEvent:
+    """Append one audit row for `obj` (any practice-owned record with a uuid)."""
+    user = request.user
+    return AuditEvent.objects.create(
+        practice=obj.practice,
+        actor=user if user.is_authenticated else None,
+        actor_label=f"{user.get_full_name()} <{user.email}>" if user.is_authenticated else "public",
+        action=action,
+        object_type=obj._meta.verbose_name,
+        object_uuid=obj.uuid,
+        object_label=str(obj)[:200],
+        client_uuid=client.uuid if client is not None else None,
+        changed_fields=sorted(changed_fields),
+        ip_address=_client_address(request),
+    )
+
+
+def record_view(request, obj, *, client) -> AuditEvent:
+    return record(request=request, action=AuditAction.VIEW, obj=obj, client=client)
+
+
+def record_change(request, obj, *, client, created: bool, changed_fields=()) -> AuditEvent:
+    action = AuditAction.CREATE if created else AuditAction.UPDATE
+    return record(
+        request=request, action=action, obj=obj, client=client, changed_fields=changed_fields
+    )

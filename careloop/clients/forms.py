@@ -1,0 +1,70 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from careloop.lib.identifiers import IdentifierError, check_medicare_irn, check_medicare_number
+from careloop.web.forms import AustralianDateInput, PracticeModelForm, identifier_field_cleaner
+
+from .models import Client
+
+
+class ClientForm(PracticeModelForm):
+    class Meta:
+        model = Client
+        fields = [
+            "given_name",
+            "family_name",
+            "preferred_name",
+            "date_of_birth",
+            "medicare_number",
+            "medicare_irn",
+            "phone",
+            "email",
+            "street",
+            "suburb",
+            "state",
+            "postcode",
+            "usual_gp",
+            "emergency_contact_name",
+            "emergency_contact_relationship",
+            "emergency_contact_phone",
+        ]
+        widgets = {"date_of_birth": AustralianDateInput()}
+        help_texts = {"medicare_number": "The 10 digits on the card, without the IRN."}
+
+    clean_medicare_number = identifier_field_cleaner(check_medicare_number, "medicare_number")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["usual_gp"].queryset = self.fields["usual_gp"].queryset.filter(doctor_type="gp")
+        self.fields["medicare_irn"].widget = forms.TextInput(
+            attrs={"inputmode": "numeric", "maxlength": 1, "size": 2}
+        )
+
+    def clean_medicare_irn(self):
+        value = self.cleaned_data.get("medicare_irn")
+        if value is None:
+            return None
+        try:
+            return check_medicare_irn(value)
+        except IdentifierError as error:
+            raise ValidationError(str(error)) from None
+
+    def clean_date_of_birth(self):
+        from django.utils import timezone
+
+        dob = self.cleaned_data["date_of_birth"]
+        if dob > timezone.localdate():
+            raise ValidationError("The date of birth cannot be in the future.")
+        if dob.year < 1900:
+            raise ValidationError("Please check the year of birth.")
+        return dob
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("medicare_number")
+            and not cleaned.get("medicare_irn")
+            and not self.has_error("medicare_irn")
+        ):
+            self.add_error("medicare_irn", "Add the person's IRN (1-9) from the card.")
+        return cleaned

@@ -1,0 +1,54 @@
+from django.db import models
+from django.urls import reverse
+
+from careloop.practices.models import STATE_CHOICES
+from careloop.practices.scoping import PracticeOwned
+
+
+class Client(PracticeOwned):
+    """A person the practice treats (a patient, in the doctor's words)."""
+
+    given_name = models.CharField(max_length=80)
+    family_name = models.CharField(max_length=80)
+    preferred_name = models.CharField(max_length=80, blank=True)
+    date_of_birth = models.DateField()
+    medicare_number = models.CharField("Medicare card number", max_length=10, blank=True)
+    medicare_irn = models.PositiveSmallIntegerField(
+        "IRN", null=True, blank=True, help_text="The person's number (1-9) on the card."
+    )
+    email = models.EmailField(blank=True)
+    phone = models.CharField("mobile or phone", max_length=30, blank=True)
+    street = models.CharField("street address", max_length=200, blank=True)
+    suburb = models.CharField(max_length=80, blank=True)
+    state = models.CharField(max_length=3, choices=STATE_CHOICES, blank=True)
+    postcode = models.CharField(max_length=4, blank=True)
+    emergency_contact_name = models.CharField(max_length=120, blank=True)
+    emergency_contact_relationship = models.CharField("relationship", max_length=60, blank=True)
+    emergency_contact_phone = models.CharField(max_length=30, blank=True)
+    usual_gp = models.ForeignKey(
+        "directory.Doctor",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="usual_gp_of",
+        verbose_name="usual GP",
+    )
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        indexes = [
+            # The client list, by surname within one practice.
+            models.Index(fields=["practice", "family_name", "given_name"], name="client_by_name"),
+            # Matching an incoming referral's patient by Medicare number.
+            models.Index(fields=["practice", "medicare_number"], name="client_by_medicare"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("clients:detail", args=[self.uuid])
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DirectoryConfig(AppConfig):
+    name = "careloop.directory"
+    verbose_name = "Doctors and medical practices"

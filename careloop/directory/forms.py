@@ -1,0 +1,73 @@
+from django import forms
+
+from careloop.lib.identifiers import check_hpii, check_hpio, check_provider_number
+from careloop.web.forms import PracticeModelForm, identifier_field_cleaner
+
+from .models import Doctor, MedicalPractice
+
+
+class DoctorForm(PracticeModelForm):
+    class Meta:
+        model = Doctor
+        fields = [
+            "title",
+            "given_name",
+            "family_name",
+            "doctor_type",
+            "medical_practices",
+            "provider_number",
+            "hpii",
+            "email",
+            "phone",
+            "fax",
+            "secure_messaging_address",
+            "notes",
+        ]
+        widgets = {
+            "medical_practices": forms.SelectMultiple(attrs={"size": 8}),
+            "notes": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "medical_practices": "Hold Ctrl (or ⌘) to choose more than one.",
+            "provider_number": "8 characters, for example 2123456A.",
+            "hpii": "16 digits starting 800361.",
+        }
+
+    clean_provider_number = identifier_field_cleaner(check_provider_number, "provider_number")
+    clean_hpii = identifier_field_cleaner(check_hpii, "hpii")
+
+
+class MedicalPracticeForm(PracticeModelForm):
+    class Meta:
+        model = MedicalPractice
+        fields = [
+            "name",
+            "street",
+            "suburb",
+            "state",
+            "postcode",
+            "latitude",
+            "longitude",
+            "hpio",
+            "phone",
+            "fax",
+            "email",
+        ]
+        help_texts = {"hpio": "16 digits starting 800362."}
+
+    clean_hpio = identifier_field_cleaner(check_hpio, "hpio")
+
+    def clean(self):
+        cleaned = super().clean()
+        latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
+        if (latitude is None) != (longitude is None):
+            self.add_error(
+                "longitude" if longitude is None else "latitude",
+                "Give both latitude and longitude, or neither.",
+            )
+        # Australia and its territories lie within these bounds.
+        if latitude is not None and not -44 <= latitude <= -9:
+            self.add_error("latitude", "An Australian latitude is between -44 and -9.")
+        if longitude is not None and not 96 <= longitude <= 168:
+            self.add_error("longitude", "An Australian longitude is between 96 and 168.")
+        return cleaned

@@ -1,0 +1,83 @@
+from django.db import models
+from django.urls import reverse
+
+from careloop.practices.models import STATE_CHOICES
+from careloop.practices.scoping import PracticeOwned
+
+
+class MedicalPractice(PracticeOwned):
+    """A general practice or specialist rooms that doctors work from."""
+
+    name = models.CharField(max_length=160)
+    street = models.CharField("street address", max_length=200, blank=True)
+    suburb = models.CharField(max_length=80, blank=True)
+    state = models.CharField(max_length=3, choices=STATE_CHOICES, blank=True)
+    postcode = models.CharField(max_length=4, blank=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    hpio = models.CharField("HPI-O", max_length=16, blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    fax = models.CharField(max_length=30, blank=True)
+    email = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["name", "suburb"]
+        indexes = [
+            # The medical-practice list: one practice's rows by name.
+            models.Index(fields=["practice", "name"], name="medpractice_by_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.suburb}" if self.suburb else self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("directory:medical_practice_detail", args=[self.uuid])
+
+
+class DoctorType(models.TextChoices):
+    GP = "gp", "General practitioner"
+    PSYCHIATRIST = "psychiatrist", "Psychiatrist"
+    PAEDIATRICIAN = "paediatrician", "Paediatrician"
+    OTHER = "other", "Other"
+
+
+class Doctor(PracticeOwned):
+    """A referring doctor in the practice's directory. Doctors never sign in."""
+
+    title = models.CharField(max_length=20, blank=True, default="Dr")
+    given_name = models.CharField(max_length=80)
+    family_name = models.CharField(max_length=80)
+    doctor_type = models.CharField(
+        "type", max_length=14, choices=DoctorType.choices, default=DoctorType.GP
+    )
+    provider_number = models.CharField("Medicare provider number", max_length=8, blank=True)
+    hpii = models.CharField("HPI-I", max_length=16, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    fax = models.CharField(max_length=30, blank=True)
+    secure_messaging_address = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="The doctor's secure-messaging (e.g. HealthLink, Argus, Medical-Objects) id.",
+    )
+    notes = models.TextField(blank=True)
+    medical_practices = models.ManyToManyField(MedicalPractice, blank=True, related_name="doctors")
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        indexes = [
+            # The doctor list, sorted by surname within one practice.
+            models.Index(fields=["practice", "family_name", "given_name"], name="doctor_by_name"),
+            # Matching an incoming referral to a doctor by provider number.
+            models.Index(fields=["practice", "provider_number"], name="doctor_by_provider_no"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("directory:doctor_detail", args=[self.uuid])
+
+    @property
+    def display_name(self) -> str:
+        return " ".join(p for p in (self.title, self.given_name, self.family_name) if p)

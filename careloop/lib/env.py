@@ -1,0 +1,91 @@
+"""Typed readers for settings that come from the environment.
+
+Each refuses a value it cannot understand instead of guessing, so a typo in a
+deployment stops the process at start-up rather than weakening it silently.
+A variable named FOO_FILE is read from that file (Docker and systemd secrets).
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class EnvError(ValueError):
+    pass
+
+
+def envstr(name: str, default: str = "") -> str:
+    file_path = os.environ.get(f"{name}_FILE")
+    if file_path:
+        return Path(file_path).read_text().strip()
+    return os.environ.get(name, default)
+
+
+def envbool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise EnvError(f"{name} must be one of 1/0, true/false, yes/no, on/off; got {raw!r}")
+
+
+def envint(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise EnvError(f"{name} must be a whole number; got {raw!r}") from None
+
+
+def envlist(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def email_settings(url: str) -> dict[str, object]:
+    """Django e-mail settings from a URL.
+
+    smtp://user:password@host:587 (STARTTLS), smtps://...:465 (implicit TLS),
+    console:// (print to the terminal), file:///path (one file per message),
+    memory:// (kept in django.core.mail.outbox, for tests).
+    """
+    parsed = urlparse(url)
+    scheme = parsed.scheme.lower()
+    if scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if scheme == "memory":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    if scheme == "file":
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": unquote(parsed.path),
+        }
+    if scheme in {"smtp", "smtps"}:
+        if not parsed.hostname:
+            raise EnvError(f"EMAIL_URL has no host: {url!r}")
+        query = parse_qs(parsed.query)
+        implicit_tls = scheme == "smtps"
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": parsed.hostname,
+            "EMAIL_PORT": parsed.port or (465 if implicit_tls else 587),
+            "EMAIL_HOST_USER": unquote(parsed.username or ""),
+            "EMAIL_HOST_PASSWORD": unquote(parsed.password or ""),
+            "EMAIL_USE_SSL": implicit_tls,
+            "EMAIL_USE_TLS": not implicit_tls and query.get("tls", ["1"])[0] != "0",
+            "EMAIL_TIMEOUT": 20,
+        }
+    raise EnvError(
+        f"EMAIL_URL scheme {scheme!r} is not supported: use smtp, smtps, console, file or memory"
+    )

@@ -1,0 +1,454 @@
+"""The demo practices: two practices, so that isolation can be seen, with three
+years of synthetic history. Everything is invented (Faker, en_AU locale); the
+suburbs, postcodes and coordinates are real so maps and distances make sense."""
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+from faker import Faker
+
+from careloop.clients.models import Client
+from careloop.directory.models import Doctor, DoctorType, MedicalPractice
+from careloop.lib import synthetic
+from careloop.lib.geo import localities_near
+from careloop.referrals.models import Referral, ReferralBasis
+from careloop.therapy.models import Modality, SessionStatus, SessionType, TherapySession
+
+from .models import ClinicianProfile, Niche, Practice, Profession, Role, User
+
+DEMO_PASSWORD = "careloop-demo"  # noqa: S105 - printed on purpose: it is the demo's login
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class DemoPracticeSpec:
+    slug: str
+    name: str
+    street: str
+    suburb: str
+    state: str
+    postcode: str
+    time_zone: str
+    latitude: float
+    longitude: float
+    niches: tuple[str, ...]
+
+
+DEMO_PRACTICES = (
+    DemoPracticeSpec(
+        "harbour",
+        "Harbour Psychology",
+        "12 Military Road",
+        "Neutral Bay",
+        "NSW",
+        "2089",
+        "Australia/Sydney",
+        -33.8317,
+        151.2195,
+        ("anxiety", "perinatal", "trauma", "couples"),
+    ),
+    DemoPracticeSpec(
+        "northside",
+        "Northside Mind Clinic",
+        "480 Gympie Road",
+        "Chermside",
+        "QLD",
+        "4032",
+        "Australia/Brisbane",
+        -27.3855,
+        153.0313,
+        ("youth", "eating-disorders", "neurodiversity", "depression"),
+    ),
+)
+ROLES = (Role.OWNER, Role.CLINICIAN, Role.ADMIN)
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    """(practice, role, e-mail) for every demo login."""
+    return [
+        (spec.name, role.label, f"{role.value}@{spec.slug}.demo")
+        for spec in DEMO_PRACTICES
+        for role in ROLES
+    ]
+
+
+def demo_exists() -> bool:
+    return Practice.objects.filter(slug__in=[s.slug for s in DEMO_PRACTICES]).exists()
+
+
+@dataclass
+class Volumes:
+    medical_practices: int
+    doctors: int
+    clients: int
+    extra_clinicians: int
+
+    @classmethod
+    def for_scale(cls, scale: int) -> "Volumes":
+        return cls(
+            medical_practices=30 * scale,
+            doctors=220 * scale,
+            clients=320 * scale,
+            extra_clinicians=3 * scale,
+        )
+
+
+def create_demo(*, scale: int = 1, seed: int = 20261128, today: date | None = None) -> dict:
+    """Create both demo practices. Returns counts of what was made."""
+    if demo_exists():
+        raise ValueError("The demo practices already exist.")
+    rng = random.Random(seed)
+    fake = Faker("en_AU")
+    fake.seed_instance(seed)
+    password_hash = make_password(DEMO_PASSWORD)  # Argon2 is slow on purpose: hash once
+    counts: dict[str, int] = {}
+    with transaction.atomic():
+        for spec in DEMO_PRACTICES:
+            made = _PracticeBuilder(
+                spec,
+                rng,
+                fake,
+                password_hash,
+                Volumes.for_scale(scale),
+                today or timezone.localdate(),
+            ).build()
+            for key, value in made.items():
+                counts[key] = counts.get(key, 0) + value
+    return counts
+
+
+class _PracticeBuilder:
+    def __init__(self, spec, rng, fake, password_hash, volumes, today):
+        self.spec, self.rng, self.fake = spec, rng, fake
+        self.password_hash, self.volumes, self.today = password_hash, volumes, today
+        self.now = timezone.now()
+        self.nearby = localities_near(spec.latitude, spec.longitude, 25) or []
+        self.weights = [loc.addresses for loc in self.nearby]
+
+    def _landline(self) -> str:
+        return synthetic.landline(self.spec.state, self.rng)
+
+    def _mobile(self) -> str:
+        return synthetic.mobile(self.rng)
+
+    def _locality(self):
+        return self.rng.choices(self.nearby, weights=self.weights, k=1)[0]
+
+    def build(self) -> dict:
+        self.practice = self._practice()
+        clinicians = self._people()
+        medical_practices = self._medical_practices()
+        doctors = self._doctors(medical_practices)
+        clients = self._clients(doctors)
+        referrals = self._referrals(clients, doctors)
+        sessions = self._sessions(referrals, clinicians)
+        return {
+            "practices": 1,
+            "users": len(clinicians) + 1,
+            "medical_practices": len(medical_practices),
+            "doctors": len(doctors),
+            "clients": len(clients),
+            "referrals": len(referrals),
+            "sessions": sessions,
+        }
+
+    def _practice(self) -> Practice:
+        spec = self.spec
+        practice = Practice.objects.create(
+            slug=spec.slug,
+            name=spec.name,
+            abn=synthetic.abn(self.rng),
+            street=spec.street,
+            suburb=spec.suburb,
+            state=spec.state,
+            postcode=spec.postcode,
+            time_zone=spec.time_zone,
+            phone=self._landline(),
+            email=f"hello@{spec.slug}.demo",
+        )
+        practice.niches.set(Niche.objects.filter(code__in=spec.niches))
+        return practice
+
+    def _user(self, email, role, name=None) -> User:
+        return User(
+            email=email,
+            full_name=name or self.fake.name(),
+            practice=self.practice,
+            role=role,
+            password=self.password_hash,
+        )
+
+    def _people(self) -> list[User]:
+        spec = self.spec
+        users = [self._user(f"{role.value}@{spec.slug}.demo", role) for role in ROLES]
+        extra = [
+            self._user(f"clinician{n}@{spec.slug}.demo", Role.CLINICIAN)
+            for n in range(2, self.volumes.extra_clinicians + 2)
+        ]
+        for user in extra:
+            user.password = make_password(None)  # no login: they exist to carry caseloads
+        User.objects.bulk_create(users + extra)
+        owner, clinician, _admin = users
+        treating = [owner, clinician, *extra]
+        professions = [
+            Profession.CLINICAL_PSYCHOLOGIST,
+            Profession.PSYCHOLOGIST,
+            Profession.PSYCHOLOGIST,
+            Profession.SOCIAL_WORKER,
+            Profession.OCCUPATIONAL_THERAPIST,
+            Profession.COUNSELLOR,
+        ]
+        niches = list(Niche.objects.all())
+        profiles = []
+        for index, user in enumerate(treating):
+            profession = professions[index % len(professions)]
+            has_ahpra = profession not in (Profession.SOCIAL_WORKER, Profession.COUNSELLOR)
+            prefix = "OCC" if profession == Profession.OCCUPATIONAL_THERAPIST else "PSY"
+            profiles.append(
+                ClinicianProfile(
+                    user=user,
+                    profession=profession,
+                    ahpra_registration=f"{prefix}{self.rng.randint(0, 10**10 - 1):010d}"
+                    if has_ahpra
+                    else "",
+                    provider_number=""
+                    if profession == Profession.COUNSELLOR
+                    else synthetic.provider_number(self.rng),
+                )
+            )
+        ClinicianProfile.objects.bulk_create(profiles)
+        Through = ClinicianProfile.niches.through
+        Through.objects.bulk_create(
+            [
+                Through(clinicianprofile_id=profile.pk, niche_id=niche.pk)
+                for profile in profiles
+                for niche in self.rng.sample(niches, 3)
+            ]
+        )
+        return treating
+
+    def _medical_practices(self) -> list[MedicalPractice]:
+        rows = []
+        kinds = [
+            "Medical Centre",
+            "Family Practice",
+            "General Practice",
+            "Health Clinic",
+            "Medical Group",
+            "Doctors",
+        ]
+        for _ in range(self.volumes.medical_practices):
+            loc = self._locality()
+            rows.append(
+                MedicalPractice(
+                    practice=self.practice,
+                    name=f"{loc.name} {self.rng.choice(kinds)}",
+                    street=self.fake.street_address(),
+                    suburb=loc.name,
+                    state=loc.state,
+                    postcode=loc.postcode,
+                    latitude=Decimal(f"{loc.latitude + self.rng.uniform(-0.004, 0.004):.6f}"),
+                    longitude=Decimal(f"{loc.longitude + self.rng.uniform(-0.004, 0.004):.6f}"),
+                    hpio=synthetic.hpio(self.rng),
+                    phone=self._landline(),
+                    fax=self._landline(),
+                    email=f"reception@{loc.name.lower().replace(' ', '')}-mc.demo",
+                )
+            )
+        return MedicalPractice.objects.bulk_create(rows, batch_size=BATCH)
+
+    def _doctors(self, medical_practices) -> list[Doctor]:
+        types = (
+            [DoctorType.GP] * 85
+            + [DoctorType.PSYCHIATRIST] * 8
+            + [DoctorType.PAEDIATRICIAN] * 5
+            + [DoctorType.OTHER] * 2
+        )
+        rows = []
+        for _ in range(self.volumes.doctors):
+            given, family = self.fake.first_name(), self.fake.last_name()
+            rows.append(
+                Doctor(
+                    practice=self.practice,
+                    title="Dr",
+                    given_name=given,
+                    family_name=family,
+                    doctor_type=self.rng.choice(types),
+                    provider_number=synthetic.provider_number(self.rng),
+                    hpii=synthetic.hpii(self.rng) if self.rng.random() < 0.7 else "",
+                    email=f"{given}.{family}@doctors.demo".lower()
+                    .replace(" ", "")
+                    .replace("'", ""),
+                    phone=self._landline(),
+                    fax=self._landline() if self.rng.random() < 0.4 else "",
+                    secure_messaging_address=f"{family.lower()}{self.rng.randint(10, 99)}"
+                    if self.rng.random() < 0.6
+                    else "",
+                )
+            )
+        doctors = Doctor.objects.bulk_create(rows, batch_size=BATCH)
+        Through = Doctor.medical_practices.through
+        links = []
+        for doctor in doctors:
+            for medical_practice in self.rng.sample(
+                medical_practices, 1 if self.rng.random() < 0.85 else 2
+            ):
+                links.append(Through(doctor_id=doctor.pk, medicalpractice_id=medical_practice.pk))
+        Through.objects.bulk_create(links, batch_size=BATCH)
+        return doctors
+
+    def _clients(self, doctors) -> list[Client]:
+        gps = [d for d in doctors if d.doctor_type == DoctorType.GP] or doctors
+        relationships = ["Partner", "Mother", "Father", "Sister", "Brother", "Friend"]
+        rows = []
+        for _ in range(self.volumes.clients):
+            loc = self._locality()
+            age_days = self.rng.randint(12 * 365, 80 * 365)
+            rows.append(
+                Client(
+                    practice=self.practice,
+                    given_name=self.fake.first_name(),
+                    family_name=self.fake.last_name(),
+                    date_of_birth=self.today - timedelta(days=age_days),
+                    medicare_number=synthetic.medicare_number(self.rng),
+                    medicare_irn=self.rng.randint(1, 5),
+                    email=self.fake.free_email() if self.rng.random() < 0.8 else "",
+                    phone=self._mobile(),
+                    street=self.fake.street_address(),
+                    suburb=loc.name,
+                    state=loc.state,
+                    postcode=loc.postcode,
+                    emergency_contact_name=self.fake.name(),
+                    emergency_contact_relationship=self.rng.choice(relationships),
+                    emergency_contact_phone=self._mobile(),
+                    usual_gp=self.rng.choice(gps),
+                )
+            )
+        return Client.objects.bulk_create(rows, batch_size=BATCH)
+
+    def _referrals(self, clients, doctors) -> list[Referral]:
+        by_type = {}
+        for doctor in doctors:
+            by_type.setdefault(doctor.doctor_type, []).append(doctor)
+        reasons = [
+            "Low mood and poor sleep for several months",
+            "Generalised anxiety",
+            "Panic attacks",
+            "Postnatal depression",
+            "Grief after a bereavement",
+            "Disordered eating",
+            "Trauma symptoms after an accident",
+            "School refusal and anxiety",
+            "Relationship distress",
+            "Work stress",
+        ]
+        start = self.today - timedelta(days=3 * 365)
+        rows = []
+        for client in clients:
+            first = start + timedelta(days=self.rng.randint(0, 3 * 365 - 10))
+            for course in range(self.rng.choices([1, 2, 3], weights=[60, 30, 10])[0]):
+                referral_date = first + timedelta(days=course * self.rng.randint(60, 120))
+                if referral_date > self.today:
+                    break
+                basis = self.rng.choices(
+                    [
+                        ReferralBasis.MHTP,
+                        ReferralBasis.PSYCHIATRIST,
+                        ReferralBasis.PAEDIATRICIAN,
+                        ReferralBasis.SELF,
+                    ],
+                    weights=[82, 8, 4, 6],
+                )[0]
+                doctor_type = {
+                    ReferralBasis.PSYCHIATRIST: DoctorType.PSYCHIATRIST,
+                    ReferralBasis.PAEDIATRICIAN: DoctorType.PAEDIATRICIAN,
+                }.get(basis, DoctorType.GP)
+                doctor = None
+                if basis != ReferralBasis.SELF:
+                    if basis == ReferralBasis.MHTP and client.usual_gp_id:
+                        doctor = client.usual_gp
+                    else:
+                        doctor = self.rng.choice(by_type.get(doctor_type) or doctors)
+                received = datetime.combine(
+                    referral_date + timedelta(days=self.rng.choice([0, 0, 1, 2])),
+                    time(self.rng.randint(8, 17), self.rng.randint(0, 59)),
+                    tzinfo=self.practice.zoneinfo,
+                )
+                received = min(received, self.now)
+                rows.append(
+                    Referral(
+                        practice=self.practice,
+                        client=client,
+                        referring_doctor=doctor,
+                        referral_date=referral_date,
+                        basis=basis,
+                        sessions_referred=self.rng.choices(
+                            [6, 6, 6, 4, 10, None], weights=[50, 10, 10, 15, 5, 10]
+                        )[0]
+                        if basis != ReferralBasis.SELF
+                        else None,
+                        reason=self.rng.choice(reasons),
+                        received_at=received,
+                    )
+                )
+        return Referral.objects.bulk_create(rows, batch_size=BATCH)
+
+    def _sessions(self, referrals, clinicians) -> int:
+        now = self.now
+        tz = self.practice.zoneinfo
+        pending: list[TherapySession] = []
+        total = 0
+        for referral in referrals:
+            clinician = self.rng.choice(clinicians)
+            count = min(referral.sessions_referred or 6, 6) + self.rng.choice([0, 0, 0, 1, 2])
+            day = referral.referral_date + timedelta(days=self.rng.randint(5, 20))
+            hour = self.rng.randint(8, 17)
+            for _ in range(count):
+                while day.weekday() >= 5:
+                    day += timedelta(days=1)
+                starts_at = datetime.combine(day, time(hour, self.rng.choice([0, 30])), tzinfo=tz)
+                if starts_at > now:
+                    status = SessionStatus.BOOKED
+                else:
+                    status = self.rng.choices(
+                        [SessionStatus.ATTENDED, SessionStatus.CANCELLED, SessionStatus.NO_SHOW],
+                        weights=[86, 8, 6],
+                    )[0]
+                session_type = self.rng.choices(
+                    [SessionType.INDIVIDUAL, SessionType.GROUP, SessionType.FAMILY_CARER],
+                    weights=[90, 6, 4],
+                )[0]
+                pending.append(
+                    TherapySession(
+                        practice=self.practice,
+                        client_id=referral.client_id,
+                        clinician=clinician,
+                        referral=referral,
+                        starts_at=starts_at,
+                        duration_minutes=90
+                        if session_type == SessionType.GROUP
+                        else self.rng.choices([50, 30, 60], weights=[80, 12, 8])[0],
+                        session_type=session_type,
+                        modality=self.rng.choices(
+                            [Modality.IN_PERSON, Modality.VIDEO, Modality.PHONE],
+                            weights=[65, 25, 10],
+                        )[0]
+                        if session_type != SessionType.GROUP
+                        else Modality.IN_PERSON,
+                        status=status,
+                    )
+                )
+                day += timedelta(days=self.rng.choice([7, 7, 14, 14, 21]))
+                if starts_at > now + timedelta(days=60):
+                    break
+            if len(pending) >= BATCH:
+                TherapySession.objects.bulk_create(pending, batch_size=BATCH)
+                total += len(pending)
+                pending = []
+        TherapySession.objects.bulk_create(pending, batch_size=BATCH)
+        return total + len(pending)

@@ -1,0 +1,170 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+
+from careloop.lib.identifiers import (
+    check_abn,
+    check_ahpra_registration,
+    check_provider_number,
+)
+from careloop.web.forms import identifier_field_cleaner
+
+from .models import ClinicianProfile, Niche, Practice, Profession, Role, User
+
+
+class SignInForm(AuthenticationForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "E-mail"
+        self.fields["username"].widget.attrs.update({"autocomplete": "username", "type": "email"})
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label="6-digit code from your authenticator app",
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "pattern": "[0-9]{6}",
+                "autofocus": True,
+            }
+        ),
+    )
+
+    def clean_token(self):
+        token = self.cleaned_data["token"].strip()
+        if not token.isdigit():
+            raise ValidationError("The code is 6 digits.")
+        return token
+
+
+class PracticeSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Practice
+        fields = [
+            "name",
+            "abn",
+            "street",
+            "suburb",
+            "state",
+            "postcode",
+            "phone",
+            "email",
+            "time_zone",
+            "niches",
+            "require_two_factor",
+        ]
+        widgets = {"niches": forms.CheckboxSelectMultiple}
+
+    clean_abn = identifier_field_cleaner(check_abn, "abn")
+
+    def clean(self):
+        from careloop.lib.identifiers import IdentifierError, check_postcode
+
+        cleaned = super().clean()
+        if cleaned.get("postcode") and not self.has_error("postcode"):
+            try:
+                cleaned["postcode"] = check_postcode(cleaned["postcode"], cleaned.get("state"))
+            except IdentifierError as error:
+                self.add_error("postcode", str(error))
+        return cleaned
+
+
+class MemberForm(forms.ModelForm):
+    """A practice member and, when they treat clients, their clinician profile."""
+
+    profession = forms.ChoiceField(
+        choices=[("", "Does not treat clients")] + list(Profession.choices), required=False
+    )
+    ahpra_registration = forms.CharField(label="Ahpra registration", required=False, max_length=13)
+    provider_number = forms.CharField(
+        label="Medicare provider number", required=False, max_length=8
+    )
+    niches = forms.ModelMultipleChoiceField(
+        queryset=Niche.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = User
+        fields = ["full_name", "email", "role", "is_active"]
+
+    clean_ahpra_registration = identifier_field_cleaner(
+        check_ahpra_registration, "ahpra_registration"
+    )
+    clean_provider_number = identifier_field_cleaner(check_provider_number, "provider_number")
+
+    def __init__(self, *args, practice, **kwargs):
+        self.practice = practice
+        super().__init__(*args, **kwargs)
+        profile = getattr(self.instance, "clinician_profile", None) if self.instance.pk else None
+        if profile:
+            self.initial.update(
+                {
+                    "profession": profile.profession,
+                    "ahpra_registration": profile.ahpra_registration,
+                    "provider_number": profile.provider_number,
+                    "niches": list(profile.niches.all()),
+                }
+            )
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].lower()
+        if User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
+            raise ValidationError("Someone already signs in with this e-mail address.")
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        profession = cleaned.get("profession")
+        if cleaned.get("role") == Role.CLINICIAN and not profession:
+            self.add_error("profession", "Choose the clinician's profession.")
+        if profession == Profession.COUNSELLOR and cleaned.get("provider_number"):
+            self.add_error(
+                "provider_number",
+                "Counsellors cannot bill Medicare under Better "
+                "Access, so they have no provider number here.",
+            )
+        if (
+            profession
+            in (
+                Profession.PSYCHOLOGIST,
+                Profession.CLINICAL_PSYCHOLOGIST,
+                Profession.OCCUPATIONAL_THERAPIST,
+            )
+            and not cleaned.get("ahpra_registration")
+            and not self.has_error("ahpra_registration")
+        ):
+            self.add_error(
+                "ahpra_registration",
+                "Psychologists and occupational therapists "
+                "are registered with Ahpra; enter the number.",
+            )
+        if (
+            self.instance.pk
+            and self.instance.role == Role.OWNER
+            and (cleaned.get("role") != Role.OWNER or not cleaned.get("is_active"))
+            and not self.practice.members.filter(role=Role.OWNER, is_active=True)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
+            self.add_error("role", "A practice needs at least one active owner.")
+        return cleaned
+
+    def save_profile(self, user):
+        profession = self.cleaned_data.get("profession")
+        profile = getattr(user, "clinician_profile", None)
+        if not profession:
+            if profile:
+                profile.delete()
+            return None
+        if profile is None:
+            profile = ClinicianProfile(user=user)
+        profile.profession = profession
+        profile.ahpra_registration = self.cleaned_data.get("ahpra_registration", "")
+        profile.provider_number = self.cleaned_data.get("provider_number", "")
+        profile.save()
+        profile.niches.set(self.cleaned_data.get("niches") or [])
+        return profile

@@ -1,0 +1,59 @@
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from careloop.practices import demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the two demo practices (Harbour Psychology and Northside Mind Clinic) with "
+        "synthetic history. Refuses to run against a production configuration."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--scale",
+            type=int,
+            default=1,
+            help="Multiply the volume (1 = a few hundred clients per practice).",
+        )
+        parser.add_argument(
+            "--seed", type=int, default=20261128, help="Random seed, for repeatable data."
+        )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing (but print the logins) if the demo already exists.",
+        )
+
+    def handle(self, *args, scale, seed, if_empty, **options):
+        if not settings.DEMO_ALLOWED:
+            raise CommandError(
+                "Refusing to load demo data: CARELOOP_ENVIRONMENT is production. "
+                "Demo data must never mix with real client records."
+            )
+        if scale < 1 or scale > 1000:
+            raise CommandError("--scale must be between 1 and 1000.")
+        if demo.demo_exists():
+            if not if_empty:
+                raise CommandError(
+                    "The demo practices already exist. Delete the data folder "
+                    f"({settings.DATA_DIR}) to start again."
+                )
+            self.stdout.write("Demo practices already loaded; keeping their data.")
+        else:
+            started = time.perf_counter()
+            counts = demo.create_demo(scale=scale, seed=seed)
+            elapsed = time.perf_counter() - started
+            summary = ", ".join(
+                f"{value:,} {key.replace('_', ' ')}" for key, value in counts.items()
+            )
+            self.stdout.write(self.style.SUCCESS(f"Demo created in {elapsed:.1f} s: {summary}."))
+        self.print_logins()
+
+    def print_logins(self):
+        self.stdout.write(f"\nDemo logins (password: {demo.DEMO_PASSWORD})")
+        for practice, role, email in demo.demo_logins():
+            self.stdout.write(f"  {email:<26} {role:<16} {practice}")

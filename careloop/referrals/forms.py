@@ -1,0 +1,79 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from careloop.lib.uploads import UploadError, check_document
+from careloop.web.forms import AustralianDateInput, PracticeModelForm
+
+from .models import Referral, ReferralBasis
+
+# MN.6.3: a course of treatment is up to 6 sessions; a larger number is kept as the
+# doctor wrote it and flagged for confirmation rather than refused.
+MAX_SESSIONS_ON_A_REFERRAL = 20
+
+
+class ReferralForm(PracticeModelForm):
+    document = forms.FileField(
+        required=False,
+        label="Referral letter or plan",
+        help_text="PDF or an image (PNG, JPEG, TIFF), up to 10 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,.tif,.tiff"}),
+    )
+
+    class Meta:
+        model = Referral
+        fields = [
+            "client",
+            "referring_doctor",
+            "referral_date",
+            "basis",
+            "sessions_referred",
+            "reason",
+        ]
+        widgets = {
+            "referral_date": AustralianDateInput(),
+            "reason": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = self.fields["client"].queryset.order_by(
+            "family_name", "given_name"
+        )
+
+    def clean_referral_date(self):
+        from django.utils import timezone
+
+        value = self.cleaned_data["referral_date"]
+        if value > timezone.localdate():
+            raise ValidationError("A referral cannot be dated in the future.")
+        return value
+
+    def clean_sessions_referred(self):
+        value = self.cleaned_data.get("sessions_referred")
+        if value is not None and not 1 <= value <= MAX_SESSIONS_ON_A_REFERRAL:
+            raise ValidationError(
+                f"Enter the number of sessions on the referral (1 to {MAX_SESSIONS_ON_A_REFERRAL}),"
+                " or leave it empty if the referral does not say."
+            )
+        return value
+
+    def clean_document(self):
+        uploaded = self.cleaned_data.get("document")
+        if uploaded:
+            try:
+                self.document_kind = check_document(uploaded)
+            except UploadError as error:
+                raise ValidationError(str(error)) from None
+        return uploaded
+
+    def clean(self):
+        cleaned = super().clean()
+        basis = cleaned.get("basis")
+        if basis and basis != ReferralBasis.SELF and not cleaned.get("referring_doctor"):
+            self.add_error(
+                "referring_doctor",
+                "Choose the referring doctor, or choose “Self-referral” as the basis.",
+            )
+        if basis == ReferralBasis.SELF and cleaned.get("referring_doctor"):
+            self.add_error("basis", "A referral from a doctor is not a self-referral.")
+        return cleaned

@@ -1,0 +1,257 @@
+"""Careloop settings: one module, configured from the environment.
+
+Works with no variables at all for development. With CARELOOP_ENVIRONMENT=production
+it refuses to start without a SECRET_KEY and turns on every transport protection.
+"""
+
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+
+from careloop.lib.env import EnvError, email_settings, envbool, envint, envlist, envstr
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+BASE_DIR = PACKAGE_DIR.parent
+
+ENVIRONMENT = envstr("CARELOOP_ENVIRONMENT", "development").lower()
+if ENVIRONMENT not in {"development", "production"}:
+    raise EnvError("CARELOOP_ENVIRONMENT must be 'development' or 'production'")
+PRODUCTION = ENVIRONMENT == "production"
+TESTING = "pytest" in sys.modules or envbool("CARELOOP_TESTING", False)
+
+DEBUG = envbool("DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise EnvError("DEBUG must be off when CARELOOP_ENVIRONMENT=production")
+
+SECRET_KEY = envstr("SECRET_KEY")
+if not SECRET_KEY:
+    if PRODUCTION:
+        raise EnvError("SECRET_KEY is required when CARELOOP_ENVIRONMENT=production")
+    # A development-only key: sessions signed with it are worthless anywhere else.
+    SECRET_KEY = "careloop-development-only-key-not-for-production-use-0123456789"  # noqa: S105
+
+DATA_DIR = Path(envstr("CARELOOP_DATA_DIR", str(BASE_DIR / "data"))).resolve()
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "/media/"
+
+ALLOWED_HOSTS = envlist(
+    "ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
+)
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
+SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "careloop.practices",
+    "careloop.audit",
+    "careloop.directory",
+    "careloop.clients",
+    "careloop.referrals",
+    "careloop.therapy",
+    "careloop.web",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
+    "django_filters",
+    "django_htmx",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "careloop.web.middleware.SecurityHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "careloop.practices.middleware.PracticeMiddleware",
+    "careloop.practices.middleware.TwoFactorMiddleware",
+    # Axes must come last: it reads the outcome of the login views above.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "careloop.urls"
+WSGI_APPLICATION = "careloop.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "careloop.web.context_processors.navigation",
+            ],
+        },
+    }
+]
+
+# --- Database -------------------------------------------------------------------------
+DATABASE_URL = envstr("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / envstr("CARELOOP_SQLITE_NAME", "careloop.sqlite3"),
+            "OPTIONS": {
+                # WAL lets readers carry on while a write commits; IMMEDIATE takes the
+                # write lock at BEGIN so two writers queue instead of failing mid-way.
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                    "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;"
+                ),
+                "transaction_mode": "IMMEDIATE",
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+REDIS_URL = envstr("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+
+# --- Accounts and security ------------------------------------------------------------
+AUTH_USER_MODEL = "practices.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+
+# Lock an account after five failed logins in a row; it unlocks after 15 minutes
+# or when an owner unlocks it. Counting by username and address together stops a
+# stranger from locking a colleague out from another network.
+AXES_FAILURE_LIMIT = envint("CARELOOP_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+AXES_ENABLED = envbool("CARELOOP_LOGIN_LOCKOUT", True)
+AXES_IPWARE_PROXY_COUNT = envint("CARELOOP_PROXY_COUNT", 0) or None
+
+# Inactive sessions end after 30 minutes; every request renews the clock.
+SESSION_COOKIE_AGE = envint("CARELOOP_SESSION_MINUTES", 30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+HTTPS = envbool("CARELOOP_HTTPS", PRODUCTION)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS and envbool("CARELOOP_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+if envbool("CARELOOP_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# No inline script or style anywhere: every script is a hashed static file.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+
+OTP_TOTP_ISSUER = "Careloop"
+
+# --- E-mail ---------------------------------------------------------------------------
+_email_url = envstr("EMAIL_URL", "memory://" if TESTING else "console://")
+for _key, _value in email_settings(_email_url).items():
+    globals()[_key] = _value
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Careloop <no-reply@careloop.local>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Internationalisation -------------------------------------------------------------
+LANGUAGE_CODE = "en-au"
+TIME_ZONE = "Australia/Sydney"
+USE_I18N = True
+USE_TZ = True
+# Our own en_AU formats: dd/mm/yyyy everywhere, 24-hour times on staff pages.
+FORMAT_MODULE_PATH = ["careloop.formats"]
+
+# --- Static files ---------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [
+    PACKAGE_DIR / "static",
+    ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if TESTING
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
+
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
+}
+
+# Demo data must never be written into a live practice's database.
+DEMO_ALLOWED = not PRODUCTION

@@ -1,0 +1,36 @@
+import django_filters
+
+from careloop.practices.models import User
+from careloop.web.filters import PracticeFilterSet
+
+from .models import Modality, SessionStatus, SessionType, TherapySession
+
+
+class TherapySessionFilter(PracticeFilterSet):
+    search_fields = ("client__given_name", "client__family_name")
+    status = django_filters.ChoiceFilter(choices=SessionStatus.choices, empty_label="Any status")
+    session_type = django_filters.ChoiceFilter(
+        choices=SessionType.choices, label="Type", empty_label="Any type"
+    )
+    modality = django_filters.ChoiceFilter(choices=Modality.choices, empty_label="Any modality")
+    clinician = django_filters.ModelChoiceFilter(
+        queryset=User.objects.none(), to_field_name="uuid", empty_label="Anyone"
+    )
+    date_from = django_filters.DateFilter(
+        field_name="starts_at", lookup_expr="date__gte", label="From"
+    )
+    date_to = django_filters.DateFilter(field_name="starts_at", lookup_expr="date__lte", label="To")
+
+    class Meta:
+        model = TherapySession
+        fields = ["q", "status", "session_type", "modality", "clinician", "date_from", "date_to"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["clinician"].queryset = (
+            User.objects.filter(practice=self.practice, therapy_sessions__isnull=False)
+            .distinct()
+            .order_by("full_name")
+        )
+        for name in ("date_from", "date_to"):
+            self.filters[name].field.widget.attrs["placeholder"] = "dd/mm/yyyy"

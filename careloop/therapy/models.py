@@ -1,0 +1,64 @@
+from django.db import models
+from django.urls import reverse
+
+from careloop.practices.scoping import PracticeOwned
+
+
+class SessionType(models.TextChoices):
+    INDIVIDUAL = "individual", "Individual"
+    GROUP = "group", "Group"
+    FAMILY_CARER = "family_carer", "Family or carer"
+
+
+class Modality(models.TextChoices):
+    IN_PERSON = "in_person", "In person"
+    VIDEO = "video", "Video"
+    PHONE = "phone", "Phone"
+
+
+class SessionStatus(models.TextChoices):
+    BOOKED = "booked", "Booked"
+    ATTENDED = "attended", "Attended"
+    CANCELLED = "cancelled", "Cancelled"
+    NO_SHOW = "no_show", "Did not attend"
+
+
+class TherapySession(PracticeOwned):
+    """One appointment of a client with a clinician."""
+
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="sessions")
+    clinician = models.ForeignKey(
+        "practices.User", on_delete=models.PROTECT, related_name="therapy_sessions"
+    )
+    referral = models.ForeignKey(
+        "referrals.Referral",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sessions",
+    )
+    starts_at = models.DateTimeField("date and time")
+    duration_minutes = models.PositiveSmallIntegerField("duration (minutes)", default=50)
+    session_type = models.CharField(
+        "type", max_length=12, choices=SessionType.choices, default=SessionType.INDIVIDUAL
+    )
+    modality = models.CharField(max_length=10, choices=Modality.choices, default=Modality.IN_PERSON)
+    status = models.CharField(
+        max_length=10, choices=SessionStatus.choices, default=SessionStatus.BOOKED
+    )
+
+    class Meta:
+        ordering = ["-starts_at"]
+        verbose_name = "session"
+        indexes = [
+            # The session list and dashboard: one practice's sessions by time.
+            models.Index(fields=["practice", "-starts_at"], name="session_recent"),
+            # A client's sessions in date order (entitlement counting, client page).
+            models.Index(fields=["client", "starts_at"], name="session_by_client"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Session with {self.client}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("therapy:detail", args=[self.uuid])

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "therapy"
+urlpatterns = [
+    path("", views.TherapySessionListView.as_view(), name="list"),
+    path("new/", views.session_create, name="create"),
+    path("<uuid:session>/", views.session_detail, name="detail"),
+    path("<uuid:session>/edit/", views.session_edit, name="edit"),
+]

@@ -1,0 +1,55 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from careloop.practices import views as practice_views
+from careloop.practices.forms import SignInForm
+from careloop.web import views as web_views
+
+account_patterns = [
+    path(
+        "sign-in/",
+        auth_views.LoginView.as_view(
+            authentication_form=SignInForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", practice_views.account, name="account"),
+    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"
+    ),
+    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("two-factor/", practice_views.two_factor_verify, name="two_factor_verify"),
+    path("two-factor/setup/", practice_views.two_factor_setup, name="two_factor_setup"),
+    path("two-factor/disable/", practice_views.two_factor_disable, name="two_factor_disable"),
+]
+
+urlpatterns = [
+    path("", web_views.home, name="home"),
+    path("dashboard/", web_views.dashboard, name="dashboard"),
+    path("account/", include(account_patterns)),
+    path("clients/", include("careloop.clients.urls")),
+    path("referrals/", include("careloop.referrals.urls")),
+    path("sessions/", include("careloop.therapy.urls")),
+    path("", include("careloop.directory.urls")),
+    path("practice/", include("careloop.practices.urls")),
+    path("audit/", include("careloop.audit.urls")),
+    path("healthz", web_views.healthz, name="healthz"),
+    path("robots.txt", web_views.robots, name="robots"),
+]

@@ -1,0 +1,24 @@
+import django_filters
+from django.db.models import Q
+
+
+class PracticeFilterSet(django_filters.FilterSet):
+    """A FilterSet told which practice it serves, for scoping its choices."""
+
+    search_fields: tuple[str, ...] = ()
+
+    q = django_filters.CharFilter(method="filter_search", label="Search")
+
+    def __init__(self, *args, practice=None, **kwargs):
+        self.practice = practice
+        super().__init__(*args, **kwargs)
+        self.filters["q"].field.widget.input_type = "search"
+
+    def filter_search(self, queryset, name, value):
+        condition = Q()
+        for word in value.split():
+            word_condition = Q()
+            for field in self.search_fields:
+                word_condition |= Q(**{f"{field}__icontains": word})
+            condition &= word_condition
+        return queryset.filter(condition)

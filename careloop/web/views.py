@@ -1,0 +1,55 @@
+from datetime import datetime, time, timedelta
+
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+
+from careloop.clients.models import Client
+from careloop.referrals.models import Referral
+from careloop.therapy.models import SessionStatus, TherapySession
+from careloop.web.records import practice_member_required
+
+
+def home(request):
+    if request.user.is_authenticated:
+        return redirect("dashboard")
+    return redirect("login")
+
+
+@practice_member_required
+def dashboard(request):
+    practice = request.practice
+    today = practice.today()
+    day_start = datetime.combine(today, time.min, tzinfo=practice.zoneinfo)
+    todays_sessions = (
+        TherapySession.objects.for_practice(practice)
+        .filter(starts_at__gte=day_start, starts_at__lt=day_start + timedelta(days=1))
+        .exclude(status=SessionStatus.CANCELLED)
+        .select_related("client", "clinician")
+        .order_by("starts_at")
+    )
+    if request.user.is_clinician and not request.user.is_owner:
+        todays_sessions = todays_sessions.filter(clinician=request.user)
+    month_start = today.replace(day=1)
+    referrals = Referral.objects.for_practice(practice)
+    context = {
+        "today": today,
+        "todays_sessions": todays_sessions,
+        "recent_referrals": referrals.select_related("client", "referring_doctor").order_by(
+            "-received_at"
+        )[:8],
+        "referrals_this_month": referrals.filter(referral_date__gte=month_start).count(),
+        "client_count": Client.objects.for_practice(practice).count(),
+    }
+    return render(request, "web/dashboard.html", context)
+
+
+def healthz(request):
+    """For a load balancer: the app answers and its database does too."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+def robots(request):
+    return HttpResponse("User-agent: *\nDisallow: /\n", content_type="text/plain")
