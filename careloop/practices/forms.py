@@ -13,6 +13,13 @@ from .models import ClinicianProfile, Niche, Practice, Profession, Role, User
 
 
 class SignInForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "The e-mail or password is not right. After 5 failed attempts in a "
+        "row the account is locked for 15 minutes.",
+        "inactive": "This account has been turned off. Ask your practice owner.",
+    }
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "E-mail"

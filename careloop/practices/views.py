@@ -44,13 +44,19 @@ def two_factor_verify(request):
         return redirect(_safe_next(request, reverse("dashboard")))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        for device in devices_for_user(request.user, confirmed=True):
+        devices = list(devices_for_user(request.user, confirmed=True))
+        for device in devices:
             if device.verify_token(form.cleaned_data["token"]):
                 otp_login(request, device)
                 return redirect(_safe_next(request, reverse("dashboard")))
+        # django-otp doubles the wait after each wrong code; say so rather than
+        # letting a right code look wrong.
+        throttled = any(not device.verify_is_allowed()[0] for device in devices)
         form.add_error(
             "token",
-            "That code is not right or has expired. Codes change every "
+            "Too many wrong codes: wait a minute, then enter the current code."
+            if throttled
+            else "That code is not right or has expired. Codes change every "
             "30 seconds; try the current one.",
         )
     return render(

@@ -31,7 +31,10 @@ class PracticeListView(PracticeMemberRequiredMixin, FilterView):
     strict = False
 
     def get_queryset(self):
-        return self.model.objects.for_practice(self.request.practice)
+        # Explicit order with a unique tie-breaker: annotated (GROUP BY) queries drop
+        # Meta.ordering, and pages must not repeat or skip rows.
+        ordering = self.ordering or self.model._meta.ordering
+        return self.model.objects.for_practice(self.request.practice).order_by(*ordering, "-pk")
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)

@@ -1,0 +1,42 @@
+import pytest
+
+from careloop.lib.env import EnvError, email_settings, envbool, envint
+
+
+def test_it_reads_smtp_urls_with_starttls_by_default():
+    config = email_settings("smtp://mailer:s%40cret@mail.example.com:2525")
+    assert config["EMAIL_HOST"] == "mail.example.com"
+    assert config["EMAIL_PORT"] == 2525
+    assert config["EMAIL_HOST_USER"] == "mailer"
+    assert config["EMAIL_HOST_PASSWORD"] == "s@cret"
+    assert config["EMAIL_USE_TLS"] is True
+    assert config["EMAIL_USE_SSL"] is False
+
+
+def test_it_reads_smtps_as_implicit_tls_on_465():
+    config = email_settings("smtps://u:p@mail.example.com")
+    assert (config["EMAIL_PORT"], config["EMAIL_USE_SSL"], config["EMAIL_USE_TLS"]) == (
+        465, True, False)
+
+
+def test_it_can_turn_starttls_off_for_a_local_relay():
+    assert email_settings("smtp://localhost:25?tls=0")["EMAIL_USE_TLS"] is False
+
+
+def test_it_refuses_unknown_schemes():
+    with pytest.raises(EnvError, match="scheme 'http' is not supported"):
+        email_settings("http://example.com")
+
+
+def test_it_refuses_ambiguous_booleans(monkeypatch):
+    monkeypatch.setenv("CARELOOP_FLAG", "maybe")
+    with pytest.raises(EnvError, match="CARELOOP_FLAG"):
+        envbool("CARELOOP_FLAG", False)
+    monkeypatch.setenv("CARELOOP_FLAG", "Yes")
+    assert envbool("CARELOOP_FLAG", False) is True
+
+
+def test_it_refuses_non_numbers(monkeypatch):
+    monkeypatch.setenv("CARELOOP_N", "ten")
+    with pytest.raises(EnvError, match="whole number"):
+        envint("CARELOOP_N", 1)

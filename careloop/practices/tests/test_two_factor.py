@@ -1,0 +1,82 @@
+from datetime import timedelta
+
+import time_machine
+from django.utils import timezone
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from careloop import testing
+
+
+def current_code(device) -> str:
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def set_up_two_factor(client, user) -> TOTPDevice:
+    client.get("/account/two-factor/setup/")
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    response = client.post("/account/two-factor/setup/", {"token": current_code(device)})
+    assert response.status_code == 302
+    device.refresh_from_db()
+    assert device.confirmed
+    return device
+
+
+def test_it_sets_up_an_authenticator_with_a_qr_code(owner_client, owner):
+    page = owner_client.get("/account/two-factor/setup/").content.decode()
+    assert 'src="data:image/svg+xml' in page
+    assert "QR code" in page
+    set_up_two_factor(owner_client, owner)
+
+
+def test_a_wrong_setup_code_is_refused_and_nothing_is_turned_on(owner_client, owner):
+    owner_client.get("/account/two-factor/setup/")
+    response = owner_client.post("/account/two-factor/setup/", {"token": "000000"})
+    assert response.status_code == 400
+    assert "does not match" in response.content.decode()
+    assert not TOTPDevice.objects.filter(user=owner, confirmed=True).exists()
+
+
+def test_after_the_password_it_asks_for_the_code(client, owner):
+    client.force_login(owner)
+    device = set_up_two_factor(client, owner)
+    client.post("/account/sign-out/")
+
+    client.post("/account/sign-in/", {"username": owner.email, "password": testing.PASSWORD})
+    response = client.get("/clients/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/account/two-factor/")
+
+    start = timezone.now()
+    with time_machine.travel(start + timedelta(seconds=31)):
+        assert client.post("/account/two-factor/", {"token": "123456"}).status_code == 400
+        response = client.post("/account/two-factor/", {"token": current_code(device)})
+        assert "Too many wrong codes" in response.content.decode()  # throttled after a miss
+    with time_machine.travel(start + timedelta(seconds=65)):
+        response = client.post("/account/two-factor/?next=/clients/",
+                               {"token": current_code(device), "next": "/clients/"})
+        assert response["Location"] == "/clients/"
+        assert client.get("/clients/").status_code == 200
+
+
+def test_a_practice_can_require_two_factor(client, owner, alice_practice):
+    alice_practice.require_two_factor = True
+    alice_practice.save()
+    client.force_login(owner)
+    response = client.get("/clients/")
+    assert response["Location"] == "/account/two-factor/setup/"
+    assert "requires a code" in client.get("/account/two-factor/setup/").content.decode()
+    # And it cannot be turned off while required.
+    set_up_two_factor(client, owner)
+    client.post("/account/two-factor/disable/")
+    assert TOTPDevice.objects.filter(user=owner, confirmed=True).exists()
+
+
+def test_the_owner_turns_the_requirement_on_in_practice_settings(owner_client, alice_practice):
+    response = owner_client.post("/practice/", {
+        "name": alice_practice.name, "abn": alice_practice.abn, "state": "NSW",
+        "time_zone": "Australia/Sydney", "require_two_factor": "on",
+    })
+    assert response.status_code == 302
+    alice_practice.refresh_from_db()
+    assert alice_practice.require_two_factor

@@ -1,0 +1,138 @@
+"""Factories for tests: synthetic records (Faker en_AU), one practice at a time."""
+
+import random
+from datetime import date, datetime, timedelta
+from functools import cache
+
+from django.contrib.auth.hashers import make_password
+from django.utils import timezone
+from faker import Faker
+
+from careloop.audit.models import AuditEvent
+from careloop.clients.models import Client
+from careloop.directory.models import Doctor, MedicalPractice
+from careloop.lib import synthetic
+from careloop.practices.models import ClinicianProfile, Practice, Profession, Role, User
+from careloop.referrals.models import Referral, ReferralDocument
+from careloop.therapy.models import TherapySession
+
+PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - test-only
+fake = Faker("en_AU")
+rng = random.Random(4)
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@cache
+def password_hash() -> str:
+    # Argon2 is deliberately slow; hash once for the whole run.
+    return make_password(PASSWORD)
+
+
+def make_practice(slug: str, **fields) -> Practice:
+    fields.setdefault("name", f"{slug.title()} Psychology")
+    fields.setdefault("abn", synthetic.abn(rng))
+    return Practice.objects.create(slug=slug, **fields)
+
+
+def make_user(practice, role=Role.CLINICIAN, *, profession=None, email=None, **fields) -> User:
+    user = User.objects.create(
+        email=email or f"{role}.{rng.randint(0, 10**9)}@{practice.slug if practice else 'x'}.test",
+        full_name=fields.pop("full_name", fake.name()),
+        practice=practice,
+        role=role,
+        password=password_hash(),
+        **fields,
+    )
+    if profession or role == Role.CLINICIAN:
+        ClinicianProfile.objects.create(
+            user=user,
+            profession=profession or Profession.PSYCHOLOGIST,
+            provider_number=synthetic.provider_number(rng),
+        )
+    return user
+
+
+def make_medical_practice(practice, **fields) -> MedicalPractice:
+    fields.setdefault("name", f"{fake.city()} Medical Centre")
+    fields.setdefault("suburb", "Neutral Bay")
+    fields.setdefault("state", "NSW")
+    fields.setdefault("postcode", "2089")
+    return MedicalPractice.objects.create(practice=practice, **fields)
+
+
+def make_doctor(practice, medical_practices=(), **fields) -> Doctor:
+    fields.setdefault("given_name", fake.first_name())
+    fields.setdefault("family_name", fake.last_name())
+    fields.setdefault("provider_number", synthetic.provider_number(rng))
+    doctor = Doctor.objects.create(practice=practice, **fields)
+    if medical_practices:
+        doctor.medical_practices.set(medical_practices)
+    return doctor
+
+
+def make_client(practice, **fields) -> Client:
+    fields.setdefault("given_name", fake.first_name())
+    fields.setdefault("family_name", fake.last_name())
+    fields.setdefault("date_of_birth", date(1990, 1, 1) + timedelta(days=rng.randint(0, 9000)))
+    fields.setdefault("medicare_number", synthetic.medicare_number(rng))
+    fields.setdefault("medicare_irn", 1)
+    return Client.objects.create(practice=practice, **fields)
+
+
+def make_referral(practice, client=None, doctor=None, **fields) -> Referral:
+    client = client or make_client(practice)
+    fields.setdefault("referral_date", timezone.localdate() - timedelta(days=10))
+    fields.setdefault("sessions_referred", 6)
+    fields.setdefault("received_at", timezone.now() - timedelta(days=9))
+    return Referral.objects.create(
+        practice=practice,
+        client=client,
+        referring_doctor=doctor if doctor is not None else make_doctor(practice),
+        **fields,
+    )
+
+
+def make_document(referral, content=PDF_BYTES) -> ReferralDocument:
+    from django.core.files.base import ContentFile
+
+    document = ReferralDocument(
+        practice=referral.practice,
+        referral=referral,
+        original_name="referral.pdf",
+        content_type="application/pdf",
+        size=len(content),
+    )
+    document.file.save(f"{document.uuid}.pdf", ContentFile(content), save=False)
+    document.save()
+    return document
+
+
+def make_session(practice, client=None, clinician=None, **fields) -> TherapySession:
+    client = client or make_client(practice)
+    fields.setdefault("starts_at", timezone.now() - timedelta(days=3))
+    return TherapySession.objects.create(
+        practice=practice,
+        client=client,
+        clinician=clinician or make_user(practice, Role.CLINICIAN),
+        **fields,
+    )
+
+
+def make_audit_event(practice, actor=None) -> AuditEvent:
+    client = make_client(practice)
+    return AuditEvent.objects.create(
+        practice=practice,
+        actor=actor,
+        actor_label="test",
+        action="view",
+        object_type="client",
+        object_uuid=client.uuid,
+        object_label=str(client),
+        client_uuid=client.uuid,
+    )
+
+
+def aware(year, month, day, hour=10, minute=0, tz="Australia/Sydney") -> datetime:
+    import zoneinfo
+
+    return datetime(year, month, day, hour, minute, tzinfo=zoneinfo.ZoneInfo(tz))

@@ -1,0 +1,136 @@
+"""Another practice's objects answer 404 at every URL that names an object.
+
+The URLs come from the URL conf itself, so a new page with an object in its
+address is covered the day it is added; if it names a kind of object this test
+does not know, the test fails until the kind is added to `world` below.
+"""
+
+import uuid
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.converters import UUIDConverter
+
+from careloop import testing
+from careloop.practices.models import Role
+
+
+def uuid_patterns():
+    """(url name, route, uuid kwarg names) for every URL with a uuid in it."""
+    found = []
+
+    def walk(patterns, prefix, namespace):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                ns = entry.namespace or namespace
+                walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+            elif isinstance(entry, URLPattern):
+                converters = getattr(entry.pattern, "converters", {})
+                names = sorted(k for k, c in converters.items() if isinstance(c, UUIDConverter))
+                if names:
+                    name = f"{namespace}:{entry.name}" if namespace else entry.name
+                    found.append((name, prefix + str(entry.pattern), names))
+
+    walk(get_resolver().url_patterns, "", None)
+    return found
+
+
+UUID_PATTERNS = uuid_patterns()
+
+
+def world(practice):
+    """One object of every kind that a URL can name, all in `practice`."""
+    client = testing.make_client(practice)
+    referral = testing.make_referral(practice, client=client)
+    return {
+        "client": client,
+        "referral": referral,
+        "document": testing.make_document(referral),
+        "session": testing.make_session(practice, client=client),
+        "doctor": testing.make_doctor(practice),
+        "medical_practice": testing.make_medical_practice(practice),
+        "member": testing.make_user(practice, Role.ADMIN),
+    }
+
+
+def url_for(route: str, objects: dict) -> str:
+    path = "/" + route
+    for name, obj in objects.items():
+        path = path.replace(f"<uuid:{name}>", str(obj.uuid))
+    return path
+
+
+def test_the_url_conf_has_object_urls_to_check():
+    # Guards the generator itself: if it found nothing, the tests below would pass vacuously.
+    names = {name for name, _, _ in UUID_PATTERNS}
+    assert {"clients:detail", "referrals:document", "directory:doctor_edit"} <= names
+
+
+@pytest.mark.parametrize(("name", "route", "kwargs"), UUID_PATTERNS,
+                         ids=[p[0] for p in UUID_PATTERNS])
+def test_another_practices_object_answers_404(name, route, kwargs, owner_client, alice_practice,
+                                              bob_practice):
+    own = world(alice_practice)
+    theirs = world(bob_practice)
+    unknown = set(kwargs) - set(theirs)
+    assert not unknown, f"Add {unknown} to world() so {name} is checked"
+
+    own_url = url_for(route, {k: own[k] for k in kwargs})
+    assert owner_client.get(own_url).status_code != 404, f"{own_url} should exist for its owner"
+
+    their_url = url_for(route, {k: theirs[k] for k in kwargs})
+    before = {k: type(theirs[k]).objects.get(pk=theirs[k].pk).__dict__.copy() for k in kwargs}
+    assert owner_client.get(their_url).status_code == 404
+    assert owner_client.post(their_url, {"given_name": "Changed"}).status_code == 404
+    for k in kwargs:
+        after = type(theirs[k]).objects.get(pk=theirs[k].pk).__dict__
+        assert {f: v for f, v in after.items() if f != "_state"} == {
+            f: v for f, v in before[k].items() if f != "_state"
+        }, f"{name} changed another practice's {k}"
+
+    # A well-formed id that exists nowhere is the same 404 (nothing to tell them apart).
+    random_url = url_for(route, {k: type("X", (), {"uuid": uuid.uuid4()}) for k in kwargs})
+    assert owner_client.get(random_url).status_code == 404
+
+
+def test_a_mixed_url_does_not_leak_a_document_through_an_own_referral(
+        owner_client, alice_practice, bob_practice):
+    own = world(alice_practice)
+    theirs = world(bob_practice)
+    url = f"/referrals/{own['referral'].uuid}/documents/{theirs['document'].uuid}/"
+    assert owner_client.get(url).status_code == 404
+
+
+def test_lists_show_only_the_practices_own_records(owner_client, alice_practice, bob_practice):
+    world(alice_practice)
+    theirs = world(bob_practice)
+    for url, leaked in [
+        ("/clients/", theirs["client"].family_name),
+        ("/doctors/", theirs["doctor"].family_name),
+        ("/medical-practices/", theirs["medical_practice"].name),
+        ("/sessions/", theirs["session"].client.family_name),
+        ("/referrals/", theirs["referral"].client.family_name),
+    ]:
+        response = owner_client.get(url)
+        assert response.status_code == 200
+        ids = {str(obj.uuid) for obj in response.context["object_list"]}
+        assert str(theirs["client"].uuid) not in ids
+        assert all(obj.practice_id == alice_practice.pk
+                   for obj in response.context["object_list"]), url
+        assert leaked not in {getattr(o, "family_name", None)
+                              for o in response.context["object_list"]}
+
+
+def test_forms_offer_only_the_practices_own_choices(owner_client, alice_practice, bob_practice):
+    world(alice_practice)
+    theirs = world(bob_practice)
+    form = owner_client.get("/referrals/new/").context["form"]
+    assert theirs["client"] not in form.fields["client"].queryset
+    assert theirs["doctor"] not in form.fields["referring_doctor"].queryset
+    # And a forged POST naming them is refused, not saved.
+    response = owner_client.post("/referrals/new/", {
+        "client": theirs["client"].pk, "referring_doctor": theirs["doctor"].pk,
+        "referral_date": "01/11/2026", "basis": "mhtp", "sessions_referred": 6,
+    })
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()

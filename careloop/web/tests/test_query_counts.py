@@ -1,0 +1,53 @@
+"""Every list page runs the same number of SQL queries at two data sizes."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from careloop import testing
+
+
+def fill(practice, n: int) -> None:
+    clinician = testing.make_user(practice)
+    medical_practices = [testing.make_medical_practice(practice) for _ in range(3)]
+    for i in range(n):
+        doctor = testing.make_doctor(practice, medical_practices=medical_practices[: 1 + i % 3])
+        client = testing.make_client(practice, usual_gp=doctor)
+        referral = testing.make_referral(practice, client=client, doctor=doctor)
+        testing.make_document(referral) if i % 2 else None
+        testing.make_session(practice, client=client, clinician=clinician, referral=referral,
+                             status="attended")
+        testing.make_session(practice, client=client, clinician=clinician, referral=referral)
+        testing.make_audit_event(practice)
+
+
+LIST_URLS = ["/clients/", "/doctors/", "/medical-practices/", "/referrals/", "/sessions/",
+             "/audit/", "/dashboard/", "/clients/?q=a&state=NSW", "/sessions/?status=attended",
+             "/doctors/?doctor_type=gp&suburb=Neutral+Bay", "/practice/"]
+
+
+def count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured)
+
+
+@pytest.mark.parametrize("url", LIST_URLS)
+def test_queries_do_not_grow_with_rows(url, owner_client, alice_practice):
+    fill(alice_practice, 2)
+    count_queries(owner_client, url)  # warm caches (content types, sessions)
+    small = count_queries(owner_client, url)
+    fill(alice_practice, 28)  # past one page of 25
+    large = count_queries(owner_client, url)
+    assert large == small, f"{url}: {small} queries with few rows, {large} with many"
+    assert large <= 15, f"{url} runs {large} queries"
+
+
+def test_htmx_partial_is_as_cheap_as_the_page(owner_client, alice_practice):
+    fill(alice_practice, 5)
+    full = count_queries(owner_client, "/clients/")
+    with CaptureQueriesContext(connection) as captured:
+        response = owner_client.get("/clients/?q=a", HTTP_HX_REQUEST="true")
+    assert "<html" not in response.content.decode()
+    assert len(captured) <= full
