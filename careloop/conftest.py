@@ -17,32 +17,37 @@ def alice_practice(db):
 
 @pytest.fixture
 def bob_practice(db):
-    return testing.make_practice("bob", name="Bob's Counselling", state="QLD",
-                                 time_zone="Australia/Brisbane")
+    return testing.make_practice(
+        "bob", name="Bob's Counselling", state="QLD", time_zone="Australia/Brisbane"
+    )
 
 
 @pytest.fixture
 def owner(alice_practice):
-    return testing.make_user(alice_practice, Role.OWNER, email="owner@alice.test",
-                             full_name="Olivia Owner")
+    return testing.make_user(
+        alice_practice, Role.OWNER, email="owner@alice.test", full_name="Olivia Owner"
+    )
 
 
 @pytest.fixture
 def clinician(alice_practice):
-    return testing.make_user(alice_practice, Role.CLINICIAN, email="clinician@alice.test",
-                             full_name="Clara Clinician")
+    return testing.make_user(
+        alice_practice, Role.CLINICIAN, email="clinician@alice.test", full_name="Clara Clinician"
+    )
 
 
 @pytest.fixture
 def admin_user(alice_practice):
-    return testing.make_user(alice_practice, Role.ADMIN, email="admin@alice.test",
-                             full_name="Adam Admin")
+    return testing.make_user(
+        alice_practice, Role.ADMIN, email="admin@alice.test", full_name="Adam Admin"
+    )
 
 
 @pytest.fixture
 def bob_owner(bob_practice):
-    return testing.make_user(bob_practice, Role.OWNER, email="owner@bob.test",
-                             full_name="Bob Owner")
+    return testing.make_user(
+        bob_practice, Role.OWNER, email="owner@bob.test", full_name="Bob Owner"
+    )
 
 
 @pytest.fixture

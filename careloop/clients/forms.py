@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from careloop.lib.identifiers import IdentifierError, check_medicare_irn, check_medicare_number
-from careloop.web.forms import AustralianDateInput, PracticeModelForm, identifier_field_cleaner
+from careloop.web.forms import AustralianDateInput, IdentifierField, PracticeModelForm
 
 from .models import Client
 
@@ -29,9 +29,12 @@ class ClientForm(PracticeModelForm):
             "emergency_contact_phone",
         ]
         widgets = {"date_of_birth": AustralianDateInput()}
-        help_texts = {"medicare_number": "The 10 digits on the card, without the IRN."}
 
-    clean_medicare_number = identifier_field_cleaner(check_medicare_number, "medicare_number")
+    medicare_number = IdentifierField(
+        check=check_medicare_number,
+        label="Medicare card number",
+        help_text="The 10 digits on the card, without the IRN.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,7 +1,7 @@
 from django import forms
 
 from careloop.lib.identifiers import check_hpii, check_hpio, check_provider_number
-from careloop.web.forms import PracticeModelForm, identifier_field_cleaner
+from careloop.web.forms import IdentifierField, PracticeModelForm
 
 from .models import Doctor, MedicalPractice
 
@@ -27,14 +27,14 @@ class DoctorForm(PracticeModelForm):
             "medical_practices": forms.SelectMultiple(attrs={"size": 8}),
             "notes": forms.Textarea(attrs={"rows": 4}),
         }
-        help_texts = {
-            "medical_practices": "Hold Ctrl (or ⌘) to choose more than one.",
-            "provider_number": "8 characters, for example 2123456A.",
-            "hpii": "16 digits starting 800361.",
-        }
+        help_texts = {"medical_practices": "Hold Ctrl (or ⌘) to choose more than one."}
 
-    clean_provider_number = identifier_field_cleaner(check_provider_number, "provider_number")
-    clean_hpii = identifier_field_cleaner(check_hpii, "hpii")
+    provider_number = IdentifierField(
+        check=check_provider_number,
+        label="Medicare provider number",
+        help_text="8 characters, for example 2123456A.",
+    )
+    hpii = IdentifierField(check=check_hpii, label="HPI-I", help_text="16 digits starting 800361.")
 
 
 class MedicalPracticeForm(PracticeModelForm):
@@ -53,9 +53,8 @@ class MedicalPracticeForm(PracticeModelForm):
             "fax",
             "email",
         ]
-        help_texts = {"hpio": "16 digits starting 800362."}
 
-    clean_hpio = identifier_field_cleaner(check_hpio, "hpio")
+    hpio = IdentifierField(check=check_hpio, label="HPI-O", help_text="16 digits starting 800362.")
 
     def clean(self):
         cleaned = super().clean()

@@ -1,6 +1,10 @@
 from django.conf import settings
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import User
@@ -21,16 +25,22 @@ def save_member(form, *, practice, request) -> User:
 
 
 def send_welcome(user: User, request) -> None:
-    """A new member chooses their own password through the reset link."""
-    form = PasswordResetForm({"email": user.email})
-    if form.is_valid():
-        form.save(
-            request=request,
-            use_https=settings.HTTPS,
-            subject_template_name="registration/welcome_subject.txt",
-            email_template_name="registration/welcome_email.txt",
-            extra_email_context={"practice": user.practice},
-        )
+    """E-mail a new member a one-time link to choose their password.
+
+    Django's PasswordResetForm skips accounts without a usable password, which is
+    exactly what a new member has, so the message is built here with the same token.
+    """
+    context = {
+        "user": user,
+        "practice": user.practice,
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+        "protocol": "https" if settings.HTTPS else "http",
+        "domain": request.get_host(),
+    }
+    subject = "".join(render_to_string("registration/welcome_subject.txt", context).splitlines())
+    body = render_to_string("registration/welcome_email.txt", context)
+    send_mail(subject, body, None, [user.email])
 
 
 def start_totp_setup(user: User) -> TOTPDevice:

@@ -7,7 +7,7 @@ from careloop.lib.identifiers import (
     check_ahpra_registration,
     check_provider_number,
 )
-from careloop.web.forms import identifier_field_cleaner
+from careloop.web.forms import IdentifierField
 
 from .models import ClinicianProfile, Niche, Practice, Profession, Role, User
 
@@ -66,7 +66,7 @@ class PracticeSettingsForm(forms.ModelForm):
         ]
         widgets = {"niches": forms.CheckboxSelectMultiple}
 
-    clean_abn = identifier_field_cleaner(check_abn, "abn")
+    abn = IdentifierField(check=check_abn, label="ABN", help_text="11 digits.")
 
     def clean(self):
         from careloop.lib.identifiers import IdentifierError, check_postcode
@@ -86,9 +86,15 @@ class MemberForm(forms.ModelForm):
     profession = forms.ChoiceField(
         choices=[("", "Does not treat clients")] + list(Profession.choices), required=False
     )
-    ahpra_registration = forms.CharField(label="Ahpra registration", required=False, max_length=13)
-    provider_number = forms.CharField(
-        label="Medicare provider number", required=False, max_length=8
+    ahpra_registration = IdentifierField(
+        check=check_ahpra_registration,
+        label="Ahpra registration",
+        help_text="3 letters and 10 digits. Social workers and counsellors have none.",
+    )
+    provider_number = IdentifierField(
+        check=check_provider_number,
+        label="Medicare provider number",
+        help_text="For this practice's location.",
     )
     niches = forms.ModelMultipleChoiceField(
         queryset=Niche.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
@@ -97,11 +103,6 @@ class MemberForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["full_name", "email", "role", "is_active"]
-
-    clean_ahpra_registration = identifier_field_cleaner(
-        check_ahpra_registration, "ahpra_registration"
-    )
-    clean_provider_number = identifier_field_cleaner(check_provider_number, "provider_number")
 
     def __init__(self, *args, practice, **kwargs):
         self.practice = practice

@@ -25,19 +25,25 @@ class AustralianDateTimeInput(forms.DateTimeInput):
         super().__init__(attrs=attrs, format="%d/%m/%Y %H:%M")
 
 
-def identifier_field_cleaner(check, field_name: str):
-    """A clean_<field> method that runs an identifier check on a non-empty value."""
+class IdentifierField(forms.CharField):
+    """A text field for an Australian identifier: accepts it as people type it (with
+    spaces or dashes), checks it with the published algorithm and stores it compact."""
 
-    def clean(form):
-        value = form.cleaned_data.get(field_name, "")
-        if value in ("", None):
-            return value
+    def __init__(self, *, check, required=False, **kwargs):
+        self.check = check
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"})
+        )
+        super().__init__(required=required, max_length=40, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return ""
         try:
-            return check(value)
+            return self.check(value)
         except IdentifierError as error:
             raise ValidationError(str(error)) from None
-
-    return clean
 
 
 class PracticeModelForm(forms.ModelForm):

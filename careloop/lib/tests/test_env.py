@@ -16,7 +16,10 @@ def test_it_reads_smtp_urls_with_starttls_by_default():
 def test_it_reads_smtps_as_implicit_tls_on_465():
     config = email_settings("smtps://u:p@mail.example.com")
     assert (config["EMAIL_PORT"], config["EMAIL_USE_SSL"], config["EMAIL_USE_TLS"]) == (
-        465, True, False)
+        465,
+        True,
+        False,
+    )
 
 
 def test_it_can_turn_starttls_off_for_a_local_relay():

@@ -58,8 +58,16 @@ def test_the_lockout_lifts_after_the_cool_off(client, owner):
 
 
 def test_pages_need_a_signed_in_user(client, db):
-    for url in ["/dashboard/", "/clients/", "/referrals/", "/sessions/", "/doctors/",
-                "/medical-practices/", "/audit/", "/practice/"]:
+    for url in [
+        "/dashboard/",
+        "/clients/",
+        "/referrals/",
+        "/sessions/",
+        "/doctors/",
+        "/medical-practices/",
+        "/audit/",
+        "/practice/",
+    ]:
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(LOGIN)
@@ -83,11 +91,14 @@ def test_an_idle_session_expires_after_30_minutes(owner_client):
 
 
 def test_it_changes_the_password(owner_client, owner):
-    response = owner_client.post("/account/password/", {
-        "old_password": testing.PASSWORD,
-        "new_password1": "a brand new passphrase",
-        "new_password2": "a brand new passphrase",
-    })
+    response = owner_client.post(
+        "/account/password/",
+        {
+            "old_password": testing.PASSWORD,
+            "new_password1": "a brand new passphrase",
+            "new_password2": "a brand new passphrase",
+        },
+    )
     assert response.status_code == 302
     owner.refresh_from_db()
     assert owner.check_password("a brand new passphrase")
@@ -99,8 +110,10 @@ def test_it_resets_a_forgotten_password_by_email(client, owner):
     link = re.search(r"https?://[^/]+(/account/password/reset/\S+)", mail.outbox[0].body)[1]
     form_page = client.get(link, follow=True)
     assert "Choose a new password" in form_page.content.decode()
-    client.post(form_page.redirect_chain[-1][0], {
-        "new_password1": "reset passphrase 2026", "new_password2": "reset passphrase 2026"})
+    client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "reset passphrase 2026", "new_password2": "reset passphrase 2026"},
+    )
     owner.refresh_from_db()
     assert owner.check_password("reset passphrase 2026")
     # The link works once.
@@ -115,8 +128,7 @@ def test_a_reset_for_an_unknown_address_looks_the_same_and_sends_nothing(client,
 
 def test_forms_are_protected_against_csrf(owner):
     strict = Client(enforce_csrf_checks=True)
-    response = strict.post(LOGIN, {"username": "owner@alice.test",
-                                   "password": testing.PASSWORD})
+    response = strict.post(LOGIN, {"username": "owner@alice.test", "password": testing.PASSWORD})
     assert response.status_code == 403
     assert "This form has expired" in response.content.decode()
 
@@ -137,8 +149,11 @@ def test_responses_carry_security_headers_and_a_strict_csp(owner_client):
 TEMPLATE_DIR = Path(settings.PACKAGE_DIR)
 
 
-@pytest.mark.parametrize("template", sorted(TEMPLATE_DIR.rglob("templates/**/*.html")),
-                         ids=lambda p: str(p.relative_to(TEMPLATE_DIR)))
+@pytest.mark.parametrize(
+    "template",
+    sorted(TEMPLATE_DIR.rglob("templates/**/*.html")),
+    ids=lambda p: str(p.relative_to(TEMPLATE_DIR)),
+)
 def test_templates_have_no_inline_script_or_style(template):
     # The CSP would block them; this catches them before a browser does.
     text = template.read_text()
@@ -158,15 +173,28 @@ def test_deploy_checks_pass_with_production_settings(tmp_path):
     }
     result = subprocess.run(
         [sys.executable, "-m", "careloop", "check", "--deploy", "--fail-level", "WARNING"],
-        env=env, capture_output=True, text=True, check=False, timeout=60,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "CARELOOP_ENVIRONMENT": "production",
-           "CARELOOP_DATA_DIR": str(tmp_path)}
-    result = subprocess.run([sys.executable, "-m", "careloop", "check"], env=env,
-                            capture_output=True, text=True, check=False, timeout=60)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "CARELOOP_ENVIRONMENT": "production",
+        "CARELOOP_DATA_DIR": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "careloop", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     assert result.returncode != 0
     assert "SECRET_KEY is required" in result.stderr

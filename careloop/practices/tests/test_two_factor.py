@@ -53,8 +53,10 @@ def test_after_the_password_it_asks_for_the_code(client, owner):
         response = client.post("/account/two-factor/", {"token": current_code(device)})
         assert "Too many wrong codes" in response.content.decode()  # throttled after a miss
     with time_machine.travel(start + timedelta(seconds=65)):
-        response = client.post("/account/two-factor/?next=/clients/",
-                               {"token": current_code(device), "next": "/clients/"})
+        response = client.post(
+            "/account/two-factor/?next=/clients/",
+            {"token": current_code(device), "next": "/clients/"},
+        )
         assert response["Location"] == "/clients/"
         assert client.get("/clients/").status_code == 200
 
@@ -73,10 +75,16 @@ def test_a_practice_can_require_two_factor(client, owner, alice_practice):
 
 
 def test_the_owner_turns_the_requirement_on_in_practice_settings(owner_client, alice_practice):
-    response = owner_client.post("/practice/", {
-        "name": alice_practice.name, "abn": alice_practice.abn, "state": "NSW",
-        "time_zone": "Australia/Sydney", "require_two_factor": "on",
-    })
+    response = owner_client.post(
+        "/practice/",
+        {
+            "name": alice_practice.name,
+            "abn": alice_practice.abn,
+            "state": "NSW",
+            "time_zone": "Australia/Sydney",
+            "require_two_factor": "on",
+        },
+    )
     assert response.status_code == 302
     alice_practice.refresh_from_db()
     assert alice_practice.require_two_factor

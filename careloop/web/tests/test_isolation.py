@@ -66,10 +66,12 @@ def test_the_url_conf_has_object_urls_to_check():
     assert {"clients:detail", "referrals:document", "directory:doctor_edit"} <= names
 
 
-@pytest.mark.parametrize(("name", "route", "kwargs"), UUID_PATTERNS,
-                         ids=[p[0] for p in UUID_PATTERNS])
-def test_another_practices_object_answers_404(name, route, kwargs, owner_client, alice_practice,
-                                              bob_practice):
+@pytest.mark.parametrize(
+    ("name", "route", "kwargs"), UUID_PATTERNS, ids=[p[0] for p in UUID_PATTERNS]
+)
+def test_another_practices_object_answers_404(
+    name, route, kwargs, owner_client, alice_practice, bob_practice
+):
     own = world(alice_practice)
     theirs = world(bob_practice)
     unknown = set(kwargs) - set(theirs)
@@ -94,7 +96,8 @@ def test_another_practices_object_answers_404(name, route, kwargs, owner_client,
 
 
 def test_a_mixed_url_does_not_leak_a_document_through_an_own_referral(
-        owner_client, alice_practice, bob_practice):
+    owner_client, alice_practice, bob_practice
+):
     own = world(alice_practice)
     theirs = world(bob_practice)
     url = f"/referrals/{own['referral'].uuid}/documents/{theirs['document'].uuid}/"
@@ -115,10 +118,12 @@ def test_lists_show_only_the_practices_own_records(owner_client, alice_practice,
         assert response.status_code == 200
         ids = {str(obj.uuid) for obj in response.context["object_list"]}
         assert str(theirs["client"].uuid) not in ids
-        assert all(obj.practice_id == alice_practice.pk
-                   for obj in response.context["object_list"]), url
-        assert leaked not in {getattr(o, "family_name", None)
-                              for o in response.context["object_list"]}
+        assert all(
+            obj.practice_id == alice_practice.pk for obj in response.context["object_list"]
+        ), url
+        assert leaked not in {
+            getattr(o, "family_name", None) for o in response.context["object_list"]
+        }
 
 
 def test_forms_offer_only_the_practices_own_choices(owner_client, alice_practice, bob_practice):
@@ -128,9 +133,15 @@ def test_forms_offer_only_the_practices_own_choices(owner_client, alice_practice
     assert theirs["client"] not in form.fields["client"].queryset
     assert theirs["doctor"] not in form.fields["referring_doctor"].queryset
     # And a forged POST naming them is refused, not saved.
-    response = owner_client.post("/referrals/new/", {
-        "client": theirs["client"].pk, "referring_doctor": theirs["doctor"].pk,
-        "referral_date": "01/11/2026", "basis": "mhtp", "sessions_referred": 6,
-    })
+    response = owner_client.post(
+        "/referrals/new/",
+        {
+            "client": theirs["client"].pk,
+            "referring_doctor": theirs["doctor"].pk,
+            "referral_date": "01/11/2026",
+            "basis": "mhtp",
+            "sessions_referred": 6,
+        },
+    )
     assert response.status_code == 400
     assert "Select a valid choice" in response.content.decode()

@@ -15,15 +15,26 @@ def fill(practice, n: int) -> None:
         client = testing.make_client(practice, usual_gp=doctor)
         referral = testing.make_referral(practice, client=client, doctor=doctor)
         testing.make_document(referral) if i % 2 else None
-        testing.make_session(practice, client=client, clinician=clinician, referral=referral,
-                             status="attended")
+        testing.make_session(
+            practice, client=client, clinician=clinician, referral=referral, status="attended"
+        )
         testing.make_session(practice, client=client, clinician=clinician, referral=referral)
         testing.make_audit_event(practice)
 
 
-LIST_URLS = ["/clients/", "/doctors/", "/medical-practices/", "/referrals/", "/sessions/",
-             "/audit/", "/dashboard/", "/clients/?q=a&state=NSW", "/sessions/?status=attended",
-             "/doctors/?doctor_type=gp&suburb=Neutral+Bay", "/practice/"]
+LIST_URLS = [
+    "/clients/",
+    "/doctors/",
+    "/medical-practices/",
+    "/referrals/",
+    "/sessions/",
+    "/audit/",
+    "/dashboard/",
+    "/clients/?q=a&state=NSW",
+    "/sessions/?status=attended",
+    "/doctors/?doctor_type=gp&suburb=Neutral+Bay",
+    "/practice/",
+]
 
 
 def count_queries(client, url) -> int:

@@ -1,0 +1,86 @@
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from careloop import testing
+from careloop.audit.models import AppendOnlyError, AuditEvent
+
+
+def test_viewing_a_client_is_recorded_with_who_and_when(owner_client, owner, alice_practice):
+    client = testing.make_client(alice_practice)
+    owner_client.get(f"/clients/{client.uuid}/")
+    event = AuditEvent.objects.get()
+    assert (event.actor, event.action, event.object_uuid, event.client_uuid) == (
+        owner,
+        "view",
+        client.uuid,
+        client.uuid,
+    )
+    assert "Olivia Owner" in event.actor_label
+    assert event.ip_address == "127.0.0.1"
+
+
+def test_changing_a_client_records_which_fields_changed(owner_client, alice_practice):
+    client = testing.make_client(alice_practice, phone="0491 570 110")
+    response = owner_client.post(
+        f"/clients/{client.uuid}/edit/",
+        {
+            "given_name": client.given_name,
+            "family_name": client.family_name,
+            "date_of_birth": client.date_of_birth.strftime("%d/%m/%Y"),
+            "medicare_number": client.medicare_number,
+            "medicare_irn": client.medicare_irn,
+            "phone": "0491 570 999",
+        },
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="update")
+    assert event.changed_fields == ["phone"]
+
+
+def test_views_of_referrals_sessions_and_documents_are_tied_to_the_client(
+    owner_client, alice_practice
+):
+    referral = testing.make_referral(alice_practice)
+    document = testing.make_document(referral)
+    session = testing.make_session(alice_practice, client=referral.client)
+    owner_client.get(f"/referrals/{referral.uuid}/")
+    owner_client.get(f"/referrals/{referral.uuid}/documents/{document.uuid}/")
+    owner_client.get(f"/sessions/{session.uuid}/")
+    assert AuditEvent.objects.filter(client_uuid=referral.client.uuid).count() == 3
+
+
+def test_only_the_owner_reads_the_audit_log(client, owner, clinician, admin_user, alice_practice):
+    testing.make_audit_event(alice_practice, actor=owner)
+    for user, expected in [(owner, 200), (clinician, 403), (admin_user, 403)]:
+        client.force_login(user)
+        assert client.get("/audit/").status_code == expected
+
+
+def test_the_owner_can_see_one_clients_access_history(owner_client, alice_practice):
+    one = testing.make_client(alice_practice)
+    other = testing.make_client(alice_practice)
+    owner_client.get(f"/clients/{one.uuid}/")
+    owner_client.get(f"/clients/{other.uuid}/")
+    response = owner_client.get(f"/audit/?client={one.uuid}")
+    assert [e.client_uuid for e in response.context["object_list"]] == [one.uuid]
+
+
+def test_the_log_is_append_only_in_the_application(alice_practice):
+    event = testing.make_audit_event(alice_practice)
+    event.object_label = "rewritten"
+    with pytest.raises(AppendOnlyError):
+        event.save()
+    with pytest.raises(AppendOnlyError):
+        event.delete()
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.filter(pk=event.pk).update(object_label="rewritten")
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.all().delete()
+
+
+def test_the_database_refuses_to_rewrite_an_audit_row(alice_practice):
+    event = testing.make_audit_event(alice_practice)
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET object_label = 'x' WHERE id = %s", [event.pk])
+    event.refresh_from_db()
+    assert event.object_label != "x"

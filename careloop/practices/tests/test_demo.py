@@ -1,0 +1,69 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from careloop.clients.models import Client
+from careloop.directory.models import Doctor, MedicalPractice
+from careloop.lib.identifiers import check_medicare_number, check_provider_number
+from careloop.practices.demo import DEMO_PASSWORD
+from careloop.practices.models import Practice, User
+from careloop.referrals.models import Referral
+from careloop.therapy.models import TherapySession
+
+
+@pytest.fixture
+def demo(db):
+    call_command("demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def test_it_creates_two_practices_with_three_logins_each(demo, client):
+    assert set(Practice.objects.values_list("slug", flat=True)) == {"harbour", "northside"}
+    for slug in ("harbour", "northside"):
+        for role in ("owner", "clinician", "admin"):
+            user = User.objects.get(email=f"{role}@{slug}.demo")
+            assert (user.practice.slug, user.role) == (slug, role)
+            assert user.check_password(DEMO_PASSWORD)
+    response = client.post(
+        "/account/sign-in/", {"username": "clinician@northside.demo", "password": DEMO_PASSWORD}
+    )
+    assert response["Location"] == "/dashboard/"
+
+
+def test_it_fills_each_practice_with_three_years_of_valid_synthetic_history(demo):
+    for practice in Practice.objects.all():
+        assert MedicalPractice.objects.for_practice(practice).count() >= 24
+        assert Doctor.objects.for_practice(practice).count() >= 200
+        assert Client.objects.for_practice(practice).count() >= 200
+        dates = Referral.objects.for_practice(practice).values_list("referral_date", flat=True)
+        assert (max(dates) - min(dates)).days > 2 * 365
+        assert TherapySession.objects.for_practice(practice).count() > 1000
+    client = Client.objects.first()
+    assert check_medicare_number(client.medicare_number) == client.medicare_number
+    doctor = Doctor.objects.first()
+    assert check_provider_number(doctor.provider_number) == doctor.provider_number
+    # Records never cross practices.
+    assert not Referral.objects.exclude(practice_id=models_f("client__practice_id")).exists()
+
+
+def models_f(name):
+    from django.db.models import F
+
+    return F(name)
+
+
+def test_it_keeps_existing_data_when_asked_to_load_only_if_empty(demo, capsys):
+    before = TherapySession.objects.count()
+    call_command("demo", if_empty=True)
+    assert TherapySession.objects.count() == before
+    assert "owner@harbour.demo" in capsys.readouterr().out
+
+
+def test_it_refuses_to_load_twice_without_if_empty(demo):
+    with pytest.raises(CommandError, match="already exist"):
+        call_command("demo")
+
+
+def test_it_refuses_a_production_configuration(db, settings):
+    settings.DEMO_ALLOWED = False
+    with pytest.raises(CommandError, match="production"):
+        call_command("demo")
+    assert not Practice.objects.exists()

@@ -1,0 +1,86 @@
+import re
+
+from django.core import mail
+
+from careloop.practices.models import Role, User
+
+
+def member_form(**overrides):
+    data = {
+        "full_name": "Nina Nurse",
+        "email": "nina@alice.test",
+        "role": "clinician",
+        "is_active": "on",
+        "profession": "psychologist",
+        "ahpra_registration": "PSY0001234567",
+        "provider_number": "2448301T",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_the_owner_adds_a_clinician_who_is_emailed_a_set_password_link(
+    owner_client, alice_practice, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post("/practice/team/new/", member_form())
+    assert response.status_code == 302
+    nina = User.objects.get(email="nina@alice.test")
+    assert (nina.practice, nina.role) == (alice_practice, Role.CLINICIAN)
+    assert nina.clinician_profile.profession == "psychologist"
+    assert not nina.has_usable_password()
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["nina@alice.test"]
+    assert re.search(r"/account/password/reset/\S+/\S+/", mail.outbox[0].body)
+
+
+def test_it_checks_the_clinicians_registration(owner_client):
+    page = owner_client.post(
+        "/practice/team/new/", member_form(ahpra_registration="", provider_number="2448301A")
+    ).content.decode()
+    assert "registered with Ahpra" in page
+    assert "fails its check character" in page
+    page = owner_client.post(
+        "/practice/team/new/", member_form(profession="counsellor", ahpra_registration="")
+    ).content.decode()
+    assert "Counsellors cannot bill Medicare" in page
+
+
+def test_an_email_can_belong_to_one_account_only(owner_client, clinician):
+    page = owner_client.post(
+        "/practice/team/new/", member_form(email="CLINICIAN@alice.test")
+    ).content.decode()
+    assert "already signs in with this e-mail" in page
+
+
+def test_the_last_owner_cannot_be_demoted(owner_client, owner):
+    response = owner_client.post(
+        f"/practice/team/{owner.uuid}/edit/",
+        member_form(full_name=owner.full_name, email=owner.email, role="admin", profession=""),
+    )
+    assert "at least one active owner" in response.content.decode()
+    owner.refresh_from_db()
+    assert owner.role == Role.OWNER
+
+
+def test_only_the_owner_manages_the_practice(client, clinician, admin_user):
+    for user in (clinician, admin_user):
+        client.force_login(user)
+        assert client.get("/practice/").status_code == 403
+        assert client.post("/practice/team/new/", member_form()).status_code == 403
+    assert not User.objects.filter(email="nina@alice.test").exists()
+
+
+def test_the_navigation_shows_owner_areas_to_owners_only(client, owner, admin_user):
+    client.force_login(admin_user)
+    assert "Audit log" not in client.get("/dashboard/").content.decode()
+    client.force_login(owner)
+    assert "Audit log" in client.get("/dashboard/").content.decode()
+
+
+def test_the_practice_abn_is_checked(owner_client, alice_practice):
+    response = owner_client.post(
+        "/practice/",
+        {"name": "Alice", "abn": "51 824 753 557", "state": "NSW", "time_zone": "Australia/Sydney"},
+    )
+    assert "fails its checksum" in response.content.decode()
