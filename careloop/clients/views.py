@@ -1,10 +1,11 @@
-from django.db.models import Count, Max, Q
 from django.shortcuts import render
 from django.urls import reverse
 
 from careloop.audit.actions import record_view
 from careloop.practices.scoping import get_scoped_or_404
+from careloop.therapy.models import SessionStatus, TherapySession
 from careloop.web.lists import PracticeListView
+from careloop.web.queries import count_of, latest_of
 from careloop.web.records import practice_member_required, record_form_view, save_practice_record
 
 from .filters import ClientFilter
@@ -26,8 +27,10 @@ class ClientListView(PracticeListView):
             .get_queryset()
             .select_related("usual_gp")
             .annotate(
-                attended_count=Count("sessions", filter=Q(sessions__status="attended")),
-                last_session_at=Max("sessions__starts_at"),
+                attended_count=count_of(
+                    TherapySession.objects.filter(status=SessionStatus.ATTENDED), "client"
+                ),
+                last_session_at=latest_of(TherapySession.objects.all(), "client", "starts_at"),
             )
         )
 

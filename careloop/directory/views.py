@@ -1,9 +1,11 @@
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 from django.shortcuts import render
 from django.urls import reverse
 
 from careloop.practices.scoping import get_scoped_or_404
+from careloop.referrals.models import Referral
 from careloop.web.lists import PracticeListView
+from careloop.web.queries import count_of
 from careloop.web.records import practice_member_required, record_form_view, save_practice_record
 
 from .filters import DoctorFilter, MedicalPracticeFilter
@@ -29,7 +31,7 @@ class DoctorListView(PracticeListView):
                     queryset=MedicalPractice.objects.only("id", "uuid", "name", "suburb"),
                 )
             )
-            .annotate(referral_count=Count("referrals", distinct=True))
+            .annotate(referral_count=count_of(Referral.objects.all(), "referring_doctor"))
         )
 
 
@@ -42,7 +44,15 @@ class MedicalPracticeListView(PracticeListView):
     rows_template_name = "directory/medical_practice_rows.html"
 
     def get_queryset(self):
-        return super().get_queryset().annotate(doctor_count=Count("doctors"))
+        return (
+            super()
+            .get_queryset()
+            .annotate(
+                doctor_count=count_of(
+                    Doctor.medical_practices.through.objects.all(), "medicalpractice"
+                )
+            )
+        )
 
 
 def _doctor_queryset():

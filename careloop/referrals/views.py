@@ -1,4 +1,3 @@
-from django.db.models import Count, Q
 from django.http import FileResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -6,7 +5,9 @@ from django.urls import reverse
 from careloop.audit.actions import record_view
 from careloop.clients.models import Client
 from careloop.practices.scoping import get_scoped_or_404, scoped_or_none
+from careloop.therapy.models import SessionStatus, TherapySession
 from careloop.web.lists import PracticeListView
+from careloop.web.queries import count_of
 from careloop.web.records import practice_member_required, record_form_view
 
 from .actions import save_referral
@@ -29,8 +30,10 @@ class ReferralListView(PracticeListView):
             .get_queryset()
             .select_related("client", "referring_doctor")
             .annotate(
-                attended_count=Count("sessions", filter=Q(sessions__status="attended")),
-                document_count=Count("documents", distinct=True),
+                attended_count=count_of(
+                    TherapySession.objects.filter(status=SessionStatus.ATTENDED), "referral"
+                ),
+                document_count=count_of(ReferralDocument.objects.all(), "referral"),
             )
         )
 

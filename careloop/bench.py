@@ -1,0 +1,186 @@
+"""`make bench`: server time and SQL queries of the staff pages at two data scales.
+
+Each scale gets its own database (SQLite files under data/bench/, or a
+`<name>_bench_<scale>` PostgreSQL database when DATABASE_URL is set), built once
+with `careloop demo --scale N` and reused until --rebuild. Each page is requested
+through Django's full middleware stack, signed in as the demo owner; the median
+of the timed requests is reported.
+
+Later features add their pages to PAGES (or their own measures to MEASURES).
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+# (label, path). Paths may use {client}, {referral}, {doctor}: a record of the demo.
+PAGES = [
+    ("Dashboard", "/dashboard/"),
+    ("Referrals", "/referrals/"),
+    ("Referrals, filtered", "/referrals/?basis=mhtp&q=a"),
+    ("Clients", "/clients/"),
+    ("Clients, search", "/clients/?q=smith"),
+    ("Clients, last page", "/clients/?page=last"),
+    ("Sessions", "/sessions/"),
+    ("Sessions, filtered", "/sessions/?status=attended&session_type=individual"),
+    ("Doctors", "/doctors/"),
+    ("Doctors, by type", "/doctors/?doctor_type=gp"),
+    ("Medical practices", "/medical-practices/"),
+    ("Audit log", "/audit/"),
+    ("Client page", "/clients/{client}/"),
+    ("Referral page", "/referrals/{referral}/"),
+    ("Doctor page", "/doctors/{doctor}/"),
+]
+
+
+def measure(repeat: int) -> list[dict]:
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from careloop.directory.models import Doctor
+    from careloop.practices.models import User
+    from careloop.referrals.models import Referral
+
+    owner = User.objects.get(email="owner@harbour.demo")
+    practice = owner.practice
+    referral = Referral.objects.for_practice(practice).order_by("id").first()
+    ids = {
+        "client": referral.client.uuid,
+        "referral": referral.uuid,
+        "doctor": Doctor.objects.for_practice(practice).order_by("id").first().uuid,
+    }
+    browser = Client()
+    browser.force_login(owner)
+    results = []
+    for label, path in PAGES:
+        url = path.format(**ids)
+        browser.get(url)  # warm caches and connections
+        timings, queries = [], 0
+        for _ in range(repeat):
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = browser.get(url)
+                timings.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (url, response.status_code)
+            queries = len(captured)
+        results.append(
+            {
+                "page": label,
+                "path": path,
+                "median_ms": statistics.median(timings),
+                "queries": queries,
+            }
+        )
+    return results
+
+
+def database_env(scale: int, data_dir: Path) -> dict:
+    env = dict(
+        os.environ,
+        CARELOOP_ENVIRONMENT="development",
+        CARELOOP_LOGIN_LOCKOUT="0",
+        DJANGO_SETTINGS_MODULE="careloop.settings",
+    )
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        base, _, name = url.rpartition("/")
+        env["DATABASE_URL"] = f"{base}/{name or 'careloop'}_bench_{scale}"
+    else:
+        env["CARELOOP_DATA_DIR"] = str(data_dir)
+        env["CARELOOP_SQLITE_NAME"] = f"bench-scale-{scale}.sqlite3"
+    return env
+
+
+def build(scale: int, env: dict, rebuild: bool) -> None:
+    run = [sys.executable, "-m", "careloop"]
+    url = env.get("DATABASE_URL")
+    if url:
+        import psycopg
+
+        admin_url, _, name = url.rpartition("/")
+        with psycopg.connect(f"{admin_url}/postgres", autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if exists and rebuild:
+                conn.execute(f'DROP DATABASE "{name}"')
+                exists = None
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{name}"')
+    else:
+        path = Path(env["CARELOOP_DATA_DIR"]) / env["CARELOOP_SQLITE_NAME"]
+        if rebuild:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+    subprocess.run([*run, "migrate", "-v0", "--noinput"], env=env, check=True)
+    subprocess.run([*run, "collectstatic", "-v0", "--noinput"], env=env, check=True)
+    started = time.perf_counter()
+    result = subprocess.run(
+        [*run, "demo", "--scale", str(scale), "--if-empty"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    first_line = result.stdout.splitlines()[0] if result.stdout else ""
+    print(f"  scale {scale}: {first_line} ({time.perf_counter() - started:.1f} s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default="1,10", help="Comma-separated demo scales.")
+    parser.add_argument("--repeat", type=int, default=15, help="Timed requests per page.")
+    parser.add_argument("--rebuild", action="store_true", help="Rebuild the bench databases.")
+    parser.add_argument("--json", action="store_true", help="Print raw results as JSON.")
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.measure:
+        print(json.dumps(measure(args.repeat)))
+        return
+
+    scales = [int(s) for s in args.scales.split(",")]
+    data_dir = Path(__file__).resolve().parent.parent / "data" / "bench"
+    print("Building bench databases (kept in data/bench/; --rebuild to start again)")
+    all_results = {}
+    for scale in scales:
+        env = database_env(scale, data_dir)
+        build(scale, env, args.rebuild)
+        measured = subprocess.run(
+            [sys.executable, "-m", "careloop.bench", "--measure", "--repeat", str(args.repeat)],
+            env=env,
+            check=False,
+            capture_output=True,
+            text=True,
+        )
+        if measured.returncode != 0:
+            sys.exit(f"Measuring scale {scale} failed:\n{measured.stderr}")
+        all_results[scale] = json.loads(measured.stdout.splitlines()[-1])
+
+    if args.json:
+        print(json.dumps(all_results, indent=2))
+        return
+    backend = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite"
+    print(
+        f"\nMedian server time (ms) and SQL queries per page, {backend}, "
+        f"{args.repeat} requests each"
+    )
+    header = f"{'page':<24}" + "".join(f"{'scale ' + str(s):>22}" for s in scales)
+    print(header)
+    print("-" * len(header))
+    for index, (label, _) in enumerate(PAGES):
+        rows = [all_results[s][index] for s in scales]
+        cells = "".join(f"{r['median_ms']:>10.1f} ms {r['queries']:>4} q" for r in rows)
+
+        print(f"{label:<24}{cells}")
+
+
+if __name__ == "__main__":
+    main()
