@@ -242,6 +242,10 @@ STORAGES = {
     },
 }
 WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
+# Tests and DEBUG serve straight from the source folders; no collectstatic needed.
+WHITENOISE_USE_FINDERS = TESTING or DEBUG
+WHITENOISE_AUTOREFRESH = TESTING or DEBUG
+
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

@@ -63,7 +63,7 @@ def referral_create(request):
     initial = {}
     client = scoped_or_none(Client.objects.all(), request.practice, request.GET.get("client"))
     if client:
-        initial["client"] = client.pk
+        initial["client"] = client
     return record_form_view(
         request,
         form_class=ReferralForm,

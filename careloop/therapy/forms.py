@@ -1,6 +1,10 @@
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
 
+from careloop.clients.models import Client
 from careloop.practices.models import Role, User
+from careloop.practices.scoping import scoped_or_none
 from careloop.web.forms import AustralianDateTimeInput, PracticeModelForm
 
 from .models import SessionStatus, TherapySession
@@ -34,10 +38,43 @@ class TherapySessionForm(PracticeModelForm):
             .distinct()
             .order_by("full_name")
         )
-        self.fields["referral"].queryset = (
-            self.fields["referral"].queryset.select_related("client").order_by("-referral_date")
+        self._limit_referrals_to_the_client()
+
+    def _limit_referrals_to_the_client(self) -> None:
+        """Offer only the chosen client's referrals; choosing another client refreshes
+        this list through htmx (and without JavaScript, after saving)."""
+        client = self._chosen_client()
+        field = self.fields["referral"]
+        field.required = False
+        field.queryset = (
+            field.queryset.filter(client=client).order_by("-referral_date")
+            if client
+            else field.queryset.none()
         )
-        self.fields["referral"].required = False
+        field.empty_label = "The client's latest referral" if client else "Choose a client first"
+        field.help_text = (
+            "Leave as it is to use the latest referral dated on or before the session."
+        )
+        field.error_messages["invalid_choice"] = (
+            "Choose one of this client's referrals, or leave it empty."
+        )
+        self.fields["client"].widget.attrs.update(
+            {
+                "hx-get": reverse("therapy:referral_field"),
+                "hx-target": "#field-referral",
+                "hx-swap": "outerHTML",
+                "hx-trigger": "change",
+            }
+        )
+
+    def _chosen_client(self):
+        if self.is_bound:
+            public_id = self.data.get(self.add_prefix("client"))
+            return scoped_or_none(Client.objects.all(), self.practice, public_id)
+        initial = self.initial.get("client")
+        if isinstance(initial, Client):
+            return initial
+        return self.instance.client if self.instance.client_id else None
 
     def clean_duration_minutes(self):
         minutes = self.cleaned_data["duration_minutes"]
@@ -48,14 +85,22 @@ class TherapySessionForm(PracticeModelForm):
     def clean(self):
         cleaned = super().clean()
         client, referral = cleaned.get("client"), cleaned.get("referral")
-        if referral and client and referral.client_id != client.pk:
-            self.add_error("referral", "This referral is for another client.")
         starts_at, status = cleaned.get("starts_at"), cleaned.get("status")
-        if starts_at and status in (SessionStatus.ATTENDED, SessionStatus.NO_SHOW):
-            from django.utils import timezone
+        if client and starts_at and not referral and not self.has_error("referral"):
+            cleaned["referral"] = (
+                client.referrals.filter(referral_date__lte=timezone.localdate(starts_at))
+                .order_by("-referral_date", "-pk")
+                .first()
+            )
+        if referral and starts_at and referral.referral_date > timezone.localdate(starts_at):
+            self.add_error("referral", "This referral is dated after the session.")
+        if (
+            starts_at
+            and status in (SessionStatus.ATTENDED, SessionStatus.NO_SHOW)
+            and starts_at > timezone.now()
+        ):
+            self.add_error(
+                "status", "A session in the future cannot be marked attended or missed yet."
+            )
 
-            if starts_at > timezone.now():
-                self.add_error(
-                    "status", "A session in the future cannot be marked attended or missed yet."
-                )
         return cleaned

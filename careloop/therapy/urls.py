@@ -6,6 +6,7 @@ app_name = "therapy"
 urlpatterns = [
     path("", views.TherapySessionListView.as_view(), name="list"),
     path("new/", views.session_create, name="create"),
+    path("new/referral-field/", views.referral_field, name="referral_field"),
     path("<uuid:session>/", views.session_detail, name="detail"),
     path("<uuid:session>/edit/", views.session_edit, name="edit"),
 ]

@@ -44,12 +44,12 @@ def session_create(request):
     initial = {}
     client = scoped_or_none(Client.objects.all(), request.practice, request.GET.get("client"))
     if client:
-        initial["client"] = client.pk
+        initial["client"] = client
         latest_referral = client.referrals.order_by("-referral_date").first()
         if latest_referral:
-            initial["referral"] = latest_referral.pk
+            initial["referral"] = latest_referral
     if request.user.is_clinician:
-        initial["clinician"] = request.user.pk
+        initial["clinician"] = request.user
     return record_form_view(
         request,
         form_class=TherapySessionForm,
@@ -73,3 +73,11 @@ def session_edit(request, session):
         save=lambda form: _save_session(form, request),
         cancel_url=session.get_absolute_url(),
     )
+
+
+@practice_member_required
+def referral_field(request):
+    """The referral choice for the client picked in the booking form (an htmx partial)."""
+    client = scoped_or_none(Client.objects.all(), request.practice, request.GET.get("client"))
+    form = TherapySessionForm(practice=request.practice, initial={"client": client})
+    return render(request, "includes/field.html", {"field": form["referral"]})

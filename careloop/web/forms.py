@@ -46,16 +46,50 @@ class IdentifierField(forms.CharField):
             raise ValidationError(str(error)) from None
 
 
+def explain_errors(field) -> None:
+    """Messages that say what to do, instead of Django's generic ones."""
+    label = (field.label or "this").lower()
+    if isinstance(field, forms.DateTimeField):
+        field.error_messages["invalid"] = (
+            "Enter the date and time as dd/mm/yyyy hh:mm, for example 15/12/2026 14:30."
+        )
+    elif isinstance(field, forms.DateField):
+        field.error_messages["invalid"] = "Enter the date as dd/mm/yyyy, for example 07/03/1994."
+    if isinstance(field, forms.ModelChoiceField | forms.ChoiceField):
+        field.error_messages["required"] = f"Choose the {label}."
+        field.error_messages["invalid_choice"] = (
+            f"That {label} is not one of the choices; choose again from the list."
+        )
+    else:
+        field.error_messages["required"] = f"Enter the {label}."
+
+
 class PracticeModelForm(forms.ModelForm):
     """A ModelForm that knows its practice and limits every related choice to it."""
 
     def __init__(self, *args, practice, **kwargs):
         self.practice = practice
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
+        for name, field in self.fields.items():
             queryset = getattr(field, "queryset", None)
             if queryset is not None and hasattr(queryset, "for_practice"):
                 field.queryset = queryset.for_practice(practice)
+            if isinstance(field, forms.ModelChoiceField):
+                self._choose_by_public_id(name, field)
+            explain_errors(field)
+
+    def _choose_by_public_id(self, name, field) -> None:
+        # Options carry the public uuid, never the integer key (STYLE: ids never leave
+        # the database). Initial values from the instance are keys, so swap in objects.
+        if not any(f.name == "uuid" for f in field.queryset.model._meta.fields):
+            return
+        field.to_field_name = "uuid"
+        if (
+            self.instance.pk
+            and name in self.initial
+            and not isinstance(field, forms.ModelMultipleChoiceField)
+        ):
+            self.initial[name] = getattr(self.instance, name)
 
     def clean(self):
         cleaned = super().clean()

@@ -12,7 +12,7 @@ def test_it_adds_a_doctor_working_at_two_medical_practices(owner_client, alice_p
             "given_name": "Priya",
             "family_name": "Shah",
             "doctor_type": "gp",
-            "medical_practices": [first.pk, second.pk],
+            "medical_practices": [first.uuid, second.uuid],
             "provider_number": "2448301T",
             "hpii": "8003619900015717",
             "email": "priya@example.com",

@@ -8,8 +8,8 @@ from careloop.referrals.models import Referral, ReferralDocument
 
 def referral_form(client, doctor, **overrides):
     data = {
-        "client": client.pk,
-        "referring_doctor": doctor.pk if doctor else "",
+        "client": client.uuid,
+        "referring_doctor": doctor.uuid if doctor else "",
         "referral_date": "02/11/2026",
         "basis": "mhtp",
         "sessions_referred": "6",
@@ -135,6 +135,6 @@ def test_it_filters_referrals_by_basis_and_date(owner_client, alice_practice):
 def test_a_new_referral_can_start_from_the_client_page(owner_client, alice_practice):
     client = testing.make_client(alice_practice)
     form = owner_client.get(f"/referrals/new/?client={client.uuid}").context["form"]
-    assert form.initial["client"] == client.pk
+    assert form.initial["client"] == client
     # A bad or foreign id in the query string is ignored, not an error.
     assert owner_client.get("/referrals/new/?client=not-a-uuid").status_code == 200

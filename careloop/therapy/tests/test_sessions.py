@@ -9,8 +9,8 @@ from careloop.therapy.models import TherapySession
 
 def session_form(client, clinician, **overrides):
     data = {
-        "client": client.pk,
-        "clinician": clinician.pk,
+        "client": client.uuid,
+        "clinician": clinician.uuid,
         "starts_at": "15/12/2026 10:00",
         "duration_minutes": "50",
         "session_type": "individual",
@@ -53,9 +53,9 @@ def test_a_session_cannot_use_another_clients_referral(owner_client, clinician, 
     client = testing.make_client(alice_practice)
     someone_elses = testing.make_referral(alice_practice)
     response = owner_client.post(
-        "/sessions/new/", session_form(client, clinician, referral=someone_elses.pk)
+        "/sessions/new/", session_form(client, clinician, referral=someone_elses.uuid)
     )
-    assert "This referral is for another client" in response.content.decode()
+    assert "referrals, or leave it empty" in response.content.decode()
 
 
 def test_a_future_session_cannot_be_marked_attended(owner_client, clinician, alice_practice):
@@ -98,4 +98,48 @@ def test_booking_from_a_client_page_suggests_their_latest_referral(
     person = testing.make_client(alice_practice)
     referral = testing.make_referral(alice_practice, client=person)
     form = client.get(f"/sessions/new/?client={person.uuid}").context["form"]
-    assert form.initial == {"client": person.pk, "referral": referral.pk, "clinician": clinician.pk}
+    assert form.initial == {"client": person, "referral": referral, "clinician": clinician}
+
+
+def test_an_empty_referral_means_the_latest_one_dated_before_the_session(
+    owner_client, clinician, alice_practice
+):
+    from datetime import date
+
+    client = testing.make_client(alice_practice)
+    older = testing.make_referral(alice_practice, client=client, referral_date=date(2026, 1, 5))
+    testing.make_referral(alice_practice, client=client, referral_date=date(2026, 11, 20))
+    owner_client.post(
+        "/sessions/new/", session_form(client, clinician, starts_at="10/06/2026 09:00")
+    )
+    assert TherapySession.objects.get().referral == older
+
+
+def test_the_referral_choices_follow_the_chosen_client(owner_client, alice_practice):
+    client = testing.make_client(alice_practice)
+    theirs = testing.make_referral(alice_practice, client=client)
+    someone_elses = testing.make_referral(alice_practice)
+    partial = owner_client.get(
+        f"/sessions/new/referral-field/?client={client.uuid}", HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert f'value="{theirs.uuid}"' in partial
+    assert str(someone_elses.uuid) not in partial
+    assert 'id="field-referral"' in partial and "<html" not in partial
+    # With no client yet there is nothing to choose (and no list of every referral).
+    empty = owner_client.get("/sessions/new/").context["form"].fields["referral"].queryset
+    assert not empty.exists()
+
+
+def test_choices_carry_public_ids_not_database_keys(owner_client, clinician, alice_practice):
+    person = testing.make_client(alice_practice)
+    page = owner_client.get("/sessions/new/").content.decode()
+    assert f'value="{person.uuid}"' in page
+    assert f'value="{person.pk}"' not in page
+    assert f'value="{clinician.uuid}"' in page
+
+
+def test_editing_keeps_the_current_choices_selected(owner_client, alice_practice):
+    session = testing.make_session(alice_practice, referral=testing.make_referral(alice_practice))
+    page = owner_client.get(f"/sessions/{session.uuid}/edit/").content.decode()
+    assert f'value="{session.client.uuid}" selected' in page
+    assert f'value="{session.clinician.uuid}" selected' in page

@@ -107,23 +107,19 @@ def test_a_mixed_url_does_not_leak_a_document_through_an_own_referral(
 def test_lists_show_only_the_practices_own_records(owner_client, alice_practice, bob_practice):
     world(alice_practice)
     theirs = world(bob_practice)
-    for url, leaked in [
-        ("/clients/", theirs["client"].family_name),
-        ("/doctors/", theirs["doctor"].family_name),
-        ("/medical-practices/", theirs["medical_practice"].name),
-        ("/sessions/", theirs["session"].client.family_name),
-        ("/referrals/", theirs["referral"].client.family_name),
+    for url in [
+        "/clients/",
+        "/doctors/",
+        "/medical-practices/",
+        "/sessions/",
+        "/referrals/",
     ]:
         response = owner_client.get(url)
-        assert response.status_code == 200
-        ids = {str(obj.uuid) for obj in response.context["object_list"]}
-        assert str(theirs["client"].uuid) not in ids
-        assert all(
-            obj.practice_id == alice_practice.pk for obj in response.context["object_list"]
-        ), url
-        assert leaked not in {
-            getattr(o, "family_name", None) for o in response.context["object_list"]
-        }
+        shown = list(response.context["object_list"])
+        assert shown, f"{url} shows nothing, so this check would prove nothing"
+        assert {obj.practice_id for obj in shown} == {alice_practice.pk}, url
+        assert str(theirs["client"].uuid) not in response.content.decode(), url
+
 
 
 def test_forms_offer_only_the_practices_own_choices(owner_client, alice_practice, bob_practice):
@@ -136,12 +132,12 @@ def test_forms_offer_only_the_practices_own_choices(owner_client, alice_practice
     response = owner_client.post(
         "/referrals/new/",
         {
-            "client": theirs["client"].pk,
-            "referring_doctor": theirs["doctor"].pk,
+            "client": theirs["client"].uuid,
+            "referring_doctor": theirs["doctor"].uuid,
             "referral_date": "01/11/2026",
             "basis": "mhtp",
             "sessions_referred": 6,
         },
     )
     assert response.status_code == 400
-    assert "Select a valid choice" in response.content.decode()
+    assert "is not one of the choices" in response.content.decode()
