@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "careloop.clients",
     "careloop.referrals",
     "careloop.therapy",
+    "careloop.entitlements",
     "careloop.web",
     "django.contrib.auth",
     "django.contrib.contenttypes",

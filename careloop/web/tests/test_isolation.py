@@ -121,7 +121,6 @@ def test_lists_show_only_the_practices_own_records(owner_client, alice_practice,
         assert str(theirs["client"].uuid) not in response.content.decode(), url
 
 
-
 def test_forms_offer_only_the_practices_own_choices(owner_client, alice_practice, bob_practice):
     world(alice_practice)
     theirs = world(bob_practice)
