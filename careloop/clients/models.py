@@ -25,6 +25,15 @@ class Client(PracticeOwned):
     emergency_contact_name = models.CharField(max_length=120, blank=True)
     emergency_contact_relationship = models.CharField("relationship", max_length=60, blank=True)
     emergency_contact_phone = models.CharField(max_length=30, blank=True)
+    possible_duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="possible_duplicates",
+        help_text="Set by an import that found a client with the same name and date of "
+        "birth but could not be sure; staff confirm or dismiss.",
+    )
     usual_gp = models.ForeignKey(
         "directory.Doctor",
         on_delete=models.SET_NULL,

@@ -16,7 +16,10 @@ from careloop.clients.models import Client
 from careloop.directory.models import Doctor, DoctorType, MedicalPractice
 from careloop.lib import synthetic
 from careloop.lib.geo import localities_near
-from careloop.referrals.models import Referral, ReferralBasis
+from careloop.referrals.actions import clock_facts, targets_for
+from careloop.referrals.models import Referral, ReferralBasis, ReferralSource, Urgency
+from careloop.referrals.models import TriageStatus as ReferralStatus
+from careloop.referrals.triage import next_due_at
 from careloop.therapy.models import Modality, SessionStatus, SessionType, TherapySession
 
 from .models import ClinicianProfile, Niche, Practice, Profession, Role, User
@@ -393,18 +396,33 @@ class _PracticeBuilder:
                         if basis != ReferralBasis.SELF
                         else None,
                         reason=self.rng.choice(reasons),
+                        # About a third of GP referrals lack something Medicare needs.
+                        medications=self.rng.choices(
+                            [
+                                "Nil",
+                                "Sertraline 50 mg daily",
+                                "Escitalopram 10 mg daily",
+                                "Quetiapine 25 mg at night",
+                                "",
+                            ],
+                            weights=[30, 20, 15, 10, 25],
+                        )[0],
+                        letter_signed=self.rng.random() < 0.9,
+                        source=self.rng.choices(list(ReferralSource), weights=[30, 40, 20, 10])[0],
+                        urgency=self.rng.choices(list(Urgency), weights=[85, 12, 3])[0],
                         received_at=received,
                     )
                 )
-        return Referral.objects.bulk_create(rows, batch_size=BATCH)
+        return rows  # saved with their sessions, once their triage is settled
 
     def _sessions(self, referrals, clinicians) -> int:
         now = self.now
         tz = self.practice.zoneinfo
         pending: list[TherapySession] = []
-        total = 0
         for referral in referrals:
             clinician = self.rng.choice(clinicians)
+            if self._still_in_the_inbox(referral, clinician):
+                continue
             count = min(referral.sessions_referred or 6, 6) + self.rng.choice([0, 0, 0, 1, 2])
             day = referral.referral_date + timedelta(days=self.rng.randint(5, 20))
             hour = self.rng.randint(8, 17)
@@ -423,6 +441,8 @@ class _PracticeBuilder:
                     [SessionType.INDIVIDUAL, SessionType.GROUP, SessionType.FAMILY_CARER],
                     weights=[90, 6, 4],
                 )[0]
+                if status == SessionStatus.ATTENDED and referral.first_seen_at is None:
+                    referral.first_seen_at = starts_at
                 pending.append(
                     TherapySession(
                         practice=self.practice,
@@ -435,20 +455,68 @@ class _PracticeBuilder:
                         else self.rng.choices([50, 30, 60], weights=[80, 12, 8])[0],
                         session_type=session_type,
                         modality=self.rng.choices(
-                            [Modality.IN_PERSON, Modality.VIDEO, Modality.PHONE],
-                            weights=[65, 25, 10],
+                            [
+                                Modality.IN_ROOMS,
+                                Modality.OUT_OF_ROOMS,
+                                Modality.VIDEO,
+                                Modality.PHONE,
+                            ],
+                            weights=[60, 5, 25, 10],
                         )[0]
                         if session_type != SessionType.GROUP
-                        else Modality.IN_PERSON,
+                        else Modality.IN_ROOMS,
                         status=status,
                     )
                 )
                 day += timedelta(days=self.rng.choice([7, 7, 14, 14, 21]))
                 if starts_at > now + timedelta(days=60):
                     break
-            if len(pending) >= BATCH:
-                TherapySession.objects.bulk_create(pending, batch_size=BATCH)
-                total += len(pending)
-                pending = []
+        self._settle_referrals(referrals)
+        # Saved in order: a session's referral gets its key when the referral is saved.
+        Referral.objects.bulk_create(referrals, batch_size=BATCH)
         TherapySession.objects.bulk_create(pending, batch_size=BATCH)
-        return total + len(pending)
+        return len(pending)
+
+    def _still_in_the_inbox(self, referral, clinician) -> bool:
+        """Referrals of the last fortnight are still being triaged: no sessions yet."""
+        if self.now - referral.received_at > timedelta(days=14):
+            referral.assigned_clinician = clinician
+            return False
+        progress = self.rng.random()
+        if progress > 0.4:
+            referral.acknowledged_at = referral.received_at + timedelta(hours=3)
+        if progress > 0.6:
+            referral.first_contacted_at = referral.received_at + timedelta(hours=20)
+            referral.status = ReferralStatus.CONTACTING
+        if progress > 0.85:
+            referral.offered_at = referral.received_at + timedelta(days=1, hours=2)
+            referral.status = ReferralStatus.OFFERED
+        for name in ("acknowledged_at", "first_contacted_at", "offered_at"):
+            moment = getattr(referral, name)
+            if moment is not None and moment > self.now:  # never record the future
+                setattr(referral, name, None)
+        return True
+
+    def _settle_referrals(self, referrals) -> None:
+        """Status and clock of the older referrals, consistent with their sessions."""
+        targets = targets_for(self.practice)
+        for referral in referrals:
+            recent = self.now - referral.received_at <= timedelta(days=14)
+            if not recent:
+                referral.acknowledged_at = referral.received_at + timedelta(hours=4)
+                referral.first_contacted_at = referral.received_at + timedelta(hours=26)
+                referral.offered_at = referral.received_at + timedelta(days=2)
+                if referral.first_seen_at:
+                    referral.status = ReferralStatus.ACTIVE
+                elif referral.received_at > self.now - timedelta(days=40):
+                    referral.status = ReferralStatus.BOOKED
+                else:
+                    referral.status = self.rng.choice(
+                        [ReferralStatus.DECLINED, ReferralStatus.UNABLE_TO_CONTACT]
+                    )
+                    referral.status_reason = (
+                        "Client chose another provider closer to home"
+                        if referral.status == ReferralStatus.DECLINED
+                        else "Three calls and a text over two weeks, no reply"
+                    )
+            referral.next_due_at = next_due_at(clock_facts(referral), targets)

@@ -54,6 +54,23 @@ class Practice(models.Model):
         max_length=40, choices=AUSTRALIAN_TIME_ZONES, default="Australia/Sydney"
     )
     niches = models.ManyToManyField(Niche, blank=True, related_name="practices")
+    acknowledge_within_days = models.PositiveSmallIntegerField(
+        "acknowledge referrals within (business days)",
+        default=1,
+        help_text="Target for telling the referring doctor the referral arrived.",
+    )
+    contact_within_days = models.PositiveSmallIntegerField(
+        "contact clients within (business days)",
+        default=2,
+        help_text="Target for the first contact with a referred client.",
+    )
+    hl7_facility_ids = models.CharField(
+        "HL7 receiving facility ids",
+        max_length=300,
+        blank=True,
+        help_text="Comma-separated values of MSH-6 (name, HPI-O or OID) that mean this "
+        "practice, so secure messages find their practice without --practice.",
+    )
     require_two_factor = models.BooleanField(
         default=False,
         help_text="Every member must sign in with an authenticator app code.",
@@ -171,3 +188,13 @@ class ClinicianProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_profession_display()})"
+
+
+def clinicians_of(practice):
+    """Members who treat clients: clinicians, and owners with a clinician profile."""
+    return (
+        User.objects.filter(practice=practice, is_active=True)
+        .filter(models.Q(clinician_profile__isnull=False) | models.Q(role=Role.CLINICIAN))
+        .distinct()
+        .order_by("full_name")
+    )

@@ -1,34 +1,315 @@
+"""Every change to a referral goes through here: one transaction, one event row."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from careloop.audit.actions import record_change
+from careloop.lib.business_days import add_business_days
 from careloop.web.records import save_practice_record
 
-from .models import ReferralDocument
+from . import triage
+from .models import (
+    ClarificationRequest,
+    ContactOutcome,
+    EventKind,
+    Referral,
+    ReferralDocument,
+    ReferralEvent,
+    TriageStatus,
+)
+from .validity import facts_of, missing_items
+
+CLARIFICATION_REMINDER_AFTER_DAYS = 2  # business days without an answer
 
 
-def save_referral(form, *, request):
-    """Save a referral and its attached letter together: both or neither."""
-    with transaction.atomic():
-        if form.instance.pk is None and form.instance.received_at is None:
-            form.instance.received_at = timezone.now()
-        referral = save_practice_record(form, request=request, client_of=lambda obj: obj.client)
-        uploaded = form.cleaned_data.get("document")
-        if uploaded:
-            attach_document(referral, uploaded, kind=form.document_kind, request=request)
+def targets_for(practice) -> triage.Targets:
+    return triage.Targets(
+        acknowledge_days=practice.acknowledge_within_days,
+        contact_days=practice.contact_within_days,
+        state=practice.state,
+        zone=practice.zoneinfo,
+    )
+
+
+def clock_facts(referral: Referral, first_session_at=None) -> triage.ClockFacts:
+    return triage.ClockFacts(
+        status=referral.status,
+        received_at=referral.received_at,
+        acknowledged_at=referral.acknowledged_at,
+        first_contacted_at=referral.first_contacted_at,
+        offered_at=referral.offered_at,
+        first_session_at=first_session_at,
+        has_referrer=referral.referring_doctor_id is not None,
+    )
+
+
+def _refresh_clock(referral: Referral) -> None:
+    referral.next_due_at = triage.next_due_at(clock_facts(referral), targets_for(referral.practice))
+
+
+def _event(referral, kind, *, by, **fields) -> ReferralEvent:
+    return ReferralEvent.objects.create(
+        practice=referral.practice,
+        referral=referral,
+        kind=kind,
+        by=by if by is not None and by.is_authenticated else None,
+        at=timezone.now(),
+        **fields,
+    )
+
+
+def receive(referral: Referral, *, by=None, note: str = "") -> Referral:
+    """Start a new referral's clock, whatever path it came by."""
+    if referral.received_at is None:
+        referral.received_at = timezone.now()
+    referral.status = TriageStatus.NEW
+    _refresh_clock(referral)
+    referral.save()
+    _event(
+        referral,
+        EventKind.RECEIVED,
+        by=by,
+        note=note or f"Received by {referral.get_source_display().lower()}.",
+    )
     return referral
 
 
-def attach_document(referral, uploaded, *, kind, request) -> ReferralDocument:
+def save_referral(form, *, request, source=None, document=None):
+    """Create or edit a referral from a staff form, with its letter: all or nothing."""
+    with transaction.atomic():
+        created = form.instance.pk is None
+        if created:
+            form.instance.received_at = form.instance.received_at or timezone.now()
+            if source:
+                form.instance.source = source
+        referral = save_practice_record(form, request=request, client_of=lambda obj: obj.client)
+        if created:
+            receive(referral, by=request.user)
+        else:
+            _refresh_clock(referral)
+            referral.save(update_fields=["next_due_at"])
+        uploaded = form.cleaned_data.get("document")
+        if uploaded:
+            attach_document(
+                referral, uploaded, kind=form.document_kind, by=request.user, request=request
+            )
+        if document is not None:
+            file_document(document, referral, request=request)
+    return referral
+
+
+def attach_document(
+    referral, uploaded, *, kind, by=None, request=None, name=None
+) -> ReferralDocument:
     document = ReferralDocument(
         practice=referral.practice,
         referral=referral,
-        original_name=uploaded.name[:200],
+        original_name=(name or uploaded.name)[:200],
         content_type=kind.content_type,
         size=uploaded.size,
-        uploaded_by=request.user,
+        uploaded_by=by if by is not None and by.is_authenticated else None,
     )
     document.file.save(f"{document.uuid}{kind.extension}", uploaded, save=False)
     document.save()
-    record_change(request, document, client=referral.client, created=True)
+    if request is not None:
+        record_change(request, document, client=referral.client, created=True)
     return document
+
+
+def file_document(document: ReferralDocument, referral: Referral, *, request) -> None:
+    """Attach an uploaded letter, waiting on its own, to the referral typed from it."""
+    document.referral = referral
+    document.save(update_fields=["referral", "updated_at"])
+    record_change(
+        request, document, client=referral.client, created=False, changed_fields=["referral"]
+    )
+
+
+def change_status(referral: Referral, target: str, *, by, reason: str = "") -> Referral:
+    triage.check_transition(referral.status, target, reason)
+    with transaction.atomic():
+        previous = referral.status
+        referral.status = target
+        if target in triage.NEEDS_REASON:
+            referral.status_reason = reason.strip()
+        elif target == TriageStatus.CONTACTING and previous in triage.NEEDS_REASON:
+            referral.status_reason = ""
+        if target == TriageStatus.OFFERED and referral.offered_at is None:
+            referral.offered_at = timezone.now()
+        _refresh_clock(referral)
+        referral.save()
+        _event(
+            referral,
+            EventKind.STATUS,
+            by=by,
+            from_status=previous,
+            to_status=target,
+            note=reason.strip(),
+        )
+    return referral
+
+
+def acknowledge(referral: Referral, *, by, method: str = "", note: str = "") -> Referral:
+    if referral.acknowledged_at is not None:
+        return referral  # idempotent: a double click records nothing twice
+    with transaction.atomic():
+        referral.acknowledged_at = timezone.now()
+        _refresh_clock(referral)
+        referral.save(update_fields=["acknowledged_at", "next_due_at", "updated_at"])
+        _event(referral, EventKind.ACKNOWLEDGED, by=by, method=method, note=note)
+    return referral
+
+
+def record_contact_attempt(
+    referral: Referral, *, by, method: str, outcome: str, note: str = ""
+) -> ReferralEvent:
+    with transaction.atomic():
+        event = _event(
+            referral, EventKind.CONTACT_ATTEMPT, by=by, method=method, outcome=outcome, note=note
+        )
+        informed = outcome in (ContactOutcome.REACHED, ContactOutcome.LEFT_MESSAGE)
+        if informed and referral.first_contacted_at is None:
+            referral.first_contacted_at = event.at
+        if referral.status == TriageStatus.NEW:
+            previous = referral.status
+            referral.status = TriageStatus.CONTACTING
+            _event(
+                referral, EventKind.STATUS, by=by, from_status=previous, to_status=referral.status
+            )
+        _refresh_clock(referral)
+        referral.save()
+    return event
+
+
+def assign_clinician(referral: Referral, clinician, *, by) -> Referral:
+    with transaction.atomic():
+        referral.assigned_clinician = clinician
+        referral.save(update_fields=["assigned_clinician", "updated_at"])
+        _event(
+            referral,
+            EventKind.ASSIGNED,
+            by=by,
+            note=f"Assigned to {clinician}." if clinician else "Unassigned.",
+        )
+    return referral
+
+
+def session_booked(referral: Referral, session, *, by) -> None:
+    """Called when a session for the referral is saved: moves the triage on."""
+    if session.status == "attended":
+        if referral.first_seen_at is None or session.starts_at < referral.first_seen_at:
+            referral.first_seen_at = session.starts_at
+        target = TriageStatus.ACTIVE
+    elif session.status == "booked":
+        target = TriageStatus.BOOKED
+    else:
+        return
+    previous = referral.status
+    if target != previous and target in triage.TRANSITIONS[previous]:
+        referral.status = target
+        _event(
+            referral,
+            EventKind.STATUS,
+            by=by,
+            from_status=previous,
+            to_status=target,
+            note=f"Session on {timezone.localtime(session.starts_at):%d/%m/%Y %H:%M}.",
+        )
+    _refresh_clock(referral)
+    referral.save()
+
+
+def request_clarification(referral: Referral, *, by, message: str = "") -> ClarificationRequest:
+    """Ask the referrer for what the referral lacks, in one step."""
+    items = [item.label for item in missing_items(facts_of(referral))]
+    if not items:
+        raise ValueError("This referral has everything Medicare requires; nothing to ask.")
+    if referral.referring_doctor is None:
+        raise ValueError("A self-referral has no doctor to ask.")
+    doctor = referral.referring_doctor
+    with transaction.atomic():
+        request = ClarificationRequest.objects.create(
+            practice=referral.practice,
+            referral=referral,
+            items=items,
+            message=message,
+            channel="email" if doctor.email else "print",
+            sent_at=timezone.now(),
+            sent_by=by,
+        )
+        _event(referral, EventKind.CLARIFICATION, by=by, note="Asked for: " + "; ".join(items))
+        if doctor.email:
+            transaction.on_commit(lambda: _email_clarification(request.pk, reminder=False))
+    return request
+
+
+def _email_clarification(request_id: int, *, reminder: bool) -> None:
+    request = ClarificationRequest.objects.select_related(
+        "referral__client", "referral__referring_doctor", "practice"
+    ).get(pk=request_id)
+    context = {
+        "request": request,
+        "referral": request.referral,
+        "practice": request.practice,
+        "reminder": reminder,
+    }
+    subject = ("Reminder: " if reminder else "") + (
+        f"Your referral of {request.referral.client.full_name} "
+        f"(ref {request.referral.reference}): details needed"
+    )
+    send_mail(
+        subject,
+        render_to_string("referrals/clarification_email.txt", context),
+        None,
+        [request.referral.referring_doctor.email],
+    )
+
+
+def mark_clarification_answered(request: ClarificationRequest, *, by) -> None:
+    if request.answered_at is not None:
+        return
+    with transaction.atomic():
+        request.answered_at = timezone.now()
+        request.save(update_fields=["answered_at", "updated_at"])
+        _event(request.referral, EventKind.CLARIFICATION_ANSWERED, by=by)
+
+
+def send_clarification_reminders(now=None) -> list[ClarificationRequest]:
+    """Remind doctors who have not answered after two business days. Idempotent: a
+    request gets one reminder, however often this runs."""
+    now = now or timezone.now()
+    due = []
+    pending = ClarificationRequest.objects.filter(
+        answered_at__isnull=True,
+        reminder_sent_at__isnull=True,
+        sent_at__lte=now - timedelta(days=CLARIFICATION_REMINDER_AFTER_DAYS),
+    ).select_related("practice", "referral__referring_doctor")
+    for request in pending:
+        practice = request.practice
+        sent_day = timezone.localtime(request.sent_at, practice.zoneinfo).date()
+        remind_on = add_business_days(sent_day, CLARIFICATION_REMINDER_AFTER_DAYS, practice.state)
+        if timezone.localtime(now, practice.zoneinfo).date() <= remind_on:
+            continue
+        with transaction.atomic():
+            updated = ClarificationRequest.objects.filter(
+                pk=request.pk, reminder_sent_at__isnull=True
+            ).update(reminder_sent_at=now)
+            if not updated:
+                continue  # another run got there first
+            _event(
+                request.referral,
+                EventKind.CLARIFICATION_REMINDER,
+                by=None,
+                note="Reminder e-mailed."
+                if request.channel == "email"
+                else "No e-mail for this doctor: call or fax them.",
+            )
+            if request.channel == "email" and settings.EMAIL_BACKEND:
+                transaction.on_commit(lambda pk=request.pk: _email_clarification(pk, reminder=True))
+        due.append(request)
+    return due

@@ -1,18 +1,28 @@
 import django_filters
 
+from careloop.practices.models import User
 from careloop.web.filters import PracticeFilterSet
 
-from .models import Referral, ReferralBasis
+from .models import Referral, ReferralBasis, ReferralSource, TriageStatus, Urgency
 
 
 class ReferralFilter(PracticeFilterSet):
     search_fields = (
         "client__given_name",
         "client__family_name",
+        "reference",
         "referring_doctor__family_name",
         "reason",
     )
+    status = django_filters.ChoiceFilter(choices=TriageStatus.choices, empty_label="Any status")
     basis = django_filters.ChoiceFilter(choices=ReferralBasis.choices, empty_label="Any basis")
+    source = django_filters.ChoiceFilter(
+        choices=ReferralSource.choices, label="Came by", empty_label="Any way"
+    )
+    urgency = django_filters.ChoiceFilter(choices=Urgency.choices, empty_label="Any urgency")
+    assigned_clinician = django_filters.ModelChoiceFilter(
+        queryset=User.objects.none(), to_field_name="uuid", label="Clinician", empty_label="Anyone"
+    )
     received_from = django_filters.DateFilter(
         field_name="referral_date", lookup_expr="gte", label="Dated from"
     )
@@ -22,9 +32,21 @@ class ReferralFilter(PracticeFilterSet):
 
     class Meta:
         model = Referral
-        fields = ["q", "basis", "received_from", "received_to"]
+        fields = [
+            "q",
+            "status",
+            "basis",
+            "source",
+            "urgency",
+            "assigned_clinician",
+            "received_from",
+            "received_to",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        from careloop.practices.models import clinicians_of
+
+        self.filters["assigned_clinician"].queryset = clinicians_of(self.practice)
         for name in ("received_from", "received_to"):
             self.filters[name].field.widget.attrs["placeholder"] = "dd/mm/yyyy"

@@ -1,10 +1,12 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from careloop.lib.uploads import UploadError, check_document
+from careloop.practices.models import User, clinicians_of
 from careloop.web.forms import AustralianDateInput, PracticeModelForm
 
-from .models import Referral, ReferralBasis
+from .models import ContactMethod, ContactOutcome, Referral, ReferralBasis, TriageStatus
 
 # MN.6.3: a course of treatment is up to 6 sessions; a larger number is kept as the
 # doctor wrote it and flagged for confirmation rather than refused.
@@ -28,21 +30,28 @@ class ReferralForm(PracticeModelForm):
             "basis",
             "sessions_referred",
             "reason",
+            "medications",
+            "letter_signed",
+            "urgency",
+            "preferred_niche",
+            "assigned_clinician",
         ]
         widgets = {
             "referral_date": AustralianDateInput(),
-            "reason": forms.Textarea(attrs={"rows": 4}),
+            "reason": forms.Textarea(attrs={"rows": 3}),
+            "medications": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, with_document=True, **kwargs):
         super().__init__(*args, **kwargs)
+        if not with_document:
+            del self.fields["document"]
         self.fields["client"].queryset = self.fields["client"].queryset.order_by(
             "family_name", "given_name"
         )
+        self.fields["assigned_clinician"].queryset = clinicians_of(self.practice)
 
     def clean_referral_date(self):
-        from django.utils import timezone
-
         value = self.cleaned_data["referral_date"]
         if value > timezone.localdate():
             raise ValidationError("A referral cannot be dated in the future.")
@@ -52,8 +61,8 @@ class ReferralForm(PracticeModelForm):
         value = self.cleaned_data.get("sessions_referred")
         if value is not None and not 1 <= value <= MAX_SESSIONS_ON_A_REFERRAL:
             raise ValidationError(
-                f"Enter the number of sessions on the referral (1 to {MAX_SESSIONS_ON_A_REFERRAL}),"
-                " or leave it empty if the referral does not say."
+                f"Enter the number of sessions on the referral (1 to "
+                f"{MAX_SESSIONS_ON_A_REFERRAL}), or leave it empty if the referral does not say."
             )
         return value
 
@@ -77,3 +86,67 @@ class ReferralForm(PracticeModelForm):
         if basis == ReferralBasis.SELF and cleaned.get("referring_doctor"):
             self.add_error("basis", "A referral from a doctor is not a self-referral.")
         return cleaned
+
+
+class LetterUploadForm(forms.Form):
+    letter = forms.FileField(
+        label="Scanned referral letter",
+        help_text="PDF or an image (PNG, JPEG, TIFF), up to 10 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,.tif,.tiff"}),
+    )
+
+    def clean_letter(self):
+        uploaded = self.cleaned_data["letter"]
+        try:
+            self.document_kind = check_document(uploaded)
+        except UploadError as error:
+            raise ValidationError(str(error)) from None
+        return uploaded
+
+
+class AcknowledgeForm(forms.Form):
+    method = forms.ChoiceField(
+        label="How",
+        choices=[
+            ("phone", "Phone"),
+            ("fax", "Fax"),
+            ("email", "E-mail"),
+            ("secure_message", "Secure message"),
+            ("letter", "Letter"),
+        ],
+    )
+    note = forms.CharField(required=False, max_length=500)
+
+
+class ContactAttemptForm(forms.Form):
+    method = forms.ChoiceField(label="How", choices=ContactMethod.choices)
+    outcome = forms.ChoiceField(choices=ContactOutcome.choices)
+    note = forms.CharField(
+        required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class AssignForm(forms.Form):
+    clinician = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, to_field_name="uuid", empty_label="Nobody yet"
+    )
+
+    def __init__(self, *args, practice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["clinician"].queryset = clinicians_of(practice)
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=TriageStatus.choices)
+    reason = forms.CharField(
+        required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ClarificationForm(forms.Form):
+    message = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Anything else to tell the doctor",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

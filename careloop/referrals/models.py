@@ -1,3 +1,5 @@
+import secrets
+
 from django.db import models
 from django.urls import reverse
 
@@ -11,9 +13,54 @@ class ReferralBasis(models.TextChoices):
     PAEDIATRICIAN = "paediatrician", "Paediatrician referral"
     SELF = "self", "Self-referral (no Medicare rebate)"
     OTHER = "other", "Other"
+    UNSTATED = "unstated", "Not stated on the referral"
+
+
+class ReferralSource(models.TextChoices):
+    FORM = "form", "Doctor's web form"
+    HL7 = "hl7", "Secure message (HL7)"
+    UPLOAD = "upload", "Uploaded letter"
+    STAFF = "staff", "Entered by staff"
+
+
+class Urgency(models.TextChoices):
+    ROUTINE = "routine", "Routine"
+    SOON = "soon", "Soon (within 2 weeks)"
+    URGENT = "urgent", "Urgent (within days)"
+
+
+class TriageStatus(models.TextChoices):
+    NEW = "new", "New"
+    CONTACTING = "contacting", "Contacting the client"
+    OFFERED = "offered", "Appointment offered"
+    BOOKED = "booked", "First session booked"
+    ACTIVE = "active", "Seen"
+    DECLINED = "declined", "Declined"
+    UNABLE_TO_CONTACT = "unable_to_contact", "Unable to contact"
+
+
+OPEN_STATUSES = (
+    TriageStatus.NEW,
+    TriageStatus.CONTACTING,
+    TriageStatus.OFFERED,
+    TriageStatus.BOOKED,
+)
+
+# Crockford's base32 without I, L, O, U: nothing a doctor can misread on the phone.
+_REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_reference() -> str:
+    return "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
 
 
 class Referral(PracticeOwned):
+    reference = models.CharField(
+        max_length=12, default=new_reference, help_text="Quoted to the doctor and the client."
+    )
+    source = models.CharField(
+        max_length=8, choices=ReferralSource.choices, default=ReferralSource.STAFF
+    )
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="referrals")
     referring_doctor = models.ForeignKey(
         "directory.Doctor",
@@ -25,7 +72,10 @@ class Referral(PracticeOwned):
     )
     referral_date = models.DateField(help_text="The date the doctor signed the referral.")
     basis = models.CharField(
-        "referral basis", max_length=14, choices=ReferralBasis.choices, default=ReferralBasis.MHTP
+        "referral basis",
+        max_length=14,
+        choices=ReferralBasis.choices,
+        default=ReferralBasis.MHTP,
     )
     sessions_referred = models.PositiveSmallIntegerField(
         null=True,
@@ -34,13 +84,61 @@ class Referral(PracticeOwned):
         "leave empty if the referral does not say.",
     )
     reason = models.TextField("symptoms or diagnosis", blank=True)
+    medications = models.TextField("current medications", blank=True)
+    letter_signed = models.BooleanField(
+        "signed and dated by the referrer",
+        default=False,
+        help_text="Tick once you have seen the doctor's signature and date on the letter "
+        "(a secure message counts as signed).",
+    )
+    urgency = models.CharField(max_length=8, choices=Urgency.choices, default=Urgency.ROUTINE)
+    preferred_clinician = models.ForeignKey(
+        "practices.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who the doctor asked for, if anyone.",
+    )
+    preferred_niche = models.ForeignKey(
+        "practices.Niche",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="area of practice asked for",
+    )
+    assigned_clinician = models.ForeignKey(
+        "practices.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_referrals",
+    )
+    status = models.CharField(max_length=20, choices=TriageStatus.choices, default=TriageStatus.NEW)
+    status_reason = models.TextField(blank=True, help_text="Why it was declined or closed.")
+    # The response clock.
     received_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    first_contacted_at = models.DateTimeField(null=True, blank=True)
+    offered_at = models.DateTimeField(null=True, blank=True)
+    first_seen_at = models.DateTimeField(null=True, blank=True)
+    # The earliest unmet target, kept current by the actions so the inbox can sort
+    # by it in the database.
+    next_due_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-referral_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "reference"], name="referral_reference_unique"
+            ),
+        ]
         indexes = [
             # The referral list, newest first within one practice.
             models.Index(fields=["practice", "-referral_date"], name="referral_recent"),
+            # The inbox: open referrals of one practice, most overdue first.
+            models.Index(fields=["practice", "status", "next_due_at"], name="referral_inbox"),
         ]
 
     def __str__(self) -> str:
@@ -49,6 +147,10 @@ class Referral(PracticeOwned):
     def get_absolute_url(self) -> str:
         return reverse("referrals:detail", args=[self.uuid])
 
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
 
 def referral_document_path(instance, filename: str) -> str:
     # Files live under the practice's own folder and an unguessable name.
@@ -56,7 +158,10 @@ def referral_document_path(instance, filename: str) -> str:
 
 
 class ReferralDocument(PracticeOwned):
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="documents")
+    # Empty while an uploaded letter waits for staff to type its referral.
+    referral = models.ForeignKey(
+        Referral, on_delete=models.CASCADE, null=True, blank=True, related_name="documents"
+    )
     file = models.FileField(upload_to=referral_document_path)
     original_name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
@@ -72,4 +177,90 @@ class ReferralDocument(PracticeOwned):
         return self.original_name
 
     def get_absolute_url(self) -> str:
+        if self.referral_id is None:
+            return reverse("referrals:upload_file", args=[self.uuid])
         return reverse("referrals:document", args=[self.referral.uuid, self.uuid])
+
+    @property
+    def shows_inline(self) -> bool:
+        """PDFs and images open in the browser; anything else downloads."""
+        return self.content_type == "application/pdf" or self.content_type.startswith("image/")
+
+
+class EventKind(models.TextChoices):
+    RECEIVED = "received", "Received"
+    STATUS = "status", "Status changed"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged to the doctor"
+    CONTACT_ATTEMPT = "contact", "Contact attempt"
+    ASSIGNED = "assigned", "Clinician assigned"
+    CLARIFICATION = "clarification", "Clarification requested"
+    CLARIFICATION_REMINDER = "reminder", "Clarification reminder sent"
+    CLARIFICATION_ANSWERED = "answered", "Clarification answered"
+    NOTE = "note", "Note"
+
+
+class ContactMethod(models.TextChoices):
+    PHONE = "phone", "Phone call"
+    SMS = "sms", "Text message"
+    EMAIL = "email", "E-mail"
+    IN_PERSON = "in_person", "In person"
+
+
+class ContactOutcome(models.TextChoices):
+    REACHED = "reached", "Spoke with the client"
+    LEFT_MESSAGE = "left_message", "Left a message"
+    NO_ANSWER = "no_answer", "No answer"
+    WRONG_NUMBER = "wrong_number", "Wrong number or bounced"
+
+
+class ReferralEvent(PracticeOwned):
+    """One step in a referral's history: who did what, when. Never edited."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=14, choices=EventKind.choices)
+    from_status = models.CharField(max_length=20, choices=TriageStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=TriageStatus.choices, blank=True)
+    method = models.CharField(max_length=10, choices=ContactMethod.choices, blank=True)
+    outcome = models.CharField(max_length=14, choices=ContactOutcome.choices, blank=True)
+    note = models.TextField(blank=True)
+    by = models.ForeignKey(
+        "practices.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.at:%d/%m/%Y %H:%M}"
+
+
+class ClarificationRequest(PracticeOwned):
+    """A request to the referring doctor for what the referral lacks."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="clarifications")
+    items = models.JSONField(help_text="The missing items, as shown to the doctor.")
+    message = models.TextField(blank=True)
+    channel = models.CharField(max_length=10, default="print")
+    sent_at = models.DateTimeField()
+    sent_by = models.ForeignKey(
+        "practices.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        indexes = [
+            # The reminder job: unanswered requests without a reminder.
+            models.Index(
+                fields=["answered_at", "reminder_sent_at", "sent_at"],
+                name="clarification_reminders",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Clarification for {self.referral}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("referrals:clarification", args=[self.referral.uuid, self.uuid])

@@ -6,7 +6,25 @@ app_name = "referrals"
 urlpatterns = [
     path("", views.ReferralListView.as_view(), name="list"),
     path("new/", views.referral_create, name="create"),
+    path("upload/", views.referral_upload, name="upload"),
+    path("upload/<uuid:document>/", views.referral_upload_type, name="upload_type"),
+    path("upload/<uuid:document>/file/", views.referral_upload_file, name="upload_file"),
     path("<uuid:referral>/", views.referral_detail, name="detail"),
     path("<uuid:referral>/edit/", views.referral_edit, name="edit"),
+    path("<uuid:referral>/acknowledge/", views.referral_acknowledge, name="acknowledge"),
+    path("<uuid:referral>/contact/", views.referral_contact, name="contact"),
+    path("<uuid:referral>/assign/", views.referral_assign, name="assign"),
+    path("<uuid:referral>/status/", views.referral_status, name="status"),
+    path("<uuid:referral>/clarify/", views.referral_clarify, name="clarify"),
+    path(
+        "<uuid:referral>/clarifications/<uuid:clarification>/",
+        views.clarification_letter,
+        name="clarification",
+    ),
+    path(
+        "<uuid:referral>/clarifications/<uuid:clarification>/answered/",
+        views.clarification_answered,
+        name="clarification_answered",
+    ),
     path("<uuid:referral>/documents/<uuid:document>/", views.referral_document, name="document"),
 ]

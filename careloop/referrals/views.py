@@ -1,34 +1,58 @@
-from django.http import FileResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.db.models import F
+from django.http import FileResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+
 
 from careloop.audit.actions import record_view
 from careloop.clients.models import Client
+from careloop.lib.business_days import business_days_between
 from careloop.practices.scoping import get_scoped_or_404, scoped_or_none
 from careloop.therapy.models import SessionStatus, TherapySession
 from careloop.web.lists import PracticeListView
 from careloop.web.queries import count_of
 from careloop.web.records import practice_member_required, record_form_view
 
-from .actions import save_referral
+from . import actions, triage
 from .filters import ReferralFilter
-from .forms import ReferralForm
-from .models import Referral, ReferralDocument
+from .forms import (
+    AcknowledgeForm,
+    AssignForm,
+    ClarificationForm,
+    ContactAttemptForm,
+    LetterUploadForm,
+    ReferralForm,
+    StatusForm,
+)
+from .models import (
+    OPEN_STATUSES,
+    ClarificationRequest,
+    Referral,
+    ReferralDocument,
+    ReferralSource,
+    TriageStatus,
+)
+from .validity import facts_of, missing_items
 
 
 class ReferralListView(PracticeListView):
+    """The referral inbox: open referrals, most overdue first; or all of them."""
+
     model = Referral
     filterset_class = ReferralFilter
-    list_title = "Referrals"
+    list_title = "Referral inbox"
     create_url_name = "referrals:create"
-    create_label = "Add a referral"
+    create_label = "Type a referral"
     rows_template_name = "referrals/referral_rows.html"
+    template_name = "referrals/inbox.html"
 
     def get_queryset(self):
-        return (
+        queryset = (
             super()
             .get_queryset()
-            .select_related("client", "referring_doctor")
+            .select_related("client", "referring_doctor", "assigned_clinician")
             .annotate(
                 attended_count=count_of(
                     TherapySession.objects.filter(status=SessionStatus.ATTENDED), "referral"
@@ -36,26 +60,207 @@ class ReferralListView(PracticeListView):
                 document_count=count_of(ReferralDocument.objects.all(), "referral"),
             )
         )
+        view = self.request.GET.get("view", "open")
+        if view == "open":
+            # Most overdue first: the earliest unmet deadline, then the oldest.
+            queryset = queryset.filter(status__in=OPEN_STATUSES).order_by(
+                F("next_due_at").asc(nulls_last=True), "received_at", "pk"
+            )
+        elif view == "closed":
+            queryset = queryset.exclude(status__in=OPEN_STATUSES)
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        practice = self.request.practice
+        now = timezone.now()
+        today = practice.today()
+        for referral in context["object_list"]:
+            referral.missing = missing_items(facts_of(referral))
+            referral.age_days = business_days_between(
+                timezone.localtime(referral.received_at, practice.zoneinfo).date(),
+                today,
+                practice.state,
+            )
+            referral.overdue = referral.next_due_at is not None and referral.next_due_at < now
+            steps = triage.next_steps(actions.clock_facts(referral), actions.targets_for(practice))
+            referral.next_step = steps[0] if steps else None
+        context["view"] = self.request.GET.get("view", "open")
+        context["views"] = [("open", "Open"), ("all", "All"), ("closed", "Closed")]
+        return context
 
 
 def _referral_queryset():
-    return Referral.objects.select_related("client", "referring_doctor")
+    return Referral.objects.select_related(
+        "client",
+        "referring_doctor",
+        "assigned_clinician",
+        "preferred_clinician",
+        "preferred_niche",
+        "practice",
+    )
 
 
 @practice_member_required
 def referral_detail(request, referral):
     referral = get_scoped_or_404(_referral_queryset(), request.practice, referral)
     record_view(request, referral, client=referral.client)
-    sessions = referral.sessions.select_related("clinician").order_by("starts_at")
+    return render(request, "referrals/referral_detail.html", _detail_context(request, referral))
+
+
+def _detail_context(request, referral, **forms):
+    practice = request.practice
+    sessions = list(referral.sessions.select_related("clinician").order_by("starts_at"))
+    first_booked = next((s.starts_at for s in sessions if s.status != "cancelled"), None)
+    steps = triage.next_steps(
+        actions.clock_facts(referral, first_booked), actions.targets_for(practice)
+    )
+    return {
+        "referral": referral,
+        "client": referral.client,
+        "sessions": sessions,
+        "documents": referral.documents.all(),
+        "events": referral.events.select_related("by"),
+        "clarifications": referral.clarifications.all(),
+        "missing": missing_items(facts_of(referral)),
+        "next_steps": steps,
+        "now": timezone.now(),
+        "deadlines": triage.deadlines(actions.clock_facts(referral), actions.targets_for(practice)),
+        "possible_duplicate": referral.client.possible_duplicate_of,
+        "status_choices": [
+            (value, label)
+            for value, label in TriageStatus.choices
+            if value in triage.TRANSITIONS[referral.status]
+            and value not in (TriageStatus.BOOKED, TriageStatus.ACTIVE)
+        ],
+        "acknowledge_form": forms.get("acknowledge_form") or AcknowledgeForm(),
+        "contact_form": forms.get("contact_form") or ContactAttemptForm(),
+        "assign_form": forms.get("assign_form")
+        or AssignForm(
+            practice=practice,
+            initial={
+                "clinician": referral.assigned_clinician.uuid
+                if referral.assigned_clinician
+                else None
+            },
+        ),
+        "status_form": forms.get("status_form") or StatusForm(),
+        "clarification_form": forms.get("clarification_form") or ClarificationForm(),
+    }
+
+
+def _referral_action(view):
+    """POST-only, scoped, and back to the referral page (or the form with its errors)."""
+
+    @practice_member_required
+    def wrapped(request, referral):
+        # Scope first: another practice's referral is a 404 whatever the method.
+        referral = get_scoped_or_404(_referral_queryset(), request.practice, referral)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        result = view(request, referral)
+        if result is None:
+            return redirect(referral.get_absolute_url())
+        if isinstance(result, dict):
+            context = _detail_context(request, referral, **result)
+            return render(request, "referrals/referral_detail.html", context, status=400)
+        return result
+
+    wrapped.__name__ = view.__name__
+    return wrapped
+
+
+@_referral_action
+def referral_acknowledge(request, referral):
+    form = AcknowledgeForm(request.POST)
+    if not form.is_valid():
+        return {"acknowledge_form": form}
+    actions.acknowledge(referral, by=request.user, **form.cleaned_data)
+    messages.success(request, "Acknowledgement recorded.")
+
+
+@_referral_action
+def referral_contact(request, referral):
+    form = ContactAttemptForm(request.POST)
+    if not form.is_valid():
+        return {"contact_form": form}
+    actions.record_contact_attempt(referral, by=request.user, **form.cleaned_data)
+    messages.success(request, "Contact attempt recorded.")
+
+
+@_referral_action
+def referral_assign(request, referral):
+    form = AssignForm(request.POST, practice=request.practice)
+    if not form.is_valid():
+        return {"assign_form": form}
+    actions.assign_clinician(referral, form.cleaned_data["clinician"], by=request.user)
+    messages.success(request, "Clinician assigned.")
+
+
+@_referral_action
+def referral_status(request, referral):
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.change_status(
+                referral,
+                form.cleaned_data["status"],
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except triage.InvalidTransition as error:
+            form.add_error(None, str(error))
+    if form.errors:
+        return {"status_form": form}
+    messages.success(request, f"Referral is now “{referral.get_status_display()}”.")
+
+
+@_referral_action
+def referral_clarify(request, referral):
+    form = ClarificationForm(request.POST)
+    if form.is_valid():
+        try:
+            clarification = actions.request_clarification(
+                referral, by=request.user, message=form.cleaned_data["message"]
+            )
+        except ValueError as error:
+            form.add_error(None, str(error))
+    if form.errors:
+        return {"clarification_form": form}
+    if clarification.channel == "email":
+        messages.success(request, f"Request e-mailed to {referral.referring_doctor}.")
+    else:
+        messages.success(
+            request, "Request ready to print or fax: this doctor has no e-mail address on file."
+        )
+    return redirect(clarification.get_absolute_url())
+
+
+@practice_member_required
+def clarification_letter(request, referral, clarification):
+    referral = get_scoped_or_404(_referral_queryset(), request.practice, referral)
+    clarification = get_scoped_or_404(
+        ClarificationRequest.objects.filter(referral=referral), request.practice, clarification
+    )
+    record_view(request, referral, client=referral.client)
     return render(
         request,
-        "referrals/referral_detail.html",
-        {
-            "referral": referral,
-            "sessions": sessions,
-            "documents": referral.documents.all(),
-        },
+        "referrals/clarification_letter.html",
+        {"referral": referral, "clarification": clarification, "practice": request.practice},
     )
+
+
+@practice_member_required
+def clarification_answered(request, referral, clarification):
+    referral = get_scoped_or_404(_referral_queryset(), request.practice, referral)
+    clarification = get_scoped_or_404(
+        ClarificationRequest.objects.filter(referral=referral), request.practice, clarification
+    )
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    actions.mark_clarification_answered(clarification, by=request.user)
+    messages.success(request, "Marked as answered. Update the referral with what the doctor sent.")
+    return redirect(reverse("referrals:edit", args=[referral.uuid]))
 
 
 @practice_member_required
@@ -68,8 +273,8 @@ def referral_create(request):
         request,
         form_class=ReferralForm,
         template="web/record_form.html",
-        title="Add a referral",
-        save=lambda form: save_referral(form, request=request),
+        title="Type a referral",
+        save=lambda form: actions.save_referral(form, request=request, source=ReferralSource.STAFF),
         cancel_url=reverse("referrals:list"),
         initial=initial,
     )
@@ -84,9 +289,76 @@ def referral_edit(request, referral):
         instance=referral,
         template="web/record_form.html",
         title=f"Edit {referral}",
-        save=lambda form: save_referral(form, request=request),
+        save=lambda form: actions.save_referral(form, request=request),
         cancel_url=referral.get_absolute_url(),
     )
+
+
+@practice_member_required
+def referral_upload(request):
+    """Step 1 of a scanned letter: keep the file, then type the referral beside it."""
+    form = LetterUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        uploaded = form.cleaned_data["letter"]
+        document = ReferralDocument(
+            practice=request.practice,
+            original_name=uploaded.name[:200],
+            content_type=form.document_kind.content_type,
+            size=uploaded.size,
+            uploaded_by=request.user,
+        )
+        document.file.save(f"{document.uuid}{form.document_kind.extension}", uploaded, save=False)
+        document.save()
+        return redirect("referrals:upload_type", document.uuid)
+    waiting = (
+        ReferralDocument.objects.for_practice(request.practice)
+        .filter(referral__isnull=True)
+        .order_by("-created_at")[:20]
+    )
+    return render(
+        request,
+        "referrals/upload.html",
+        {"form": form, "waiting": waiting},
+        status=400 if form.errors else 200,
+    )
+
+
+@practice_member_required
+def referral_upload_type(request, document):
+    """Step 2: the letter's preview beside the referral form."""
+    document = get_scoped_or_404(
+        ReferralDocument.objects.select_related("referral"), request.practice, document
+    )
+    if document.referral_id:
+        return redirect(document.referral.get_absolute_url())
+    if request.method == "POST":
+        form = ReferralForm(request.POST, practice=request.practice, with_document=False)
+        if form.is_valid():
+            referral = actions.save_referral(
+                form, request=request, source=ReferralSource.UPLOAD, document=document
+            )
+            messages.success(request, f"{referral} added with its letter.")
+            return redirect(referral.get_absolute_url())
+    else:
+        form = ReferralForm(
+            practice=request.practice, with_document=False, initial={"letter_signed": False}
+        )
+    return render(
+        request,
+        "referrals/upload_type.html",
+        {"form": form, "document": document},
+        status=400 if form.errors else 200,
+    )
+
+
+@practice_member_required
+def referral_upload_file(request, document):
+    document = get_scoped_or_404(
+        ReferralDocument.objects.select_related("referral"), request.practice, document
+    )
+    if document.referral_id:
+        return redirect(document.get_absolute_url())
+    return _document_response(document)
 
 
 @practice_member_required
@@ -96,10 +368,17 @@ def referral_document(request, referral, document):
         ReferralDocument.objects.filter(referral=referral), request.practice, document
     )
     record_view(request, document, client=referral.client)
+    return _document_response(document)
+
+
+def _document_response(document):
     response = FileResponse(
         document.file.open("rb"),
         content_type=document.content_type,
         filename=document.original_name,
+        as_attachment=not document.shows_inline,
     )
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    # A letter from outside is untrusted: no scripts, no requests, even if it is HTML.
+    response["Content-Security-Policy"] = "default-src 'none'; img-src data:; sandbox"
+    response["X-Frame-Options"] = "SAMEORIGIN"
     return response

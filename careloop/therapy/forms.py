@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from careloop.clients.models import Client
-from careloop.practices.models import Role, User
+from careloop.practices.models import clinicians_of
 from careloop.practices.scoping import scoped_or_none
 from careloop.web.forms import AustralianDateTimeInput, PracticeModelForm
 
@@ -27,17 +27,7 @@ class TherapySessionForm(PracticeModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Clinicians of this practice only (an owner who treats has a profile too).
-        self.fields["clinician"].queryset = (
-            (
-                User.objects.filter(practice=self.practice, is_active=True).filter(
-                    clinician_profile__isnull=False
-                )
-                | User.objects.filter(practice=self.practice, is_active=True, role=Role.CLINICIAN)
-            )
-            .distinct()
-            .order_by("full_name")
-        )
+        self.fields["clinician"].queryset = clinicians_of(self.practice)
         self._limit_referrals_to_the_client()
 
     def _limit_referrals_to_the_client(self) -> None:

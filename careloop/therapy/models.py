@@ -11,7 +11,8 @@ class SessionType(models.TextChoices):
 
 
 class Modality(models.TextChoices):
-    IN_PERSON = "in_person", "In person"
+    IN_ROOMS = "in_rooms", "In person, in rooms"
+    OUT_OF_ROOMS = "out_of_rooms", "In person, out of rooms (home, school)"
     VIDEO = "video", "Video"
     PHONE = "phone", "Phone"
 
@@ -42,7 +43,8 @@ class TherapySession(PracticeOwned):
     session_type = models.CharField(
         "type", max_length=12, choices=SessionType.choices, default=SessionType.INDIVIDUAL
     )
-    modality = models.CharField(max_length=10, choices=Modality.choices, default=Modality.IN_PERSON)
+    modality = models.CharField(max_length=12, choices=Modality.choices, default=Modality.IN_ROOMS)
+
     status = models.CharField(
         max_length=10, choices=SessionStatus.choices, default=SessionStatus.BOOKED
     )

@@ -5,8 +5,9 @@ from careloop.audit.actions import record_view
 from careloop.clients.models import Client
 from careloop.practices.scoping import get_scoped_or_404, scoped_or_none
 from careloop.web.lists import PracticeListView
-from careloop.web.records import practice_member_required, record_form_view, save_practice_record
+from careloop.web.records import practice_member_required, record_form_view
 
+from .actions import save_session
 from .filters import TherapySessionFilter
 from .forms import TherapySessionForm
 from .models import TherapySession
@@ -29,7 +30,7 @@ def _session_queryset():
 
 
 def _save_session(form, request):
-    return save_practice_record(form, request=request, client_of=lambda obj: obj.client)
+    return save_session(form, request=request)
 
 
 @practice_member_required
@@ -45,11 +46,21 @@ def session_create(request):
     client = scoped_or_none(Client.objects.all(), request.practice, request.GET.get("client"))
     if client:
         initial["client"] = client
-        latest_referral = client.referrals.order_by("-referral_date").first()
-        if latest_referral:
-            initial["referral"] = latest_referral
-    if request.user.is_clinician:
+        referral = (
+            scoped_or_none(
+                client.referrals.select_related("assigned_clinician"),
+                request.practice,
+                request.GET.get("referral"),
+            )
+            or client.referrals.order_by("-referral_date").first()
+        )
+        if referral:
+            initial["referral"] = referral
+            if referral.assigned_clinician:
+                initial["clinician"] = referral.assigned_clinician
+    if "clinician" not in initial and request.user.is_clinician:
         initial["clinician"] = request.user
+
     return record_form_view(
         request,
         form_class=TherapySessionForm,

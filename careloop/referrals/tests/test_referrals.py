@@ -14,6 +14,7 @@ def referral_form(client, doctor, **overrides):
         "basis": "mhtp",
         "sessions_referred": "6",
         "reason": "Low mood",
+        "urgency": "routine",
     }
     data.update(overrides)
     return data

@@ -10,9 +10,11 @@ import uuid
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.converters import UUIDConverter
+from django.utils import timezone
 
 from careloop import testing
 from careloop.practices.models import Role
+from careloop.referrals.models import ClarificationRequest
 
 
 def uuid_patterns():
@@ -42,7 +44,14 @@ def world(practice):
     """One object of every kind that a URL can name, all in `practice`."""
     client = testing.make_client(practice)
     referral = testing.make_referral(practice, client=client)
+    clarification = ClarificationRequest.objects.create(
+        practice=practice,
+        referral=referral,
+        items=["the number of sessions"],
+        sent_at=timezone.now(),
+    )
     return {
+        "clarification": clarification,
         "client": client,
         "referral": referral,
         "document": testing.make_document(referral),
