@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "careloop.referrals",
     "careloop.therapy",
     "careloop.entitlements",
+    "careloop.publicsite",
     "careloop.web",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -50,6 +50,7 @@ urlpatterns = [
     path("", include("careloop.directory.urls")),
     path("practice/", include("careloop.practices.urls")),
     path("audit/", include("careloop.audit.urls")),
+    path("p/", include("careloop.publicsite.urls")),
     path("healthz", web_views.healthz, name="healthz"),
     path("robots.txt", web_views.robots, name="robots"),
 ]

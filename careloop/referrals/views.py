@@ -5,7 +5,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-
 from careloop.audit.actions import record_view
 from careloop.clients.models import Client
 from careloop.lib.business_days import business_days_between

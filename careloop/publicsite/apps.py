@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PublicSiteConfig(AppConfig):
+    name = "careloop.publicsite"
+    verbose_name = "Practice public website"

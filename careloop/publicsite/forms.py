@@ -1,0 +1,187 @@
+from django import forms
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from careloop.lib.identifiers import (
+    IdentifierError,
+    check_medicare_irn,
+    check_medicare_number,
+    check_postcode,
+    check_provider_number,
+)
+from careloop.lib.uploads import UploadError, check_document
+from careloop.practices.models import STATE_CHOICES, Niche, clinicians_of
+from careloop.referrals.models import Urgency
+from careloop.web.forms import AustralianDateInput, IdentifierField, explain_errors
+
+BASIS_CHOICES = [
+    ("mhtp", "GP Mental Health Treatment Plan"),
+    ("pamp", "Psychiatrist assessment and management plan"),
+    ("psychiatrist", "Psychiatrist referral"),
+    ("paediatrician", "Paediatrician referral"),
+    ("other", "Other"),
+]
+# A person takes longer than this to fill in a referral; a script does not.
+MINIMUM_SECONDS = 3
+_SIGNER_SALT = "careloop.public-referral-form"
+
+
+class PublicReferralForm(forms.Form):
+    # About the doctor
+    doctor_given_name = forms.CharField(label="Your given name", max_length=80)
+    doctor_family_name = forms.CharField(label="Your family name", max_length=80)
+    doctor_type = forms.ChoiceField(
+        label="You are a",
+        choices=[
+            ("gp", "General practitioner"),
+            ("psychiatrist", "Psychiatrist"),
+            ("paediatrician", "Paediatrician"),
+            ("other", "Other"),
+        ],
+    )
+    provider_number = IdentifierField(
+        check=check_provider_number,
+        required=True,
+        label="Your Medicare provider number",
+        help_text="8 characters, for example 2123456A.",
+    )
+    practice_name = forms.CharField(label="Your practice", max_length=160)
+    practice_suburb = forms.CharField(label="Practice suburb", max_length=80, required=False)
+    practice_postcode = forms.CharField(label="Practice postcode", max_length=4, required=False)
+    doctor_phone = forms.CharField(label="Your phone", max_length=30)
+    doctor_email = forms.EmailField(
+        label="Your e-mail", required=False, help_text="For our acknowledgement and any questions."
+    )
+    # About the patient
+    patient_given_name = forms.CharField(label="Patient's given name", max_length=80)
+    patient_family_name = forms.CharField(label="Patient's family name", max_length=80)
+    patient_date_of_birth = forms.DateField(
+        label="Patient's date of birth", widget=AustralianDateInput()
+    )
+    patient_street = forms.CharField(label="Street address", max_length=200)
+    patient_suburb = forms.CharField(label="Suburb", max_length=80)
+    patient_state = forms.ChoiceField(label="State", choices=[("", "Choose")] + STATE_CHOICES)
+    patient_postcode = forms.CharField(label="Postcode", max_length=4)
+    patient_phone = forms.CharField(label="Patient's phone", max_length=30)
+    patient_medicare_number = IdentifierField(
+        check=check_medicare_number,
+        label="Medicare card number",
+        help_text="10 digits. Leave empty if the patient has no card.",
+    )
+    patient_medicare_irn = forms.CharField(
+        label="IRN", max_length=1, required=False, help_text="The number beside their name."
+    )
+    # The referral
+    reason = forms.CharField(
+        label="Reason for referral: symptoms or diagnosis",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+    )
+    medications = forms.CharField(
+        label="Current medications",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        help_text="Write “nil” if none.",
+    )
+    basis = forms.ChoiceField(label="Which plan applies", choices=BASIS_CHOICES)
+    sessions_referred = forms.IntegerField(
+        label="Number of sessions referred",
+        min_value=1,
+        max_value=20,
+        help_text="Medicare allows up to 6 per referral (a course of treatment).",
+    )
+    urgency = forms.ChoiceField(choices=Urgency.choices, initial=Urgency.ROUTINE)
+    preferred_clinician = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        to_field_name="uuid",
+        empty_label="No preference",
+        label="Preferred clinician",
+    )
+    preferred_niche = forms.ModelChoiceField(
+        queryset=Niche.objects.none(),
+        required=False,
+        to_field_name="code",
+        empty_label="No preference",
+        label="Or an area of practice",
+    )
+    letter = forms.FileField(
+        label="Signed referral letter and plan",
+        help_text="PDF or a photo or scan (PNG, JPEG, TIFF), up to 10 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,.tif,.tiff"}),
+    )
+    patient_agrees = forms.BooleanField(
+        label="The patient knows about this referral and agrees to us contacting them"
+    )
+    # Spam protection: a field people never see, and the time the form was shown.
+    website = forms.CharField(
+        required=False,
+        label="Leave this empty",
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+    started = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, practice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.practice = practice
+        self.fields["preferred_clinician"].queryset = clinicians_of(practice).filter(
+            clinician_profile__accepting_referrals=True
+        )
+        self.fields["preferred_niche"].queryset = practice.niches.all()
+        if not self.is_bound:
+            self.initial["started"] = signing.dumps(timezone.now().timestamp(), salt=_SIGNER_SALT)
+        for field in self.fields.values():
+            explain_errors(field)
+
+    @property
+    def looks_automated(self) -> bool:
+        """Honeypot filled in, or sent faster than a person could type it."""
+        if self.data.get("website"):
+            return True
+        try:
+            started = signing.loads(
+                self.data.get("started", ""), salt=_SIGNER_SALT, max_age=60 * 60 * 24
+            )
+        except signing.BadSignature:
+            return True
+        return timezone.now().timestamp() - started < MINIMUM_SECONDS
+
+    def clean_patient_date_of_birth(self):
+        value = self.cleaned_data["patient_date_of_birth"]
+        if value > timezone.localdate():
+            raise ValidationError("The date of birth cannot be in the future.")
+        return value
+
+    def clean_patient_medicare_irn(self):
+        value = self.cleaned_data.get("patient_medicare_irn", "").strip()
+        if not value:
+            return None
+        try:
+            return check_medicare_irn(value)
+        except IdentifierError as error:
+            raise ValidationError(str(error)) from None
+
+    def clean_letter(self):
+        uploaded = self.cleaned_data["letter"]
+        try:
+            self.letter_kind = check_document(uploaded)
+        except UploadError as error:
+            raise ValidationError(str(error)) from None
+        return uploaded
+
+    def clean(self):
+        cleaned = super().clean()
+        postcode, state = cleaned.get("patient_postcode"), cleaned.get("patient_state")
+        if postcode and state:
+            try:
+                cleaned["patient_postcode"] = check_postcode(postcode, state)
+            except IdentifierError as error:
+                self.add_error("patient_postcode", str(error))
+        if (
+            cleaned.get("patient_medicare_number")
+            and not cleaned.get("patient_medicare_irn")
+            and not self.has_error("patient_medicare_irn")
+        ):
+            self.add_error("patient_medicare_irn", "Add the IRN (1-9) from the card.")
+        return cleaned

@@ -1,0 +1,145 @@
+import re
+from datetime import date, timedelta
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from careloop import testing
+from careloop.clients.models import Client
+from careloop.directory.models import Doctor
+from careloop.referrals.models import Referral, ReferralDocument
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    cache.clear()
+
+
+def form_data(client, practice, **overrides):
+    """What a doctor's browser sends: the form as shown, filled in 10 seconds later."""
+    page = client.get(f"/p/{practice.slug}/refer/")
+    started = page.context["form"].initial["started"]
+    data = {
+        "doctor_given_name": "Priya", "doctor_family_name": "Shah", "doctor_type": "gp",
+        "provider_number": "2448301T", "practice_name": "Bay Medical",
+        "practice_suburb": "Mosman", "practice_postcode": "2088",
+        "doctor_phone": "(02) 9960 1234", "doctor_email": "priya@bay.example",
+        "patient_given_name": "Mia", "patient_family_name": "Nguyen",
+        "patient_date_of_birth": "07/03/1994", "patient_street": "4 Ourimbah Rd",
+        "patient_suburb": "Mosman", "patient_state": "NSW", "patient_postcode": "2088",
+        "patient_phone": "0491 570 156", "patient_medicare_number": "3278851195",
+        "patient_medicare_irn": "2", "reason": "Low mood and anxiety for 4 months",
+        "medications": "Sertraline 50 mg", "basis": "mhtp", "sessions_referred": "6",
+        "urgency": "routine", "patient_agrees": "on", "website": "", "started": started,
+        "letter": SimpleUploadedFile("referral.pdf", testing.PDF_BYTES),
+    }
+    data.update(overrides)
+    return data
+
+
+def send(client, practice, meta=None, **overrides):
+    data = form_data(client, practice, **overrides)
+    with time_machine.travel(timezone.now() + timedelta(seconds=10)):
+        return client.post(f"/p/{practice.slug}/refer/", data, **(meta or {}))
+
+
+def test_a_doctor_refers_a_patient_and_gets_a_reference(client, alice_practice):
+    response = send(client, alice_practice)
+    assert response.status_code == 302
+    referral = Referral.objects.get()
+    page = client.get(response["Location"]).content.decode()
+    assert referral.reference in page
+    assert "We will contact your patient by" in page
+    assert "Nguyen" not in page  # the confirmation names no patient
+    assert (referral.practice, referral.source, referral.status) == (alice_practice, "form", "new")
+    assert referral.client.date_of_birth == date(1994, 3, 7)
+    assert referral.client.medicare_number == "3278851195"
+    assert referral.referring_doctor.provider_number == "2448301T"
+    assert referral.referring_doctor.medical_practices.get().name == "Bay Medical"
+    assert referral.documents.get().content_type == "application/pdf"
+    assert referral.next_due_at is not None  # the clock runs
+
+
+def test_the_referral_reaches_the_practices_inbox(client, alice_practice, owner):
+    send(client, alice_practice)
+    client.force_login(owner)
+    inbox = client.get("/referrals/")
+    assert [r.client.family_name for r in inbox.context["object_list"]] == ["Nguyen"]
+
+
+def test_a_known_doctor_and_client_are_matched_not_duplicated(client, alice_practice):
+    doctor = testing.make_doctor(alice_practice, provider_number="2448301T")
+    person = testing.make_client(alice_practice, medicare_number="3278851195", medicare_irn=2,
+                                 date_of_birth=date(1994, 3, 7))
+    send(client, alice_practice)
+    referral = Referral.objects.get()
+    assert (referral.referring_doctor, referral.client) == (doctor, person)
+    assert Doctor.objects.count() == 1 and Client.objects.count() == 1
+
+
+def test_a_same_name_and_birthday_client_is_flagged_not_merged(client, alice_practice):
+    earlier = testing.make_client(alice_practice, given_name="Mia", family_name="Nguyen",
+                                  date_of_birth=date(1994, 3, 7), medicare_number="")
+    send(client, alice_practice)
+    referral = Referral.objects.get()
+    assert referral.client != earlier
+    assert referral.client.possible_duplicate_of == earlier
+    assert "may already be on file" in referral.events.get().note
+
+
+def test_bad_input_gets_specific_errors_and_stores_nothing(client, alice_practice):
+    response = send(client, alice_practice, provider_number="2448301A",
+                    patient_postcode="3000", patient_date_of_birth="31/02/1994",
+                    letter=SimpleUploadedFile("letter.pdf", b"GIF89a not a pdf"))
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "fails its check character" in page
+    assert "Postcode 3000 belongs to VIC" in page
+    assert "Enter the date as dd/mm/yyyy" in page
+    assert "Only PDF, PNG, JPEG or TIFF" in page
+    assert not Referral.objects.exists() and not ReferralDocument.objects.exists()
+    assert not Doctor.objects.exists() and not Client.objects.exists()
+
+
+def test_a_filled_honeypot_is_refused_with_a_clear_message(client, alice_practice):
+    response = send(client, alice_practice, website="http://spam.example")
+    assert response.status_code == 400
+    assert "looked automated" in response.content.decode()
+    assert not Referral.objects.exists()
+
+
+def test_a_form_sent_faster_than_a_person_types_is_refused(client, alice_practice):
+    data = form_data(client, alice_practice)
+    response = client.post(f"/p/{alice_practice.slug}/refer/", data)  # no time has passed
+    assert response.status_code == 400
+    assert not Referral.objects.exists()
+
+
+def test_a_forged_start_time_is_refused(client, alice_practice):
+    response = send(client, alice_practice, started="1700000000")
+    assert response.status_code == 400
+
+
+def test_each_address_may_send_five_referrals_an_hour(client, alice_practice):
+    for n in range(5):
+        assert send(client, alice_practice, patient_given_name=f"Mia{n}").status_code == 302
+    refused = send(client, alice_practice, patient_given_name="Sixth")
+    assert refused.status_code == 429
+    assert "Too many referrals" in refused.content.decode()
+    assert Referral.objects.count() == 5
+    other_address = send(client, alice_practice, meta={"REMOTE_ADDR": "10.1.2.3"})
+
+    assert other_address.status_code == 302
+
+
+def test_an_unknown_practice_is_404(client, db):
+    assert client.get("/p/nowhere/refer/").status_code == 404
+
+
+def test_the_thanks_page_needs_its_signed_token(client, alice_practice):
+    response = client.get(f"/p/{alice_practice.slug}/refer/thanks/?t=forged")
+    assert response.status_code == 302
+    assert re.search(r"/refer/$", response["Location"])

@@ -1,0 +1,94 @@
+from datetime import UTC, datetime
+
+from django.core import signing
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from careloop.lib.business_days import add_business_days
+from careloop.lib.ratelimit import client_address, hit
+from careloop.practices.models import Practice
+from careloop.referrals.intake import receive_web_referral
+
+from .forms import PublicReferralForm
+
+SUBMISSIONS_PER_HOUR = 5
+_THANKS_SALT = "careloop.public-referral-thanks"
+
+
+def practice_home(request, slug):
+    practice = get_object_or_404(Practice, slug=slug)
+    return render(request, "publicsite/home.html", {"practice": practice})
+
+
+def refer(request, slug):
+    practice = get_object_or_404(Practice, slug=slug)
+    form = PublicReferralForm(request.POST or None, request.FILES or None, practice=practice)
+    status = 200
+    if request.method == "POST":
+        allowed = hit(
+            f"refer:{practice.pk}:{client_address(request)}",
+            limit=SUBMISSIONS_PER_HOUR,
+            window_seconds=3600,
+        )
+        if not allowed:
+            return render(
+                request,
+                "publicsite/refer_refused.html",
+                {
+                    "practice": practice,
+                    "reason": "Too many referrals have been sent from your network in the last "
+                    "hour. Please try again later, or phone us.",
+                },
+                status=429,
+            )
+        if form.looks_automated:
+            return render(
+                request,
+                "publicsite/refer_refused.html",
+                {
+                    "practice": practice,
+                    "reason": "This form could not be accepted because it looked automated (it "
+                    "was sent too quickly, or a hidden field was filled in). Please "
+                    "reload the page and send it again, or phone us.",
+                },
+                status=400,
+            )
+        if form.is_valid():
+            referral = receive_web_referral(
+                practice,
+                form.cleaned_data,
+                letter=form.cleaned_data["letter"],
+                letter_kind=form.letter_kind,
+            )
+            token = signing.dumps(
+                {"ref": referral.reference, "at": referral.received_at.timestamp()},
+                salt=_THANKS_SALT,
+            )
+            return redirect(f"{reverse('publicsite:refer_thanks', args=[slug])}?t={token}")
+        status = 400
+    return render(
+        request, "publicsite/refer.html", {"practice": practice, "form": form}, status=status
+    )
+
+
+def refer_thanks(request, slug):
+    """The doctor's confirmation: the reference and when we will contact the client.
+    It names no patient, so a forwarded or shared link discloses nothing."""
+    practice = get_object_or_404(Practice, slug=slug)
+    try:
+        data = signing.loads(request.GET.get("t", ""), salt=_THANKS_SALT, max_age=60 * 60 * 24)
+    except signing.BadSignature:
+        return redirect("publicsite:refer", slug=slug)
+    received_day = datetime.fromtimestamp(data["at"], tz=UTC).astimezone(practice.zoneinfo).date()
+    return render(
+        request,
+        "publicsite/refer_thanks.html",
+        {
+            "practice": practice,
+            "reference": data["ref"],
+            "contact_by_day": add_business_days(
+                received_day, practice.contact_within_days, practice.state
+            ),
+            "contact_days": practice.contact_within_days,
+        },
+    )
