@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "careloop.therapy",
     "careloop.entitlements",
     "careloop.publicsite",
+    "careloop.interop",
     "careloop.web",
     "django.contrib.auth",
     "django.contrib.contenttypes",

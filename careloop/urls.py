@@ -51,6 +51,7 @@ urlpatterns = [
     path("practice/", include("careloop.practices.urls")),
     path("audit/", include("careloop.audit.urls")),
     path("p/", include("careloop.publicsite.urls")),
+    path("interop/", include("careloop.interop.urls")),
     path("healthz", web_views.healthz, name="healthz"),
     path("robots.txt", web_views.robots, name="robots"),
 ]

@@ -97,15 +97,19 @@ def match_client(practice, details: PatientDetails) -> ClientMatch:
     if details.medicare_number:
         same_card = list(clients.filter(medicare_number=details.medicare_number).order_by("pk"))
         same_birthday = [c for c in same_card if c.date_of_birth == details.date_of_birth]
-        # Twins share a card and a birthday; only the IRN tells them apart.
-        by_irn = [
+        # Twins share a card and a birthday: the IRN, or else the given name, must agree
+        # too, and only one person may fit; otherwise a person decides.
+        agreeing = [
             c
             for c in same_birthday
-            if details.medicare_irn and c.medicare_irn == details.medicare_irn
+            if (details.medicare_irn and c.medicare_irn == details.medicare_irn)
+            or (
+                not (details.medicare_irn and c.medicare_irn)
+                and c.given_name.casefold() == details.given_name.strip().casefold()
+            )
         ]
-        found = by_irn[0] if by_irn else (same_birthday[0] if len(same_birthday) == 1 else None)
-        if found:
-            return ClientMatch(found, "matched")
+        if len(agreeing) == 1:
+            return ClientMatch(agreeing[0], "matched")
         suspect = same_card[0] if same_card else None
 
     else:

@@ -23,17 +23,33 @@ def form_data(client, practice, **overrides):
     page = client.get(f"/p/{practice.slug}/refer/")
     started = page.context["form"].initial["started"]
     data = {
-        "doctor_given_name": "Priya", "doctor_family_name": "Shah", "doctor_type": "gp",
-        "provider_number": "2448301T", "practice_name": "Bay Medical",
-        "practice_suburb": "Mosman", "practice_postcode": "2088",
-        "doctor_phone": "(02) 9960 1234", "doctor_email": "priya@bay.example",
-        "patient_given_name": "Mia", "patient_family_name": "Nguyen",
-        "patient_date_of_birth": "07/03/1994", "patient_street": "4 Ourimbah Rd",
-        "patient_suburb": "Mosman", "patient_state": "NSW", "patient_postcode": "2088",
-        "patient_phone": "0491 570 156", "patient_medicare_number": "3278851195",
-        "patient_medicare_irn": "2", "reason": "Low mood and anxiety for 4 months",
-        "medications": "Sertraline 50 mg", "basis": "mhtp", "sessions_referred": "6",
-        "urgency": "routine", "patient_agrees": "on", "website": "", "started": started,
+        "doctor_given_name": "Priya",
+        "doctor_family_name": "Shah",
+        "doctor_type": "gp",
+        "provider_number": "2448301T",
+        "practice_name": "Bay Medical",
+        "practice_suburb": "Mosman",
+        "practice_postcode": "2088",
+        "doctor_phone": "(02) 9960 1234",
+        "doctor_email": "priya@bay.example",
+        "patient_given_name": "Mia",
+        "patient_family_name": "Nguyen",
+        "patient_date_of_birth": "07/03/1994",
+        "patient_street": "4 Ourimbah Rd",
+        "patient_suburb": "Mosman",
+        "patient_state": "NSW",
+        "patient_postcode": "2088",
+        "patient_phone": "0491 570 156",
+        "patient_medicare_number": "3278851195",
+        "patient_medicare_irn": "2",
+        "reason": "Low mood and anxiety for 4 months",
+        "medications": "Sertraline 50 mg",
+        "basis": "mhtp",
+        "sessions_referred": "6",
+        "urgency": "routine",
+        "patient_agrees": "on",
+        "website": "",
+        "started": started,
         "letter": SimpleUploadedFile("referral.pdf", testing.PDF_BYTES),
     }
     data.update(overrides)
@@ -72,8 +88,9 @@ def test_the_referral_reaches_the_practices_inbox(client, alice_practice, owner)
 
 def test_a_known_doctor_and_client_are_matched_not_duplicated(client, alice_practice):
     doctor = testing.make_doctor(alice_practice, provider_number="2448301T")
-    person = testing.make_client(alice_practice, medicare_number="3278851195", medicare_irn=2,
-                                 date_of_birth=date(1994, 3, 7))
+    person = testing.make_client(
+        alice_practice, medicare_number="3278851195", medicare_irn=2, date_of_birth=date(1994, 3, 7)
+    )
     send(client, alice_practice)
     referral = Referral.objects.get()
     assert (referral.referring_doctor, referral.client) == (doctor, person)
@@ -81,8 +98,13 @@ def test_a_known_doctor_and_client_are_matched_not_duplicated(client, alice_prac
 
 
 def test_a_same_name_and_birthday_client_is_flagged_not_merged(client, alice_practice):
-    earlier = testing.make_client(alice_practice, given_name="Mia", family_name="Nguyen",
-                                  date_of_birth=date(1994, 3, 7), medicare_number="")
+    earlier = testing.make_client(
+        alice_practice,
+        given_name="Mia",
+        family_name="Nguyen",
+        date_of_birth=date(1994, 3, 7),
+        medicare_number="",
+    )
     send(client, alice_practice)
     referral = Referral.objects.get()
     assert referral.client != earlier
@@ -91,9 +113,14 @@ def test_a_same_name_and_birthday_client_is_flagged_not_merged(client, alice_pra
 
 
 def test_bad_input_gets_specific_errors_and_stores_nothing(client, alice_practice):
-    response = send(client, alice_practice, provider_number="2448301A",
-                    patient_postcode="3000", patient_date_of_birth="31/02/1994",
-                    letter=SimpleUploadedFile("letter.pdf", b"GIF89a not a pdf"))
+    response = send(
+        client,
+        alice_practice,
+        provider_number="2448301A",
+        patient_postcode="3000",
+        patient_date_of_birth="31/02/1994",
+        letter=SimpleUploadedFile("letter.pdf", b"GIF89a not a pdf"),
+    )
     page = response.content.decode()
     assert response.status_code == 400
     assert "fails its check character" in page

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class InteropConfig(AppConfig):
+    name = "careloop.interop"
+    verbose_name = "Messages from other systems"
