@@ -155,7 +155,12 @@ def test_a_medicare_number_that_fails_its_check_is_not_stored_but_said(alice_pra
 def test_a_known_doctor_and_client_are_matched(alice_practice):
     doctor = testing.make_doctor(alice_practice, provider_number="2448301T")
     person = testing.make_client(
-        alice_practice, medicare_number="3278851195", medicare_irn=1, date_of_birth=date(1990, 3, 7)
+        alice_practice,
+        given_name="Mia",
+        family_name="Nguyen",
+        medicare_number="3278851195",
+        medicare_irn=1,
+        date_of_birth=date(1990, 3, 7),
     )
     import_message(ref_message(), practice=alice_practice)
     referral = Referral.objects.get()
