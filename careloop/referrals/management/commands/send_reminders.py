@@ -1,0 +1,15 @@
+from django.core.management.base import BaseCommand
+
+from careloop.referrals.actions import send_clarification_reminders
+
+
+class Command(BaseCommand):
+    help = (
+        "Remind referring doctors who have not answered a clarification request after 2 "
+        "business days. Safe to run as often as you like (each request gets one "
+        "reminder); schedule it hourly, e.g. from cron."
+    )
+
+    def handle(self, *args, **options):
+        reminded = send_clarification_reminders()
+        self.stdout.write(f"{len(reminded)} reminder(s) sent.")
