@@ -71,3 +71,15 @@ class ClientForm(PracticeModelForm):
         ):
             self.add_error("medicare_irn", "Add the person's IRN (1-9) from the card.")
         return cleaned
+
+
+class ElsewhereClaimsForm(forms.Form):
+    year = forms.IntegerField(min_value=2006, max_value=2100)
+    individual = forms.IntegerField(min_value=0, max_value=50, initial=0)
+    group = forms.IntegerField(min_value=0, max_value=50, initial=0)
+    family_carer = forms.IntegerField(label="Family or carer", min_value=0, max_value=10, initial=0)
+    note = forms.CharField(
+        required=False,
+        max_length=200,
+        help_text="Where the numbers came from, e.g. “HPOS check 12/03”.",
+    )

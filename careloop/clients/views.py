@@ -1,15 +1,19 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from careloop.audit.actions import record_view
+from careloop.entitlements.services import evaluate_client
 from careloop.practices.scoping import get_scoped_or_404
 from careloop.therapy.models import SessionStatus, TherapySession
 from careloop.web.lists import PracticeListView
 from careloop.web.queries import count_of, latest_of
 from careloop.web.records import practice_member_required, record_form_view, save_practice_record
 
+from .actions import confirm_different_people, confirm_same_person, save_elsewhere_claims
 from .filters import ClientFilter
-from .forms import ClientForm
+from .forms import ClientForm, ElsewhereClaimsForm
 from .models import Client
 
 
@@ -43,13 +47,65 @@ def _save_client(form, request):
 def client_detail(request, client):
     client = get_scoped_or_404(Client.objects.select_related("usual_gp"), request.practice, client)
     record_view(request, client, client=client)
+    return render(request, "clients/client_detail.html", _detail_context(request, client))
+
+
+def _detail_context(request, client, elsewhere_form=None):
     referrals = client.referrals.select_related("referring_doctor").order_by("-referral_date")
-    sessions = client.sessions.select_related("clinician").order_by("-starts_at")[:20]
-    return render(
-        request,
-        "clients/client_detail.html",
-        {"client": client, "referrals": referrals, "sessions": sessions},
+    sessions = list(
+        client.sessions.select_related("clinician__clinician_profile").order_by("-starts_at")[:20]
     )
+    entitlement = evaluate_client(client)
+    for session in sessions:
+        session.medicare = entitlement.judgement_of(session)
+    return {
+        "client": client,
+        "referrals": referrals,
+        "sessions": sessions,
+        "entitlement": entitlement,
+        "elsewhere": client.elsewhere_claims.all(),
+        "elsewhere_form": elsewhere_form
+        or ElsewhereClaimsForm(initial={"year": request.practice.today().year}),
+        "duplicate_of": client.possible_duplicate_of,
+        "duplicates": client.possible_duplicates.all(),
+    }
+
+
+@practice_member_required
+def client_elsewhere(request, client):
+    client = get_scoped_or_404(Client.objects.all(), request.practice, client)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = ElsewhereClaimsForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "clients/client_detail.html",
+            _detail_context(request, client, elsewhere_form=form),
+            status=400,
+        )
+    save_elsewhere_claims(client, form.cleaned_data, request=request)
+    messages.success(request, "Services claimed elsewhere saved; the counts now include them.")
+    return redirect(client.get_absolute_url())
+
+
+@practice_member_required
+def client_duplicate(request, client):
+    client = get_scoped_or_404(
+        Client.objects.select_related("possible_duplicate_of"), request.practice, client
+    )
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if client.possible_duplicate_of is None:
+        messages.error(request, "This client is not flagged as a possible duplicate.")
+        return redirect(client.get_absolute_url())
+    if request.POST.get("decision") == "same":
+        keep = confirm_same_person(client, request=request)
+        messages.success(request, f"Merged into {keep}: referrals and sessions moved across.")
+        return redirect(keep.get_absolute_url())
+    confirm_different_people(client, request=request)
+    messages.success(request, "Kept as two different people.")
+    return redirect(client.get_absolute_url())
 
 
 @practice_member_required

@@ -14,6 +14,8 @@ from faker import Faker
 
 from careloop.clients.models import Client
 from careloop.directory.models import Doctor, DoctorType, MedicalPractice
+from careloop.entitlements.models import MbsFee
+from careloop.entitlements.schedule import EXAMPLE_FEES_CSV, load_fees
 from careloop.lib import synthetic
 from careloop.lib.geo import localities_near
 from careloop.referrals.actions import clock_facts, targets_for
@@ -111,6 +113,8 @@ def create_demo(*, scale: int = 1, seed: int = 20261128, today: date | None = No
     password_hash = make_password(DEMO_PASSWORD)  # Argon2 is slow on purpose: hash once
     counts: dict[str, int] = {}
     with transaction.atomic():
+        if not MbsFee.objects.exists():
+            load_fees(EXAMPLE_FEES_CSV)  # so sessions show fees and benefits
         for spec in DEMO_PRACTICES:
             made = _PracticeBuilder(
                 spec,
@@ -173,6 +177,7 @@ class _PracticeBuilder:
             time_zone=spec.time_zone,
             phone=self._landline(),
             email=f"hello@{spec.slug}.demo",
+            hl7_facility_ids=spec.slug.upper(),
         )
         practice.niches.set(Niche.objects.filter(code__in=spec.niches))
         return practice
@@ -419,6 +424,7 @@ class _PracticeBuilder:
         now = self.now
         tz = self.practice.zoneinfo
         pending: list[TherapySession] = []
+        attended, last_attended = {}, {}
         for referral in referrals:
             clinician = self.rng.choice(clinicians)
             if self._still_in_the_inbox(referral, clinician):
@@ -441,8 +447,10 @@ class _PracticeBuilder:
                     [SessionType.INDIVIDUAL, SessionType.GROUP, SessionType.FAMILY_CARER],
                     weights=[90, 6, 4],
                 )[0]
-                if status == SessionStatus.ATTENDED and referral.first_seen_at is None:
-                    referral.first_seen_at = starts_at
+                if status == SessionStatus.ATTENDED:
+                    referral.first_seen_at = referral.first_seen_at or starts_at
+                    attended[id(referral)] = attended.get(id(referral), 0) + 1
+                    last_attended[id(referral)] = starts_at
                 pending.append(
                     TherapySession(
                         practice=self.practice,
@@ -472,6 +480,7 @@ class _PracticeBuilder:
                 if starts_at > now + timedelta(days=60):
                     break
         self._settle_referrals(referrals)
+        self._send_old_reports(referrals, attended, last_attended)
         # Saved in order: a session's referral gets its key when the referral is saved.
         Referral.objects.bulk_create(referrals, batch_size=BATCH)
         TherapySession.objects.bulk_create(pending, batch_size=BATCH)
@@ -496,6 +505,15 @@ class _PracticeBuilder:
             if moment is not None and moment > self.now:  # never record the future
                 setattr(referral, name, None)
         return True
+
+    def _send_old_reports(self, referrals, attended, last_attended) -> None:
+        """Finished courses more than a fortnight ago had their report sent; the
+        recent ones are what the clinicians' dashboards show as due."""
+        for referral in referrals:
+            course = min(referral.sessions_referred or 6, 6)
+            last = last_attended.get(id(referral))
+            if attended.get(id(referral), 0) >= course and last < self.now - timedelta(days=14):
+                referral.report_sent_at = last + timedelta(days=3)
 
     def _settle_referrals(self, referrals) -> None:
         """Status and clock of the older referrals, consistent with their sessions."""

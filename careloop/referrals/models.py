@@ -123,6 +123,12 @@ class Referral(PracticeOwned):
     first_contacted_at = models.DateTimeField(null=True, blank=True)
     offered_at = models.DateTimeField(null=True, blank=True)
     first_seen_at = models.DateTimeField(null=True, blank=True)
+    report_sent_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the end-of-course report went to the referring doctor.",
+    )
+
     # The earliest unmet target, kept current by the actions so the inbox can sort
     # by it in the database.
     next_due_at = models.DateTimeField(null=True, blank=True)

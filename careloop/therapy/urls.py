@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.TherapySessionListView.as_view(), name="list"),
     path("new/", views.session_create, name="create"),
     path("new/referral-field/", views.referral_field, name="referral_field"),
+    path("new/medicare/", views.entitlement_panel, name="entitlement_panel"),
     path("<uuid:session>/", views.session_detail, name="detail"),
     path("<uuid:session>/edit/", views.session_edit, name="edit"),
 ]

@@ -1,13 +1,17 @@
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 
 from careloop.audit.actions import record_view
 from careloop.clients.models import Client
+from careloop.entitlements.schedule import Schedule
+from careloop.entitlements.services import evaluate_client, profession_of
 from careloop.practices.scoping import get_scoped_or_404, scoped_or_none
 from careloop.web.lists import PracticeListView
 from careloop.web.records import practice_member_required, record_form_view
 
 from .actions import save_session
+from .entitlement import booking_panel, initial_data
 from .filters import TherapySessionFilter
 from .forms import TherapySessionForm
 from .models import TherapySession
@@ -26,7 +30,9 @@ class TherapySessionListView(PracticeListView):
 
 
 def _session_queryset():
-    return TherapySession.objects.select_related("client", "clinician", "referral")
+    return TherapySession.objects.select_related(
+        "client__practice", "clinician__clinician_profile", "referral"
+    )
 
 
 def _save_session(form, request):
@@ -37,7 +43,27 @@ def _save_session(form, request):
 def session_detail(request, session):
     session = get_scoped_or_404(_session_queryset(), request.practice, session)
     record_view(request, session, client=session.client)
-    return render(request, "therapy/session_detail.html", {"session": session})
+    entitlement = evaluate_client(session.client)
+    profession = profession_of(session.clinician)
+    price = None
+    if profession:
+        price = Schedule().price(
+            profession=profession,
+            session_type=session.session_type,
+            modality=session.modality,
+            minutes=session.duration_minutes,
+            on=timezone.localtime(session.starts_at, request.practice.zoneinfo).date(),
+        )
+    return render(
+        request,
+        "therapy/session_detail.html",
+        {
+            "session": session,
+            "judgement": entitlement.judgement_of(session),
+            "price": price,
+            "entitlement": entitlement,
+        },
+    )
 
 
 @practice_member_required
@@ -61,25 +87,40 @@ def session_create(request):
     if "clinician" not in initial and request.user.is_clinician:
         initial["clinician"] = request.user
 
+    panel_data = (
+        request.POST
+        if request.method == "POST"
+        else initial_data(TherapySessionForm(practice=request.practice, initial=initial))
+    )
     return record_form_view(
         request,
         form_class=TherapySessionForm,
-        template="web/record_form.html",
+        template="therapy/session_form.html",
         title="Book a session",
         save=lambda form: _save_session(form, request),
         cancel_url=reverse("therapy:list"),
         initial=initial,
+        extra_context=booking_panel(request.practice, panel_data),
     )
 
 
 @practice_member_required
 def session_edit(request, session):
     session = get_scoped_or_404(_session_queryset(), request.practice, session)
+    panel_data = (
+        request.POST
+        if request.method == "POST"
+        else initial_data(TherapySessionForm(practice=request.practice, instance=session))
+    )
     return record_form_view(
         request,
         form_class=TherapySessionForm,
         instance=session,
-        template="web/record_form.html",
+        template="therapy/session_form.html",
+        extra_context={
+            **booking_panel(request.practice, panel_data, editing=session),
+            "editing": session,
+        },
         title=f"Edit {session}",
         save=lambda form: _save_session(form, request),
         cancel_url=session.get_absolute_url(),
@@ -92,3 +133,11 @@ def referral_field(request):
     client = scoped_or_none(Client.objects.all(), request.practice, request.GET.get("client"))
     form = TherapySessionForm(practice=request.practice, initial={"client": client})
     return render(request, "includes/field.html", {"field": form["referral"]})
+
+
+@practice_member_required
+def entitlement_panel(request):
+    """The Medicare panel for the booking form's current values (an htmx partial)."""
+    editing = scoped_or_none(_session_queryset(), request.practice, request.GET.get("session"))
+    context = booking_panel(request.practice, request.GET, editing=editing)
+    return render(request, "therapy/entitlement_panel.html", {**context, "editing": editing})

@@ -3,9 +3,11 @@ from datetime import datetime, time, timedelta
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from careloop.clients.models import Client
-from careloop.referrals.models import Referral
+from careloop.entitlements.services import courses_needing_attention
+from careloop.referrals.models import OPEN_STATUSES, Referral
 from careloop.therapy.models import SessionStatus, TherapySession
 from careloop.web.records import practice_member_required
 
@@ -32,7 +34,13 @@ def dashboard(request):
         todays_sessions = todays_sessions.filter(clinician=request.user)
     month_start = today.replace(day=1)
     referrals = Referral.objects.for_practice(practice)
+    open_referrals = referrals.filter(status__in=OPEN_STATUSES)
     context = {
+        "open_referrals": open_referrals.count(),
+        "overdue_referrals": open_referrals.filter(next_due_at__lt=timezone.now()).count(),
+        "courses": courses_needing_attention(request.user, today=today)
+        if request.user.is_clinician
+        else None,
         "today": today,
         "todays_sessions": todays_sessions,
         "recent_referrals": referrals.select_related("client", "referring_doctor").order_by(

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from careloop import testing
+from careloop.practices.models import Role
 
 
 def fill(practice, n: int) -> None:
@@ -53,6 +54,59 @@ def test_queries_do_not_grow_with_rows(url, owner_client, alice_practice):
     large = count_queries(owner_client, url)
     assert large == small, f"{url}: {small} queries with few rows, {large} with many"
     assert large <= 15, f"{url} runs {large} queries"
+
+
+def test_the_clinicians_dashboard_does_not_grow_with_their_caseload(client, alice_practice):
+    treating = testing.make_user(alice_practice, Role.CLINICIAN)
+    client.force_login(treating)
+
+    def caseload(n):
+        for _ in range(n):
+            person = testing.make_client(alice_practice)
+            referral = testing.make_referral(alice_practice, client=person, sessions_referred=2)
+            for status in ("attended", "attended", "booked"):
+                testing.make_session(
+                    alice_practice,
+                    client=person,
+                    clinician=treating,
+                    referral=referral,
+                    status=status,
+                )
+
+    caseload(2)
+    count_queries(client, "/dashboard/")
+    small = count_queries(client, "/dashboard/")
+    assert len(client.get("/dashboard/").context["courses"]) == 2  # each: report due
+    caseload(12)
+    assert count_queries(client, "/dashboard/") == small
+
+
+@pytest.mark.parametrize(
+    "path", ["/clients/{client}/", "/referrals/{referral}/", "/sessions/{session}/"]
+)
+def test_detail_pages_do_not_grow_with_history(owner_client, alice_practice, path):
+    person = testing.make_client(alice_practice)
+    referral = testing.make_referral(alice_practice, client=person)
+    clinician = testing.make_user(alice_practice)
+
+    def history(n):
+        for _ in range(n):
+            testing.make_session(
+                alice_practice,
+                client=person,
+                clinician=clinician,
+                referral=referral,
+                status="attended",
+            )
+
+    history(2)
+    url = path.format(
+        client=person.uuid, referral=referral.uuid, session=person.sessions.first().uuid
+    )
+    count_queries(owner_client, url)
+    small = count_queries(owner_client, url)
+    history(15)
+    assert count_queries(owner_client, url) == small
 
 
 def test_htmx_partial_is_as_cheap_as_the_page(owner_client, alice_practice):

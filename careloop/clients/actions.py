@@ -1,0 +1,85 @@
+from django.db import transaction
+
+from careloop.audit.actions import record_change
+from careloop.entitlements.models import ElsewhereClaims
+
+# Details a merge may copy from the duplicate when the kept record has none.
+_FILLABLE = (
+    "preferred_name",
+    "medicare_number",
+    "medicare_irn",
+    "email",
+    "phone",
+    "street",
+    "suburb",
+    "state",
+    "postcode",
+    "emergency_contact_name",
+    "emergency_contact_relationship",
+    "emergency_contact_phone",
+    "usual_gp",
+)
+
+
+def confirm_same_person(duplicate, *, request):
+    """Staff confirmed the flagged client is the earlier one: move everything across,
+    keep the earlier record, and remove the empty duplicate. One transaction."""
+    keep = duplicate.possible_duplicate_of
+    if keep is None:
+        raise ValueError("This client is not flagged as a possible duplicate.")
+    with transaction.atomic():
+        filled = []
+        for name in _FILLABLE:
+            if getattr(keep, name) in ("", None) and getattr(duplicate, name) not in ("", None):
+                setattr(keep, name, getattr(duplicate, name))
+                filled.append(name)
+        keep.save()
+        duplicate.referrals.update(client=keep)
+        duplicate.sessions.update(client=keep)
+        for claims in ElsewhereClaims.objects.filter(client=duplicate):
+            if not ElsewhereClaims.objects.filter(client=keep, year=claims.year).exists():
+                claims.client = keep
+                claims.save(update_fields=["client"])
+        record_change(
+            request, keep, client=keep, created=False, changed_fields=filled + ["merged duplicate"]
+        )
+        duplicate.possible_duplicates.update(possible_duplicate_of=keep)
+        duplicate.delete()
+    return keep
+
+
+def confirm_different_people(duplicate, *, request):
+    with transaction.atomic():
+        duplicate.possible_duplicate_of = None
+        duplicate.save(update_fields=["possible_duplicate_of", "updated_at"])
+        record_change(
+            request,
+            duplicate,
+            client=duplicate,
+            created=False,
+            changed_fields=["possible_duplicate_of"],
+        )
+    return duplicate
+
+
+def save_elsewhere_claims(client, data: dict, *, request) -> ElsewhereClaims:
+    with transaction.atomic():
+        claims, created = ElsewhereClaims.objects.update_or_create(
+            client=client,
+            year=data["year"],
+            defaults={
+                "practice": client.practice,
+                "individual": data["individual"],
+                "group": data["group"],
+                "family_carer": data["family_carer"],
+                "note": data.get("note", ""),
+            },
+        )
+        record_change(
+            request,
+            claims,
+            client=client,
+            created=created,
+            changed_fields=["individual", "group", "family_carer"],
+        )
+    return claims

@@ -1,0 +1,239 @@
+"""Feeding the entitlement engine from the database, and saying its answers in words."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from careloop.referrals.models import Referral, ReferralBasis
+from careloop.therapy.models import TherapySession
+
+from . import engine
+from .models import ElsewhereClaims
+from .rules import PROVIDERS, load_rules
+
+REASONS = {
+    engine.OK: "Medicare-rebatable",
+    engine.NOT_ATTENDED: "Not attended, so not claimed",
+    engine.PROVIDER_NOT_ELIGIBLE: "Not rebatable: counsellors cannot bill Better Access "
+    "(private fee only)",
+    engine.NO_REFERRAL: "Not rebatable: no referral dated on or before the session",
+    engine.ANNUAL_CAP_REACHED: "Not rebatable: the client has used this calendar year's "
+    "Medicare sessions of this type",
+    engine.REFERRAL_EXHAUSTED: "Not rebatable: the referral's sessions are used up; the "
+    "doctor must review and refer again",
+}
+
+
+SHORT_REASONS = {
+    engine.OK: "Rebatable",
+    engine.NOT_ATTENDED: "—",
+    engine.PROVIDER_NOT_ELIGIBLE: "Private (counsellor)",
+    engine.NO_REFERRAL: "No referral",
+    engine.ANNUAL_CAP_REACHED: "Year's cap reached",
+    engine.REFERRAL_EXHAUSTED: "Referral used up",
+}
+
+
+def _worded(judgement: dict) -> dict:
+    return {
+        **judgement,
+        "text": REASONS[judgement["reason"]],
+        "short": SHORT_REASONS[judgement["reason"]],
+    }
+
+
+def profession_of(user) -> str | None:
+
+    profile = getattr(user, "clinician_profile", None) if user else None
+    return profile.profession if profile else None
+
+
+def _claimable(session) -> bool:
+    """Sessions with a Better Access provider; a counsellor's are private and count
+    toward nothing."""
+    profession = profession_of(session.clinician)
+    return profession is not None and load_rules().provider_eligible(
+        profession, timezone.localdate(session.starts_at)
+    )
+
+
+@dataclass
+class Entitlement:
+    result: dict
+    referrals: dict[str, Referral]
+    sessions: list[TherapySession] = field(default_factory=list)
+    session_judgements: dict[int, dict] = field(default_factory=dict)
+
+    @property
+    def year(self) -> int:
+        return self.result["year"]
+
+    def judgement_of(self, session) -> dict | None:
+        return self.session_judgements.get(session.pk)
+
+    @property
+    def proposed(self) -> dict | None:
+        proposed = self.result.get("proposed")
+        if proposed is None:
+            return None
+        return {
+            **proposed,
+            "text": REASONS[proposed["reason"]],
+            "referral_obj": self.referrals.get(proposed["referral"]),
+        }
+
+    def referral_rows(self):
+        return [{**row, "referral": self.referrals[row["id"]]} for row in self.result["referrals"]]
+
+    def actions(self):
+        labelled = []
+        for action in self.result["actions"]:
+            referral = self.referrals.get(action.get("referral"))
+            text = {
+                "confirm_sessions": "Confirm the number of sessions with the referring doctor",
+                "report_due": "Course finished: the written report to the referring doctor is due",
+                "new_referral_needed": "No sessions left on any referral: a new referral is "
+                "needed for more rebated sessions",
+                "annual_cap_reached": f"This year's {action.get('type', '').replace('_', '/')} "
+                "Medicare sessions are used up",
+            }[action["code"]]
+            labelled.append({**action, "text": text, "referral_obj": referral})
+        return labelled
+
+
+def evaluate_client(
+    client,
+    *,
+    as_of: date | None = None,
+    provider: str | None = None,
+    proposed: engine.Service | None = None,
+    exclude_session=None,
+    referrals=None,
+    sessions=None,
+    elsewhere=None,
+) -> Entitlement:
+    """The engine's answer for one client. Pass prefetched referrals, sessions and
+    elsewhere claims when evaluating many clients, to keep queries bounded."""
+    practice = client.practice
+    as_of = as_of or practice.today()
+    if referrals is None:
+        referrals = list(
+            client.referrals.exclude(basis=ReferralBasis.SELF)
+            .select_related("referring_doctor")
+            .order_by("referral_date", "pk")
+        )
+    else:
+        referrals = [r for r in referrals if r.basis != ReferralBasis.SELF]
+    if sessions is None:
+        sessions = list(
+            client.sessions.select_related("clinician__clinician_profile").order_by(
+                "starts_at", "pk"
+            )
+        )
+    if elsewhere is None:
+        elsewhere = list(ElsewhereClaims.objects.filter(client=client))
+    counted = [s for s in sessions if _claimable(s) and s != exclude_session]
+    zone = practice.zoneinfo
+    scenario = engine.Scenario(
+        as_of=as_of,
+        provider=provider if provider in PROVIDERS else "psychologist",
+        referrals=tuple(
+            engine.Referral(
+                id=str(r.uuid), date=r.referral_date, sessions=r.sessions_referred, basis=r.basis
+            )
+            for r in referrals
+        ),
+        services=tuple(
+            engine.Service(
+                date=timezone.localtime(s.starts_at, zone).date(),
+                type=s.session_type,
+                status=s.status,
+            )
+            for s in counted
+        ),
+        elsewhere={
+            e.year: {"individual": e.individual, "group": e.group, "family_carer": e.family_carer}
+            for e in elsewhere
+        },
+        reports_sent=frozenset(str(r.uuid) for r in referrals if r.report_sent_at),
+        proposed=proposed,
+    )
+    result = engine.evaluate(scenario)
+    judgements = {s.pk: _worded(result["services"][i]) for i, s in enumerate(counted)}
+    for s in sessions:
+        if s not in counted and s != exclude_session:
+            judgements[s.pk] = _worded(
+                {"rebatable": False, "referral": None, "reason": engine.PROVIDER_NOT_ELIGIBLE}
+            )
+    return Entitlement(result, {str(r.uuid): r for r in referrals}, sessions, judgements)
+
+
+def courses_needing_attention(clinician, *, today: date, recent_days: int = 120) -> list[dict]:
+    """For a clinician's dashboard: clients whose course has one session left, or has
+    ended with the report to the referrer still due. Four queries, however many."""
+    from datetime import timedelta
+
+    from careloop.clients.models import Client
+
+    since = timezone.now() - timedelta(days=recent_days)
+    clients = list(
+        Client.objects.filter(
+            practice=clinician.practice,
+            sessions__clinician=clinician,
+            sessions__starts_at__gte=since,
+        )
+        .distinct()
+        .select_related("practice")
+        .prefetch_related(
+            Prefetch(
+                "referrals",
+                queryset=Referral.objects.select_related("referring_doctor").order_by(
+                    "referral_date", "pk"
+                ),
+            ),
+            Prefetch(
+                "sessions",
+                queryset=TherapySession.objects.select_related(
+                    "clinician__clinician_profile"
+                ).order_by("starts_at", "pk"),
+            ),
+            "elsewhere_claims",
+        )
+    )
+    rows = []
+    for client in clients:
+        entitlement = evaluate_client(
+            client,
+            as_of=today,
+            provider=profession_of(clinician),
+            referrals=list(client.referrals.all()),
+            sessions=list(client.sessions.all()),
+            elsewhere=list(client.elsewhere_claims.all()),
+        )
+        due = {a["referral"] for a in entitlement.result["actions"] if a["code"] == "report_due"}
+        for row in entitlement.referral_rows():
+            if row["id"] in due:
+                rows.append(
+                    {
+                        "client": client,
+                        "referral": row["referral"],
+                        "kind": "report_due",
+                        "text": "Course ended: report to the referrer due",
+                        **row,
+                    }
+                )
+            elif row["remaining"] == 1:
+                rows.append(
+                    {
+                        "client": client,
+                        "referral": row["referral"],
+                        "kind": "last_one",
+                        "text": "One session left on the referral",
+                        **row,
+                    }
+                )
+    order = defaultdict(int, {"report_due": 0, "last_one": 1})
+    return sorted(rows, key=lambda r: (order[r["kind"]], r["client"].family_name))
