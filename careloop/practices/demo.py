@@ -413,7 +413,11 @@ class _PracticeBuilder:
                             weights=[30, 20, 15, 10, 25],
                         )[0],
                         letter_signed=self.rng.random() < 0.9,
-                        source=self.rng.choices(list(ReferralSource), weights=[30, 40, 20, 10])[0],
+                        source=(
+                            self.rng.choices(list(ReferralSource), weights=[30, 40, 20, 10])[0]
+                            if basis != ReferralBasis.SELF
+                            else ReferralSource.STAFF
+                        ),
                         urgency=self.rng.choices(list(Urgency), weights=[85, 12, 3])[0],
                         received_at=received,
                     )

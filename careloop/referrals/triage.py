@@ -8,7 +8,7 @@ Every allowed move is listed here and nowhere else; actions refuse the rest.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from careloop.lib.business_days import deadline
@@ -67,6 +67,18 @@ class Targets:
 class NextStep:
     label: str
     due_at: datetime | None
+    is_deadline: bool = True  # a target's end of day, not an appointment time
+
+    @property
+    def due_day(self):
+        """The last day to do it: a deadline is midnight at the end of that day."""
+        if self.due_at is None:
+            return None
+        return (
+            (self.due_at - timedelta(microseconds=1)).date()
+            if self.is_deadline
+            else self.due_at.date()
+        )
 
 
 def deadlines(facts: ClockFacts, targets: Targets) -> dict[str, datetime]:
@@ -93,7 +105,7 @@ def next_steps(facts: ClockFacts, targets: Targets) -> list[NextStep]:
     elif facts.status == S.OFFERED:
         steps.append(NextStep("Book the first session", None))
     elif facts.status == S.BOOKED and facts.first_session_at:
-        steps.append(NextStep("First session", facts.first_session_at))
+        steps.append(NextStep("First session", facts.first_session_at, is_deadline=False))
     return sorted(steps, key=lambda s: (s.due_at is None, s.due_at or facts.received_at))
 
 

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.contrib import messages
 from django.db.models import F
 from django.http import FileResponse, HttpResponseNotAllowed
@@ -124,7 +126,9 @@ def _detail_context(request, referral, **forms):
         "missing": missing_items(facts_of(referral)),
         "next_steps": steps,
         "now": timezone.now(),
-        "deadlines": triage.deadlines(actions.clock_facts(referral), actions.targets_for(practice)),
+        **_last_days(
+            triage.deadlines(actions.clock_facts(referral), actions.targets_for(practice))
+        ),
         "possible_duplicate": referral.client.possible_duplicate_of,
         "status_choices": [
             (value, label)
@@ -145,6 +149,14 @@ def _detail_context(request, referral, **forms):
         ),
         "status_form": forms.get("status_form") or StatusForm(),
         "clarification_form": forms.get("clarification_form") or ClarificationForm(),
+    }
+
+
+def _last_days(deadlines) -> dict:
+    # A deadline is midnight after the last day; people think in that last day.
+    return {
+        f"{name}_by": (moment - timedelta(microseconds=1)).date()
+        for name, moment in deadlines.items()
     }
 
 

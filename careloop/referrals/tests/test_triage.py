@@ -204,7 +204,7 @@ def test_the_inbox_puts_the_most_overdue_first(owner_client, alice_practice, adm
     inbox = owner_client.get("/referrals/")
     assert list(inbox.context["object_list"]) == [oldest, middle, fresh, done]
     page = inbox.content.decode()
-    assert "Overdue since" in page
+    assert "Overdue: was due by" in page
     assert "business days ago" in page
     closed_view = owner_client.get("/referrals/?view=closed")
     assert list(closed_view.context["object_list"]) == [closed]

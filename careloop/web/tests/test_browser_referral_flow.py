@@ -1,0 +1,97 @@
+"""Issue 3's journey in a real browser: a doctor refers through the public form with
+a PDF; reception finds it in the inbox and books the first session."""
+
+import re
+
+import pytest
+
+from careloop import testing
+from careloop.browser_testing import PageProblems, axe_violations
+from careloop.practices.models import Role
+from careloop.publicsite import forms as public_forms
+from careloop.referrals.models import Referral
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def harbour(db, monkeypatch):
+    # People type slower than the spam check's minimum; a test script does not.
+    monkeypatch.setattr(public_forms, "MINIMUM_SECONDS", 0)
+    practice = testing.make_practice("harbour", name="Harbour Psychology", phone="(02) 9953 0000")
+    admin = testing.make_user(
+        practice, Role.ADMIN, email="admin@harbour.test", full_name="Reception Desk"
+    )
+    clinician = testing.make_user(
+        practice, Role.CLINICIAN, email="clin@harbour.test", full_name="Clara Clinician"
+    )
+    return {"practice": practice, "admin": admin, "clinician": clinician}
+
+
+def label_named(text):
+    # Labels of required fields end with a visual "*" (hidden from screen readers).
+    return re.compile(rf"^{re.escape(text)}( \*)?$")
+
+
+def test_a_doctor_refers_and_reception_books_the_first_session(page, live_server, harbour):
+    problems = PageProblems(page)
+    page.goto(f"{live_server.url}/p/harbour/refer/")
+    assert axe_violations(page) == []
+    fill = {
+        "Your given name": "Priya",
+        "Your family name": "Shah",
+        "Your Medicare provider number": "2448301T",
+        "Your practice": "Bay Medical",
+        "Your phone": "(02) 9960 1234",
+        "Patient's given name": "Matilda",
+        "Patient's family name": "Wattlebird",
+        "Patient's date of birth": "07/03/1994",
+        "Street address": "4 Ourimbah Rd",
+        "Suburb": "Mosman",
+        "Postcode": "2088",
+        "Patient's phone": "0491 570 156",
+        "Medicare card number": "3278 85119 5",
+        "IRN": "2",
+        "Reason for referral: symptoms or diagnosis": "Low mood, poor sleep",
+        "Current medications": "Nil",
+        "Number of sessions referred": "6",
+    }
+    for label, value in fill.items():
+        page.get_by_label(label_named(label)).fill(value)
+    page.get_by_label(label_named("State")).select_option("NSW")
+    page.get_by_label("Which plan applies").select_option("mhtp")
+    page.get_by_label("Signed referral letter and plan").set_input_files(
+        files=[{"name": "referral.pdf", "mimeType": "application/pdf", "buffer": testing.PDF_BYTES}]
+    )
+    page.get_by_label("The patient knows about this referral").check()
+    page.get_by_role("button", name="Send the referral").click()
+    page.wait_for_url("**/refer/thanks/**")
+    referral = Referral.objects.get()
+    assert referral.reference in page.get_by_role("main").inner_text()
+    assert "We will contact your patient by" in page.content()
+
+    # Reception signs in and finds it at the top of the inbox.
+    page.goto(f"{live_server.url}/account/sign-in/")
+    page.get_by_label("E-mail").fill("admin@harbour.test")
+    page.get_by_label("Password").fill(testing.PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Referrals").click()
+    first_row = page.locator("#results tbody tr").first
+    assert "Matilda Wattlebird" in first_row.inner_text()
+    assert "Acknowledge the referral to the doctor" in first_row.inner_text()
+    first_row.get_by_role("link").first.click()
+    assert "referral.pdf" in page.content()
+    assert axe_violations(page) == []
+
+    page.get_by_role("link", name="Book the first session").click()
+    page.get_by_label("Clinician").select_option(label="Clara Clinician")
+    page.get_by_label("Date and time").fill("15/12/2026 10:00")
+    page.keyboard.press("Tab")  # leaving the field is what updates the Medicare panel
+
+    page.locator("#entitlement-panel").get_by_text("Medicare-rebatable").wait_for()
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url("**/sessions/*/")
+    referral.refresh_from_db()
+    assert referral.status == "booked"
+    assert referral.sessions.get().clinician == harbour["clinician"]
+    problems.assert_none()
