@@ -19,7 +19,14 @@ from careloop.entitlements.schedule import EXAMPLE_FEES_CSV, load_fees
 from careloop.lib import synthetic
 from careloop.lib.geo import localities_near
 from careloop.referrals.actions import clock_facts, targets_for
-from careloop.referrals.models import Referral, ReferralBasis, ReferralSource, Urgency
+from careloop.referrals.models import (
+    EventKind,
+    Referral,
+    ReferralBasis,
+    ReferralEvent,
+    ReferralSource,
+    Urgency,
+)
 from careloop.referrals.models import TriageStatus as ReferralStatus
 from careloop.referrals.triage import next_due_at
 from careloop.therapy.models import Modality, SessionStatus, SessionType, TherapySession
@@ -487,6 +494,19 @@ class _PracticeBuilder:
         self._send_old_reports(referrals, attended, last_attended)
         # Saved in order: a session's referral gets its key when the referral is saved.
         Referral.objects.bulk_create(referrals, batch_size=BATCH)
+        ReferralEvent.objects.bulk_create(
+            [
+                ReferralEvent(
+                    practice=self.practice,
+                    referral=r,
+                    kind=EventKind.RECEIVED,
+                    at=r.received_at,
+                    note=f"Received by {r.get_source_display().lower()}.",
+                )
+                for r in referrals
+            ],
+            batch_size=BATCH,
+        )
         TherapySession.objects.bulk_create(pending, batch_size=BATCH)
         return len(pending)
 

@@ -106,6 +106,9 @@ def next_steps(facts: ClockFacts, targets: Targets) -> list[NextStep]:
         steps.append(NextStep("Book the first session", None))
     elif facts.status == S.BOOKED and facts.first_session_at:
         steps.append(NextStep("First session", facts.first_session_at, is_deadline=False))
+    elif facts.status == S.BOOKED:
+        steps.append(NextStep("The booked session has passed: record it, or book again", None))
+
     return sorted(steps, key=lambda s: (s.due_at is None, s.due_at or facts.received_at))
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from careloop.audit.actions import record_view
 from careloop.clients.models import Client
+from careloop.entitlements.services import evaluate_client
 from careloop.lib.business_days import business_days_between
 from careloop.practices.scoping import get_scoped_or_404, scoped_or_none
 from careloop.therapy.models import SessionStatus, TherapySession
@@ -112,7 +113,18 @@ def referral_detail(request, referral):
 def _detail_context(request, referral, **forms):
     practice = request.practice
     sessions = list(referral.sessions.select_related("clinician").order_by("starts_at"))
-    first_booked = next((s.starts_at for s in sessions if s.status != "cancelled"), None)
+    now = timezone.now()
+    first_booked = next(
+        (s.starts_at for s in sessions if s.status == "booked" and s.starts_at >= now), None
+    )
+    course = next(
+        (
+            row
+            for row in evaluate_client(referral.client).referral_rows()
+            if row["referral"].pk == referral.pk
+        ),
+        None,
+    )
     steps = triage.next_steps(
         actions.clock_facts(referral, first_booked), actions.targets_for(practice)
     )
@@ -125,7 +137,8 @@ def _detail_context(request, referral, **forms):
         "clarifications": referral.clarifications.all(),
         "missing": missing_items(facts_of(referral)),
         "next_steps": steps,
-        "now": timezone.now(),
+        "now": now,
+        "course": course,
         **_last_days(
             triage.deadlines(actions.clock_facts(referral), actions.targets_for(practice))
         ),
