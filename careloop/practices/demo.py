@@ -192,7 +192,7 @@ class _PracticeBuilder:
     def _user(self, email, role, name=None) -> User:
         return User(
             email=email,
-            full_name=name or self.fake.name(),
+            full_name=name or f"{self.fake.first_name()} {self.fake.last_name()}",
             practice=self.practice,
             role=role,
             password=self.password_hash,
@@ -338,7 +338,7 @@ class _PracticeBuilder:
                     suburb=loc.name,
                     state=loc.state,
                     postcode=loc.postcode,
-                    emergency_contact_name=self.fake.name(),
+                    emergency_contact_name=f"{self.fake.first_name()} {self.fake.last_name()}",
                     emergency_contact_relationship=self.rng.choice(relationships),
                     emergency_contact_phone=self._mobile(),
                     usual_gp=self.rng.choice(gps),

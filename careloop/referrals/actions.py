@@ -313,3 +313,21 @@ def send_clarification_reminders(now=None) -> list[ClarificationRequest]:
                 transaction.on_commit(lambda pk=request.pk: _email_clarification(pk, reminder=True))
         due.append(request)
     return due
+
+
+def record_report_sent(referral: Referral, *, by, note: str = "") -> Referral:
+    """The end-of-course report went to the referrer (until Careloop writes the letter
+    itself, staff record that it was sent)."""
+    if referral.report_sent_at is not None:
+        return referral
+    with transaction.atomic():
+        referral.report_sent_at = timezone.now()
+        referral.save(update_fields=["report_sent_at", "updated_at"])
+        _event(
+            referral,
+            EventKind.NOTE,
+            by=by,
+            note="End-of-course report sent to the referring doctor."
+            + (f" {note}" if note else ""),
+        )
+    return referral

@@ -240,7 +240,14 @@ def referral_status(request, referral):
 
 
 @_referral_action
+def referral_report_sent(request, referral):
+    actions.record_report_sent(referral, by=request.user)
+    messages.success(request, "Recorded: the end-of-course report was sent.")
+
+
+@_referral_action
 def referral_clarify(request, referral):
+
     form = ClarificationForm(request.POST)
     if form.is_valid():
         try:

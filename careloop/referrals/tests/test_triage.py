@@ -305,3 +305,28 @@ def test_clinicians_can_be_assigned_but_admins_cannot(owner_client, alice_practi
     )
     assert response.status_code == 400
     assert testing.make_user(alice_practice, Role.CLINICIAN) is not None
+
+
+def test_recording_the_course_report_clears_it_from_the_dashboard(client, alice_practice):
+    clinician = testing.make_user(alice_practice, Role.CLINICIAN)
+    person = testing.make_client(alice_practice)
+    referral = testing.make_referral(
+        alice_practice,
+        client=person,
+        sessions_referred=1,
+        referral_date=timezone.localdate() - timedelta(days=30),
+    )
+    testing.make_session(
+        alice_practice,
+        client=person,
+        clinician=clinician,
+        referral=referral,
+        status="attended",
+        starts_at=timezone.now() - timedelta(days=7),
+    )
+    client.force_login(clinician)
+    assert [r["kind"] for r in client.get("/dashboard/").context["courses"]] == ["report_due"]
+    client.post(f"/referrals/{referral.uuid}/report-sent/")
+    client.post(f"/referrals/{referral.uuid}/report-sent/")  # a double click: one record
+    assert client.get("/dashboard/").context["courses"] == []
+    assert referral.events.filter(kind="note").count() == 1
