@@ -62,11 +62,20 @@ class PracticeSettingsForm(forms.ModelForm):
             "email",
             "time_zone",
             "niches",
+            "acknowledge_within_days",
+            "contact_within_days",
+            "hl7_facility_ids",
             "require_two_factor",
         ]
         widgets = {"niches": forms.CheckboxSelectMultiple}
 
     abn = IdentifierField(check=check_abn, label="ABN", help_text="11 digits.")
+
+    def clean_acknowledge_within_days(self):
+        return _target_days(self.cleaned_data["acknowledge_within_days"])
+
+    def clean_contact_within_days(self):
+        return _target_days(self.cleaned_data["contact_within_days"])
 
     def clean(self):
         from careloop.lib.identifiers import IdentifierError, check_postcode
@@ -176,3 +185,9 @@ class MemberForm(forms.ModelForm):
         profile.save()
         profile.niches.set(self.cleaned_data.get("niches") or [])
         return profile
+
+
+def _target_days(value: int) -> int:
+    if not 1 <= value <= 10:
+        raise ValidationError("Choose between 1 and 10 business days.")
+    return value

@@ -84,3 +84,19 @@ def test_the_practice_abn_is_checked(owner_client, alice_practice):
         {"name": "Alice", "abn": "51 824 753 557", "state": "NSW", "time_zone": "Australia/Sydney"},
     )
     assert "fails its checksum" in response.content.decode()
+
+
+def test_the_owner_sets_the_response_targets(owner_client, alice_practice):
+    data = {
+        "name": alice_practice.name,
+        "state": "NSW",
+        "time_zone": "Australia/Sydney",
+        "acknowledge_within_days": "2",
+        "contact_within_days": "3",
+        "hl7_facility_ids": "ALICE, 8003621566684455",
+    }
+    assert owner_client.post("/practice/", data).status_code == 302
+    alice_practice.refresh_from_db()
+    assert (alice_practice.acknowledge_within_days, alice_practice.contact_within_days) == (2, 3)
+    refused = owner_client.post("/practice/", {**data, "contact_within_days": "0"})
+    assert "between 1 and 10 business days" in refused.content.decode()

@@ -83,6 +83,8 @@ def test_the_owner_turns_the_requirement_on_in_practice_settings(owner_client, a
             "state": "NSW",
             "time_zone": "Australia/Sydney",
             "require_two_factor": "on",
+            "acknowledge_within_days": "1",
+            "contact_within_days": "2",
         },
     )
     assert response.status_code == 302

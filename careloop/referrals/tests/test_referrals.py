@@ -139,3 +139,35 @@ def test_a_new_referral_can_start_from_the_client_page(owner_client, alice_pract
     assert form.initial["client"] == client
     # A bad or foreign id in the query string is ignored, not an error.
     assert owner_client.get("/referrals/new/?client=not-a-uuid").status_code == 200
+
+
+def test_a_scanned_letter_is_uploaded_then_typed_beside_its_preview(owner_client, alice_practice):
+    scan = SimpleUploadedFile("scan.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
+    response = owner_client.post("/referrals/upload/", {"letter": scan})
+    document = ReferralDocument.objects.get()
+    assert response["Location"] == f"/referrals/upload/{document.uuid}/"
+    assert document.referral is None
+    # It waits in the list until typed, and its preview is served to this practice.
+    assert "scan.png" in owner_client.get("/referrals/upload/").content.decode()
+    page = owner_client.get(response["Location"]).content.decode()
+    assert f'src="/referrals/upload/{document.uuid}/file/"' in page
+    preview = owner_client.get(f"/referrals/upload/{document.uuid}/file/")
+    assert preview["Content-Type"] == "image/png"
+    assert "sandbox" in preview["Content-Security-Policy"]
+    client = testing.make_client(alice_practice)
+    doctor = testing.make_doctor(alice_practice)
+    data = referral_form(client, doctor)
+    saved = owner_client.post(response["Location"], data)
+    referral = Referral.objects.get()
+    assert saved["Location"] == f"/referrals/{referral.uuid}/"
+    document.refresh_from_db()
+    assert (document.referral, referral.source) == (referral, "upload")
+    assert referral.status == "new" and referral.next_due_at is not None
+
+
+def test_an_upload_that_is_not_a_document_is_refused(owner_client):
+    response = owner_client.post(
+        "/referrals/upload/", {"letter": SimpleUploadedFile("letter.pdf", b"#!/bin/sh\necho hi\n")}
+    )
+    assert response.status_code == 400
+    assert not ReferralDocument.objects.exists()
