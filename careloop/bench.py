@@ -21,8 +21,9 @@ from pathlib import Path
 # (label, path). Paths may use {client}, {referral}, {doctor}: a record of the demo.
 PAGES = [
     ("Dashboard", "/dashboard/"),
-    ("Referrals", "/referrals/"),
-    ("Referrals, filtered", "/referrals/?basis=mhtp&q=a"),
+    ("Referral inbox (open)", "/referrals/"),
+    ("Referrals, all", "/referrals/?view=all"),
+    ("Referrals, filtered", "/referrals/?view=all&basis=mhtp&q=a"),
     ("Clients", "/clients/"),
     ("Clients, search", "/clients/?q=smith"),
     ("Clients, last page", "/clients/?page=last"),
@@ -35,6 +36,13 @@ PAGES = [
     ("Client page", "/clients/{client}/"),
     ("Referral page", "/referrals/{referral}/"),
     ("Doctor page", "/doctors/{doctor}/"),
+    ("Session page", "/sessions/{session}/"),
+    ("Booking form", "/sessions/new/?client={client}"),
+    (
+        "Booking Medicare panel",
+        "/sessions/new/medicare/?client={client}&clinician={clinician}"
+        "&starts_at=15/12/2026+10:00&session_type=individual&duration_minutes=50",
+    ),
 ]
 
 
@@ -53,10 +61,13 @@ def measure(repeat: int) -> list[dict]:
     owner = User.objects.get(email="owner@harbour.demo")
     practice = owner.practice
     referral = Referral.objects.for_practice(practice).order_by("id").first()
+    session = referral.client.sessions.select_related("clinician").first()
     ids = {
         "client": referral.client.uuid,
         "referral": referral.uuid,
         "doctor": Doctor.objects.for_practice(practice).order_by("id").first().uuid,
+        "session": session.uuid,
+        "clinician": session.clinician.uuid,
     }
     browser = Client()
     browser.force_login(owner)
@@ -80,7 +91,70 @@ def measure(repeat: int) -> list[dict]:
                 "queries": queries,
             }
         )
-    return results
+    return [*results, measure_engine(repeat), measure_hl7(repeat)]
+
+
+def _median_ms(work, repeat: int) -> float:
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        work()
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def measure_engine(repeat: int) -> dict:
+    """The entitlement engine alone: three years of weekly sessions, 18 referrals."""
+    from datetime import date, timedelta
+
+    from careloop.entitlements import engine
+
+    referrals = tuple(
+        engine.Referral(id=f"r{i}", date=date(2024, 1, 1) + timedelta(days=60 * i), sessions=6)
+        for i in range(18)
+    )
+    services = tuple(
+        engine.Service(date=date(2024, 1, 8) + timedelta(days=7 * i), type="individual")
+        for i in range(156)
+    )
+    scenario = engine.Scenario(
+        as_of=date(2026, 11, 28), provider="psychologist", referrals=referrals, services=services
+    )
+    return {
+        "page": "Engine, 156 sessions",
+        "path": "",
+        "queries": 0,
+        "median_ms": _median_ms(lambda: engine.evaluate(scenario), repeat),
+    }
+
+
+def measure_hl7(repeat: int) -> dict:
+    """Parsing one REF^I12 carrying a 40 KB PDF (no database work)."""
+    import base64
+
+    from careloop.interop.hl7v2.parser import parse_referral
+
+    pdf = base64.b64encode(b"%PDF-1.4\n" + b"0" * 40_000).decode()
+    message = (
+        "\r".join(
+            [
+                "MSH|^~\\&|GP|BAY|CL|HARBOUR|20261120093000||REF^I12^REF_I12|M1|P|2.4|||AL|NE|AUS",
+                "RF1|||||||20261120",
+                "PRD|RP|Shah^Priya^^^Dr||||||2448301T^AUSHICPR^UPIN",
+                "PID|1||3278851195^^^AUSHIC^MC||Nguyen^Mia||19900307|F",
+                "OBR|1|||11488-4^Consult note^LN",
+                f"OBX|1|ED|PDF^Display format in PDF^AUSPDI||^application^pdf^Base64^{pdf}",
+            ]
+        )
+        + "\r"
+    )
+    parse_referral(message)  # fails loudly here if the message itself is wrong
+    return {
+        "page": "HL7 parse, 40 KB PDF",
+        "path": "",
+        "queries": 0,
+        "median_ms": _median_ms(lambda: parse_referral(message), repeat),
+    }
 
 
 def database_env(scale: int, data_dir: Path) -> dict:
@@ -175,7 +249,7 @@ def main() -> None:
     header = f"{'page':<24}" + "".join(f"{'scale ' + str(s):>22}" for s in scales)
     print(header)
     print("-" * len(header))
-    for index, (label, _) in enumerate(PAGES):
+    for index, label in enumerate(row["page"] for row in all_results[scales[0]]):
         rows = [all_results[s][index] for s in scales]
         cells = "".join(f"{r['median_ms']:>10.1f} ms {r['queries']:>4} q" for r in rows)
 

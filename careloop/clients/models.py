@@ -55,6 +55,9 @@ class Client(PracticeOwned):
     def __str__(self) -> str:
         return self.full_name
 
+    # What a choice list needs to label a client (see PracticeModelForm).
+    CHOICE_LABEL_FIELDS = ("given_name", "family_name")
+
     def get_absolute_url(self) -> str:
         return reverse("clients:detail", args=[self.uuid])
 

@@ -75,6 +75,9 @@ class Doctor(PracticeOwned):
     def __str__(self) -> str:
         return self.display_name
 
+    # What a choice list needs to label a doctor (see PracticeModelForm).
+    CHOICE_LABEL_FIELDS = ("title", "given_name", "family_name", "doctor_type")
+
     def get_absolute_url(self) -> str:
         return reverse("directory:doctor_detail", args=[self.uuid])
 
