@@ -35,7 +35,13 @@ class PageProblems:
         self.messages: list[str] = []
         page.on("console", lambda m: self.messages.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: self.messages.append(str(e)))
-        page.on("requestfailed", lambda r: self.messages.append(f"failed: {r.url}"))
+        page.on("requestfailed", self._request_failed)
+
+    def _request_failed(self, request) -> None:
+        # A navigation cancels what the previous page was still loading (its favicon,
+        # say); that is the browser's doing, not a broken page.
+        if "ERR_ABORTED" not in (request.failure or ""):
+            self.messages.append(f"failed: {request.url} ({request.failure})")
 
     def assert_none(self, *, expected_statuses=()):
         """`expected_statuses`: HTTP statuses the test caused on purpose (a form sent

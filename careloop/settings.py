@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "careloop.referrals",
     "careloop.therapy",
     "careloop.entitlements",
+    "careloop.measures",
     "careloop.publicsite",
     "careloop.interop",
     "careloop.web",

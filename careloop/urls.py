@@ -52,6 +52,7 @@ urlpatterns = [
     path("audit/", include("careloop.audit.urls")),
     path("p/", include("careloop.publicsite.urls")),
     path("interop/", include("careloop.interop.urls")),
+    path("", include("careloop.measures.urls")),
     path("healthz", web_views.healthz, name="healthz"),
     path("robots.txt", web_views.robots, name="robots"),
 ]

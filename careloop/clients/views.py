@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from careloop.audit.actions import record_view
 from careloop.entitlements.services import evaluate_client
+from careloop.measures.views import client_measures_context
 from careloop.practices.scoping import get_scoped_or_404
 from careloop.therapy.models import SessionStatus, TherapySession
 from careloop.web.lists import PracticeListView
@@ -56,6 +57,8 @@ def _detail_context(request, client, elsewhere_form=None):
         client.sessions.select_related("clinician__clinician_profile").order_by("-starts_at")[:20]
     )
     entitlement = evaluate_client(client)
+    measures = client_measures_context(client)
+
     for session in sessions:
         session.medicare = entitlement.judgement_of(session)
     return {
@@ -68,6 +71,7 @@ def _detail_context(request, client, elsewhere_form=None):
         or ElsewhereClaimsForm(initial={"year": request.practice.today().year}),
         "duplicate_of": client.possible_duplicate_of,
         "duplicates": client.possible_duplicates.all(),
+        **measures,
     }
 
 

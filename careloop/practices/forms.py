@@ -65,6 +65,7 @@ class PracticeSettingsForm(forms.ModelForm):
             "acknowledge_within_days",
             "contact_within_days",
             "hl7_facility_ids",
+            "k10_band_set",
             "require_two_factor",
         ]
         widgets = {"niches": forms.CheckboxSelectMultiple}

@@ -71,6 +71,16 @@ class Practice(models.Model):
         help_text="Comma-separated values of MSH-6 (name, HPI-O or OID) that mean this "
         "practice, so secure messages find their practice without --practice.",
     )
+    k10_band_set = models.CharField(
+        "K10 bands",
+        max_length=10,
+        choices=[
+            ("abs", "ABS levels of distress (Low, Moderate, High, Very high)"),
+            ("crufad", "CRUfAD/GPcare likelihood of disorder (primary care)"),
+        ],
+        default="abs",
+        help_text="Two band sets are in Australian use; each result records which it used.",
+    )
     require_two_factor = models.BooleanField(
         default=False,
         help_text="Every member must sign in with an authenticator app code.",

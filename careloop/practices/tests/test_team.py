@@ -94,6 +94,7 @@ def test_the_owner_sets_the_response_targets(owner_client, alice_practice):
         "acknowledge_within_days": "2",
         "contact_within_days": "3",
         "hl7_facility_ids": "ALICE, 8003621566684455",
+        "k10_band_set": "abs",
     }
     assert owner_client.post("/practice/", data).status_code == 302
     alice_practice.refresh_from_db()

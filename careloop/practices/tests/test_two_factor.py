@@ -85,6 +85,7 @@ def test_the_owner_turns_the_requirement_on_in_practice_settings(owner_client, a
             "require_two_factor": "on",
             "acknowledge_within_days": "1",
             "contact_within_days": "2",
+            "k10_band_set": "abs",
         },
     )
     assert response.status_code == 302

@@ -13,6 +13,7 @@ from django.urls.converters import UUIDConverter
 from django.utils import timezone
 
 from careloop import testing
+from careloop.measures.actions import record_result
 from careloop.practices.models import Role
 from careloop.referrals.models import ClarificationRequest
 
@@ -50,7 +51,9 @@ def world(practice):
         items=["the number of sessions"],
         sent_at=timezone.now(),
     )
+    result = record_result(client, "gad7", dict.fromkeys(range(1, 8), 1), on=timezone.localdate())
     return {
+        "result": result,
         "clarification": clarification,
         "client": client,
         "referral": referral,

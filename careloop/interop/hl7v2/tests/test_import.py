@@ -7,7 +7,6 @@ from pathlib import Path
 
 import hl7
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 
 from careloop import testing
@@ -17,7 +16,8 @@ from careloop.interop.hl7v2.importer import import_message, import_text
 from careloop.interop.models import GatewayToken, InboundMessage
 from careloop.referrals.models import Referral, ReferralDocument
 
-SAMPLES = Path(settings.BASE_DIR).parent / "shared" / "data" / "hl7v2"
+SAMPLES = Path(__file__).resolve().parent / "samples"
+
 PDF = b"%PDF-1.4\n% synthetic referral letter\n%%EOF\n"
 
 

@@ -1,0 +1,74 @@
+from django.db import models
+from django.urls import reverse
+
+from careloop.practices.scoping import PracticeOwned
+
+from .scoring import definitions
+
+
+def measure_choices():
+    return [(code, m.short_name) for code, m in definitions().items()]
+
+
+class MeasureResult(PracticeOwned):
+    """One completed questionnaire: the raw answers, and the scores as computed then,
+    with the band set and scoring version used (a later rule change never rewrites
+    what a letter already reported)."""
+
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.CASCADE, related_name="measure_results"
+    )
+    measure = models.CharField(max_length=20, choices=measure_choices)
+    administered_on = models.DateField()
+    answers = models.JSONField(help_text="Item number → answer value; null if unanswered.")
+    extra_answers = models.JSONField(default=dict, blank=True)
+    scores = models.JSONField()
+    flags = models.JSONField(default=list, blank=True)
+    band_set = models.CharField(max_length=20)
+    scoring_version = models.CharField(max_length=20)
+    entered_by = models.ForeignKey(
+        "practices.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    completed_by_client = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["administered_on", "created_at"]
+        indexes = [
+            # A client's results of one measure in date order (trend chart, letters).
+            models.Index(
+                fields=["client", "measure", "administered_on"], name="measure_result_trend"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_measure_display()} on {self.administered_on:%d/%m/%Y}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("measures:result", args=[self.client.uuid, self.uuid])
+
+    @property
+    def has_safety_flag(self) -> bool:
+        return any(flag["code"] == "self_harm" for flag in self.flags)
+
+
+class MeasureInvitation(PracticeOwned):
+    """A link a client uses, without an account, to complete one questionnaire."""
+
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.CASCADE, related_name="measure_invitations"
+    )
+    measure = models.CharField(max_length=20, choices=measure_choices)
+    expires_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    result = models.OneToOneField(
+        MeasureResult, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitation"
+    )
+    created_by = models.ForeignKey(
+        "practices.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_measure_display()} link for {self.client}"

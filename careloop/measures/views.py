@@ -1,0 +1,176 @@
+from collections import defaultdict
+
+from django.contrib import messages
+from django.core.mail import send_mail
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from careloop.audit.actions import record_view
+from careloop.clients.models import Client
+from careloop.practices.scoping import get_scoped_or_404
+from careloop.web.records import practice_member_required
+
+from . import actions
+from .chart import trend_svg
+from .forms import MeasureForm
+from .models import MeasureResult
+from .scoring import AnswerError, definitions, get_measure
+
+
+def _measure_or_404(code):
+    try:
+        return get_measure(code or "")
+    except AnswerError:
+        raise Http404 from None
+
+
+def client_measures_context(client) -> dict:
+    """The client page's section: a chart and the latest scores for each measure."""
+    by_measure = defaultdict(list)
+    for result in client.measure_results.order_by("administered_on", "created_at"):
+        by_measure[result.measure].append(result)
+    sections = []
+    for code, measure in definitions().items():
+        results = by_measure.get(code, [])
+        sections.append(
+            {
+                "measure": measure,
+                "results": results,
+                "latest": results[-1] if results else None,
+                "chart": trend_svg(measure, results, chart_id=f"chart-{code}") if results else "",
+            }
+        )
+    flagged = [r for rs in by_measure.values() for r in rs[-1:] if r.has_safety_flag]
+    return {"measure_sections": sections, "measure_flags": flagged}
+
+
+@practice_member_required
+def measure_new(request, client):
+    client = get_scoped_or_404(Client.objects.select_related("practice"), request.practice, client)
+    if not request.GET.get("measure"):
+        return render(
+            request, "measures/choose.html", {"client": client, "measures": definitions().values()}
+        )
+    measure = _measure_or_404(request.GET.get("measure"))
+    form = MeasureForm(request.POST or None, measure=measure, staff=True)
+
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = actions.record_result(
+                client,
+                measure.code,
+                form.answers,
+                on=form.cleaned_data["administered_on"],
+                request=request,
+                by=request.user,
+                extra_answers=form.extra_answers,
+            )
+        except AnswerError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"{measure.short_name} recorded.")
+            return redirect(result.get_absolute_url())
+    return render(
+        request,
+        "measures/measure_form.html",
+        {
+            "client": client,
+            "measure": measure,
+            "form": form,
+            "public": False,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@practice_member_required
+def measure_result(request, client, result):
+    client = get_scoped_or_404(Client.objects.all(), request.practice, client)
+    result = get_scoped_or_404(
+        MeasureResult.objects.filter(client=client), request.practice, result
+    )
+    record_view(request, result, client=client)
+    measure = get_measure(result.measure)
+    labels = {str(o["value"]): o["label"] for o in measure.options}
+    rows = [
+        {
+            "item": item,
+            "value": result.answers.get(str(item["number"])),
+            "label": labels.get(str(result.answers.get(str(item["number"])))) or "Not answered",
+        }
+        for item in measure.items
+    ]
+    return render(
+        request,
+        "measures/result.html",
+        {
+            "client": client,
+            "result": result,
+            "measure": measure,
+            "rows": rows,
+            "band_set": measure.band_sets[result.band_set],
+        },
+    )
+
+
+@practice_member_required
+def measure_invite(request, client):
+    client = get_scoped_or_404(Client.objects.select_related("practice"), request.practice, client)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    measure = _measure_or_404(request.POST.get("measure"))
+    invitation, token = actions.invite(client, measure.code, by=request.user)
+    link = request.build_absolute_uri(reverse("measures:public", args=[token]))
+    emailed = False
+    if request.POST.get("email") and client.email:
+        # The e-mail carries the link only: no clinical information leaves by e-mail.
+        send_mail(
+            f"A short questionnaire from {client.practice.name}",
+            f"Hello {client.preferred_name or client.given_name},\n\n"
+            f"{client.practice.name} asks you to fill in a short questionnaire before "
+            f"your next session. It takes about 5 minutes:\n{link}\n\n"
+            f"The link works once, for {actions.INVITATION_DAYS} days.\n",
+            None,
+            [client.email],
+        )
+        emailed = True
+    return render(
+        request,
+        "measures/invited.html",
+        {
+            "client": client,
+            "measure": measure,
+            "link": link,
+            "emailed": emailed,
+            "invitation": invitation,
+        },
+    )
+
+
+def public_measure(request, token):
+    """The client's questionnaire, reached by a link: no account, one use, 7 days."""
+    invitation = actions.invitation_for_token(token)
+    if invitation is None:
+        return render(request, "measures/public_expired.html", status=410)
+    measure = get_measure(invitation.measure)
+    practice = invitation.client.practice
+    form = MeasureForm(request.POST or None, measure=measure, staff=False)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.complete_invitation(invitation, form.answers, form.extra_answers)
+        except AnswerError as error:
+            form.add_error(None, str(error))
+        else:
+            return render(request, "measures/public_thanks.html", {"practice": practice})
+    return render(
+        request,
+        "measures/measure_form.html",
+        {
+            "measure": measure,
+            "form": form,
+            "public": True,
+            "practice": practice,
+        },
+        status=400 if form.errors else 200,
+    )
