@@ -3,7 +3,7 @@ years of synthetic history. Everything is invented (Faker, en_AU locale); the
 suburbs, postcodes and coordinates are real so maps and distances make sense."""
 
 import random
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -18,6 +18,8 @@ from careloop.entitlements.models import MbsFee
 from careloop.entitlements.schedule import EXAMPLE_FEES_CSV, load_fees
 from careloop.lib import synthetic
 from careloop.lib.geo import localities_near
+from careloop.measures.models import MeasureResult
+from careloop.measures.scoring import score
 from careloop.referrals.actions import clock_facts, targets_for
 from careloop.referrals.models import (
     EventKind,
@@ -78,6 +80,23 @@ DEMO_PRACTICES = (
     ),
 )
 ROLES = (Role.OWNER, Role.CLINICIAN, Role.ADMIN)
+
+
+def _spread(total, items, low, high, rng, last=None) -> dict[int, int]:
+    """Item answers that add up to `total` (clamped to what the items allow)."""
+    total = min(max(total, low * items), high * items)
+    values = [low] * items
+    fixed = {items - 1} if last is not None else set()
+    if last is not None:
+        values[-1] = last
+    remaining = total - sum(values)
+    choices = [i for i in range(items) if i not in fixed]
+    while remaining > 0:
+        i = rng.choice(choices)
+        if values[i] < high:
+            values[i] += 1
+            remaining -= 1
+    return {i + 1: v for i, v in enumerate(values)}
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
@@ -435,7 +454,7 @@ class _PracticeBuilder:
         now = self.now
         tz = self.practice.zoneinfo
         pending: list[TherapySession] = []
-        attended, last_attended = {}, {}
+        attended, last_attended, measured = {}, {}, {}
         for referral in referrals:
             clinician = self.rng.choice(clinicians)
             if self._still_in_the_inbox(referral, clinician):
@@ -462,6 +481,7 @@ class _PracticeBuilder:
                     referral.first_seen_at = referral.first_seen_at or starts_at
                     attended[id(referral)] = attended.get(id(referral), 0) + 1
                     last_attended[id(referral)] = starts_at
+                    measured.setdefault(referral.client_id, []).append(starts_at)
                 pending.append(
                     TherapySession(
                         practice=self.practice,
@@ -508,7 +528,41 @@ class _PracticeBuilder:
             batch_size=BATCH,
         )
         TherapySession.objects.bulk_create(pending, batch_size=BATCH)
+        self._measures(measured)
         return len(pending)
+
+    def _measures(self, attended_by_client) -> None:
+        """A K10 and a PHQ-9 at the first session, the third and the latest, mostly
+        improving, as a practice measuring outcomes would have."""
+        rows = []
+        for client_id, moments in attended_by_client.items():
+            if len(moments) < 3 or self.rng.random() > 0.25:
+                continue
+            start = self.rng.randint(24, 38)  # K10 at intake: high to very high
+            for step, moment in enumerate(sorted(moments)[:: max(len(moments) // 3, 1)][:3]):
+                k10_total = max(10, start - step * self.rng.randint(3, 7))
+                phq_total = max(0, (k10_total - 10) * 27 // 40 + self.rng.randint(-2, 2))
+                for code, answers in (
+                    ("k10", _spread(k10_total, 10, 1, 5, self.rng)),
+                    ("phq9", _spread(phq_total, 9, 0, 3, self.rng, last=0)),
+                ):
+                    result = score(code, answers, "abs" if code == "k10" else None)
+                    rows.append(
+                        MeasureResult(
+                            practice=self.practice,
+                            client_id=client_id,
+                            measure=code,
+                            administered_on=timezone.localtime(
+                                moment, self.practice.zoneinfo
+                            ).date(),
+                            answers={str(k): v for k, v in answers.items()},
+                            scores=[asdict(x) for x in result.scales],
+                            flags=[asdict(f) for f in result.flags],
+                            band_set=result.band_set,
+                            scoring_version=result.version,
+                        )
+                    )
+        MeasureResult.objects.bulk_create(rows, batch_size=BATCH)
 
     def _still_in_the_inbox(self, referral, clinician) -> bool:
         """Referrals of the last fortnight are still being triaged: no sessions yet."""
