@@ -167,6 +167,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_clinician(self) -> bool:
         return self.role == Role.CLINICIAN or hasattr(self, "clinician_profile")
 
+    @property
+    def may_read_clinical_notes(self) -> bool:
+        """Treating clinicians only: administration staff and a non-clinical owner never
+        see session notes."""
+        return self.is_active and self.is_clinician
+
 
 class Profession(models.TextChoices):
     CLINICAL_PSYCHOLOGIST = "clinical_psychologist", "Clinical psychologist"

@@ -11,3 +11,19 @@ def save_session(form, *, request):
         if session.referral_id:
             session_booked(session.referral, session, by=request.user)
     return session
+
+
+def save_clinical_note(session, text: str, *, request):
+    from careloop.audit.actions import record_change
+
+    from .models import ClinicalNote
+
+    with transaction.atomic():
+        note, created = ClinicalNote.objects.update_or_create(
+            session=session,
+            defaults={"practice": session.practice, "text": text, "author": request.user},
+        )
+        record_change(
+            request, note, client=session.client, created=created, changed_fields=["text"]
+        )
+    return note

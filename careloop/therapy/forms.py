@@ -1,3 +1,4 @@
+from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -94,3 +95,13 @@ class TherapySessionForm(PracticeModelForm):
             )
 
         return cleaned
+
+
+class ClinicalNoteForm(forms.Form):
+    text = forms.CharField(
+        label="Clinical note",
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="Private to the practice's clinicians. Never included in "
+        "letters or any message to a doctor.",
+    )

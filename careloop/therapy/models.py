@@ -64,3 +64,18 @@ class TherapySession(PracticeOwned):
 
     def get_absolute_url(self) -> str:
         return reverse("therapy:detail", args=[self.uuid])
+
+
+class ClinicalNote(PracticeOwned):
+    """The treating clinician's private note of a session. Clinicians only (never
+    administration staff), every view audited, and never part of any disclosure:
+    letters are built from fixed sections that have no way to include it."""
+
+    session = models.OneToOneField(
+        TherapySession, on_delete=models.CASCADE, related_name="clinical_note"
+    )
+    text = models.TextField()
+    author = models.ForeignKey("practices.User", on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:
+        return f"Clinical note of {self.session}"

@@ -10,4 +10,5 @@ urlpatterns = [
     path("new/medicare/", views.entitlement_panel, name="entitlement_panel"),
     path("<uuid:session>/", views.session_detail, name="detail"),
     path("<uuid:session>/edit/", views.session_edit, name="edit"),
+    path("<uuid:session>/note/", views.clinical_note, name="note"),
 ]

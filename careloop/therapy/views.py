@@ -1,4 +1,6 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
@@ -10,11 +12,11 @@ from careloop.practices.scoping import get_scoped_or_404, scoped_or_none
 from careloop.web.lists import PracticeListView
 from careloop.web.records import practice_member_required, record_form_view
 
-from .actions import save_session
+from .actions import save_clinical_note, save_session
 from .entitlement import booking_panel, initial_data
 from .filters import TherapySessionFilter
-from .forms import TherapySessionForm
-from .models import TherapySession
+from .forms import ClinicalNoteForm, TherapySessionForm
+from .models import ClinicalNote, TherapySession
 
 
 class TherapySessionListView(PracticeListView):
@@ -141,3 +143,28 @@ def entitlement_panel(request):
     editing = scoped_or_none(_session_queryset(), request.practice, request.GET.get("session"))
     context = booking_panel(request.practice, request.GET, editing=editing)
     return render(request, "therapy/entitlement_panel.html", {**context, "editing": editing})
+
+
+@practice_member_required
+def clinical_note(request, session):
+    """View or write the session's clinical note: clinicians only, every view audited."""
+    session = get_scoped_or_404(_session_queryset(), request.practice, session)
+    if not request.user.may_read_clinical_notes:
+        raise PermissionDenied("Clinical notes are visible to the practice's clinicians only.")
+    note = ClinicalNote.objects.filter(session=session).select_related("author").first()
+    if request.method == "POST":
+        form = ClinicalNoteForm(request.POST)
+        if form.is_valid():
+            save_clinical_note(session, form.cleaned_data["text"], request=request)
+            messages.success(request, "Clinical note saved.")
+            return redirect(reverse("therapy:note", args=[session.uuid]))
+    else:
+        form = ClinicalNoteForm(initial={"text": note.text if note else ""})
+        if note is not None:
+            record_view(request, note, client=session.client)
+    return render(
+        request,
+        "therapy/clinical_note.html",
+        {"session": session, "note": note, "form": form},
+        status=400 if form.errors else 200,
+    )
