@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "careloop.therapy",
     "careloop.entitlements",
     "careloop.measures",
+    "careloop.consent",
     "careloop.publicsite",
     "careloop.interop",
     "careloop.web",

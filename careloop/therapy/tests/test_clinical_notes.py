@@ -7,7 +7,8 @@ MARKER = "ZEBRA-7781-PRIVATE"
 
 
 def test_a_clinician_writes_and_reads_the_note_and_each_reading_is_audited(
-        client, clinician, alice_practice):
+    client, clinician, alice_practice
+):
     session = testing.make_session(alice_practice, clinician=clinician)
     client.force_login(clinician)
     response = client.post(f"/sessions/{session.uuid}/note/", {"text": f"Seen. {MARKER}"})
@@ -21,8 +22,9 @@ def test_a_clinician_writes_and_reads_the_note_and_each_reading_is_audited(
 
 def test_administration_staff_cannot_read_or_write_notes(client, admin_user, alice_practice):
     session = testing.make_session(alice_practice)
-    ClinicalNote.objects.create(practice=alice_practice, session=session, text=MARKER,
-                                author=session.clinician)
+    ClinicalNote.objects.create(
+        practice=alice_practice, session=session, text=MARKER, author=session.clinician
+    )
     client.force_login(admin_user)
     assert client.get(f"/sessions/{session.uuid}/note/").status_code == 403
     assert client.post(f"/sessions/{session.uuid}/note/", {"text": "x"}).status_code == 403
@@ -32,13 +34,16 @@ def test_administration_staff_cannot_read_or_write_notes(client, admin_user, ali
 
 
 def test_an_owner_who_does_not_treat_cannot_read_notes_but_one_who_does_can(
-        client, owner, alice_practice):
+    client, owner, alice_practice
+):
     session = testing.make_session(alice_practice)
-    ClinicalNote.objects.create(practice=alice_practice, session=session, text=MARKER,
-                                author=session.clinician)
+    ClinicalNote.objects.create(
+        practice=alice_practice, session=session, text=MARKER, author=session.clinician
+    )
     client.force_login(owner)
     assert client.get(f"/sessions/{session.uuid}/note/").status_code == 403
-    treating_owner = testing.make_user(alice_practice, Role.OWNER,
-                                       profession=Profession.CLINICAL_PSYCHOLOGIST)
+    treating_owner = testing.make_user(
+        alice_practice, Role.OWNER, profession=Profession.CLINICAL_PSYCHOLOGIST
+    )
     client.force_login(treating_owner)
     assert MARKER in client.get(f"/sessions/{session.uuid}/note/").content.decode()

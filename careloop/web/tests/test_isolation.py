@@ -13,6 +13,7 @@ from django.urls.converters import UUIDConverter
 from django.utils import timezone
 
 from careloop import testing
+from careloop.consent.models import Consent
 from careloop.measures.actions import record_result
 from careloop.practices.models import Role
 from careloop.referrals.models import ClarificationRequest
@@ -52,7 +53,17 @@ def world(practice):
         sent_at=timezone.now(),
     )
     result = record_result(client, "gad7", dict.fromkeys(range(1, 8), 1), on=timezone.localdate())
+    consent = Consent.objects.create(
+        practice=practice,
+        client=client,
+        referral=referral,
+        scopes=["status"],
+        method="verbal",
+        obtained_on=timezone.localdate(),
+        recorded_by=testing.make_user(practice, Role.ADMIN),
+    )
     return {
+        "consent": consent,
         "result": result,
         "clarification": clarification,
         "client": client,

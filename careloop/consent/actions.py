@@ -1,0 +1,43 @@
+from django.db import transaction
+from django.utils import timezone
+
+from careloop.audit.actions import record_change
+
+from .models import Consent
+
+
+def record_consent(client, data: dict, *, request) -> Consent:
+    with transaction.atomic():
+        consent = Consent.objects.create(
+            practice=client.practice,
+            client=client,
+            doctor=data.get("doctor"),
+            referral=data.get("referral"),
+            scopes=list(data["scopes"]),
+            method=data["method"],
+            obtained_on=data["obtained_on"],
+            expires_on=data.get("expires_on"),
+            notes=data.get("notes", ""),
+            recorded_by=request.user,
+        )
+        record_change(
+            request, consent, client=client, created=True, changed_fields=list(data["scopes"])
+        )
+    return consent
+
+
+def withdraw_consent(consent: Consent, reason: str, *, request) -> Consent:
+    """Withdrawal takes effect at once: anything checked after this is refused."""
+    if consent.withdrawn_at is not None:
+        return consent
+    with transaction.atomic():
+        consent.withdrawn_at = timezone.now()
+        consent.withdrawn_by = request.user
+        consent.withdrawal_reason = reason
+        consent.save(
+            update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason", "updated_at"]
+        )
+        record_change(
+            request, consent, client=consent.client, created=False, changed_fields=["withdrawn"]
+        )
+    return consent

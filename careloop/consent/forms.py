@@ -1,0 +1,75 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from careloop.directory.models import Doctor
+from careloop.referrals.models import Referral
+from careloop.web.forms import AustralianDateInput, explain_errors
+
+from .models import Method, Scope
+
+
+class ConsentForm(forms.Form):
+    doctor = forms.ModelChoiceField(
+        queryset=Doctor.objects.none(),
+        required=False,
+        to_field_name="uuid",
+        label="A named doctor",
+        empty_label="—",
+    )
+    referral = forms.ModelChoiceField(
+        queryset=Referral.objects.none(),
+        required=False,
+        to_field_name="uuid",
+        label="Or the referring doctor of the referral",
+        empty_label="—",
+    )
+    scopes = forms.MultipleChoiceField(
+        choices=Scope.choices, widget=forms.CheckboxSelectMultiple, label="What may be shared"
+    )
+    method = forms.ChoiceField(
+        choices=[c for c in Method.choices if c[0] != Method.SIGNED_ONLINE],
+        label="How consent was given",
+    )
+    obtained_on = forms.DateField(initial=timezone.localdate, widget=AustralianDateInput())
+    expires_on = forms.DateField(
+        required=False, widget=AustralianDateInput(), help_text="Leave empty if it does not expire."
+    )
+    notes = forms.CharField(required=False, max_length=500)
+
+    def __init__(self, *args, client, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.client = client
+        self.fields["doctor"].queryset = Doctor.objects.for_practice(client.practice).only(
+            "pk", "uuid", "title", "given_name", "family_name"
+        )
+        self.fields["referral"].queryset = client.referrals.exclude(
+            referring_doctor__isnull=True
+        ).select_related("client")
+        for field in self.fields.values():
+            explain_errors(field)
+
+    def clean_obtained_on(self):
+        value = self.cleaned_data["obtained_on"]
+        if value > timezone.localdate():
+            raise ValidationError("Consent cannot be recorded as given in the future.")
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if bool(cleaned.get("doctor")) == bool(cleaned.get("referral")):
+            raise ValidationError(
+                "Name one recipient: a doctor, or a referral whose referring doctor it covers."
+            )
+        expires, obtained = cleaned.get("expires_on"), cleaned.get("obtained_on")
+        if expires and obtained and expires < obtained:
+            self.add_error("expires_on", "The consent cannot expire before it was given.")
+        return cleaned
+
+
+class WithdrawalForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500,
+        label="Why it was withdrawn",
+        error_messages={"required": "Say why the consent was withdrawn."},
+    )
