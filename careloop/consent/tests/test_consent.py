@@ -13,13 +13,14 @@ def referral(alice_practice):
     return testing.make_referral(alice_practice)
 
 
-def consent(referral, admin, **fields):
+def consent(of, admin, **fields):
+    """A consent for the client of referral `of` (by default naming that referral)."""
     fields.setdefault("scopes", ["status", "progress"])
     fields.setdefault("obtained_on", timezone.localdate())
-    fields.setdefault("referral", referral)
+    fields.setdefault("referral", of)
     return Consent.objects.create(
-        practice=referral.practice,
-        client=referral.client,
+        practice=of.practice,
+        client=of.client,
         method="verbal",
         recorded_by=admin,
         **fields,
