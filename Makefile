@@ -8,7 +8,7 @@ CARELOOP := $(BIN)/careloop
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench lint format install browser clean check-deploy
+.PHONY: run test bench lint format install system browser clean check-deploy
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Careloop needs Python 3.11"'
@@ -22,7 +22,19 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(VENV)/.installed node_modules/.installed
+install: system $(VENV)/.installed node_modules/.installed
+
+# WeasyPrint (PDF letters) needs Pango from the system; install it when we can.
+system:
+	@if ! ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0'; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Pango for PDF letters..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core >/dev/null; \
+	  else \
+	    echo "PDF letters need Pango: run 'sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core'."; \
+	  fi; \
+	fi
 
 run: install
 	$(CARELOOP) migrate --noinput -v0

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "careloop.entitlements",
     "careloop.measures",
     "careloop.consent",
+    "careloop.letters",
     "careloop.publicsite",
     "careloop.interop",
     "careloop.web",

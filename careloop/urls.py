@@ -54,6 +54,7 @@ urlpatterns = [
     path("p/", include("careloop.publicsite.urls")),
     path("interop/", include("careloop.interop.urls")),
     path("", include("careloop.measures.urls")),
+    path("", include("careloop.letters.urls")),
     path("healthz", web_views.healthz, name="healthz"),
     path("robots.txt", web_views.robots, name="robots"),
 ]

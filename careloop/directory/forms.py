@@ -21,6 +21,7 @@ class DoctorForm(PracticeModelForm):
             "phone",
             "fax",
             "secure_messaging_address",
+            "preferred_channel",
             "notes",
         ]
         widgets = {

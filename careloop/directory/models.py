@@ -60,7 +60,19 @@ class Doctor(PracticeOwned):
         blank=True,
         help_text="The doctor's secure-messaging (e.g. HealthLink, Argus, Medical-Objects) id.",
     )
+    preferred_channel = models.CharField(
+        "how they want our letters",
+        max_length=10,
+        choices=[
+            ("email", "E-mail"),
+            ("hl7", "Secure message (HL7 v2)"),
+            ("fhir", "FHIR R4"),
+            ("print", "Print and post or fax"),
+        ],
+        default="print",
+    )
     notes = models.TextField(blank=True)
+
     medical_practices = models.ManyToManyField(MedicalPractice, blank=True, related_name="doctors")
 
     class Meta:

@@ -66,6 +66,7 @@ class PracticeSettingsForm(forms.ModelForm):
             "contact_within_days",
             "hl7_facility_ids",
             "k10_band_set",
+            "letters_by_link",
             "require_two_factor",
         ]
         widgets = {"niches": forms.CheckboxSelectMultiple}

@@ -81,6 +81,9 @@ class Practice(models.Model):
         default="abs",
         help_text="Two band sets are in Australian use; each result records which it used.",
     )
+    letters_by_link = models.BooleanField(
+        "e-mail a secure download link instead of attaching the PDF", default=False
+    )
     require_two_factor = models.BooleanField(
         default=False,
         help_text="Every member must sign in with an authenticator app code.",

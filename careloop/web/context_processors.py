@@ -9,6 +9,7 @@ def navigation(request):
     areas = [
         ("Dashboard", "dashboard"),
         ("Referrals", "referrals:list"),
+        ("Letters", "letters:due"),
         ("Clients", "clients:list"),
         ("Sessions", "therapy:list"),
         ("Doctors", "directory:doctor_list"),

@@ -16,6 +16,7 @@ def test_it_adds_a_doctor_working_at_two_medical_practices(owner_client, alice_p
             "provider_number": "2448301T",
             "hpii": "8003619900015717",
             "email": "priya@example.com",
+            "preferred_channel": "email",
         },
     )
     assert response.status_code == 302

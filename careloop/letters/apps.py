@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LettersConfig(AppConfig):
+    name = "careloop.letters"
+    verbose_name = "Letters to referring doctors"

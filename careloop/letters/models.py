@@ -1,0 +1,115 @@
+from django.db import models
+from django.urls import reverse
+
+from careloop.practices.scoping import PracticeOwned
+
+from .kinds import KINDS
+
+
+class LetterStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SIGNED = "signed", "Signed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Letter(PracticeOwned):
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="letters")
+    referral = models.ForeignKey(
+        "referrals.Referral",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="letters",
+    )
+    doctor = models.ForeignKey("directory.Doctor", on_delete=models.PROTECT, related_name="letters")
+    author = models.ForeignKey(
+        "practices.User", on_delete=models.PROTECT, null=True, blank=True, related_name="letters"
+    )
+    kind = models.CharField(max_length=20, choices=[(k, v.title) for k, v in KINDS.items()])
+    sections = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        max_length=10, choices=LetterStatus.choices, default=LetterStatus.DRAFT
+    )
+    due_reason = models.CharField(max_length=200, blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(
+        "practices.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # "Letters due": one practice's drafts, oldest first.
+            models.Index(fields=["practice", "status", "created_at"], name="letters_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind_info.title} for {self.client} to {self.doctor}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("letters:detail", args=[self.uuid])
+
+    @property
+    def kind_info(self):
+        return KINDS[self.kind]
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+    REFUSED = "refused", "Refused: no consent"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    HL7 = "hl7", "Secure message (HL7 v2)"
+    FHIR = "fhir", "FHIR R4"
+    PRINT = "print", "Print and post or fax"
+
+
+class Delivery(PracticeOwned):
+    """The outbox: a letter is stored here as queued before any attempt to send it,
+    retried with back-off when the channel fails, and sent at most once."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.PROTECT, related_name="deliveries")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    output_path = models.CharField(max_length=400, blank=True)
+    queued_by = models.ForeignKey(
+        "practices.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # The outbox worker: due messages across practices.
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} of {self.letter}"
+
+
+class Feedback(PracticeOwned):
+    """A referring doctor's answer to a letter, from the link in it (no account)."""
+
+    letter = models.OneToOneField(Letter, on_delete=models.PROTECT, related_name="feedback")
+    doctor = models.ForeignKey(
+        "directory.Doctor", on_delete=models.PROTECT, related_name="feedback"
+    )
+    usefulness = models.PositiveSmallIntegerField()
+    refer_again = models.CharField(max_length=10)
+    about_client = models.TextField(blank=True)
+    comments = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"Feedback from {self.doctor}"

@@ -1,0 +1,314 @@
+"""The outbox: every letter leaves through here, by the doctor's channel.
+
+A delivery is stored as queued before any attempt. A worker claims it with a
+conditional update (so two workers never send the same one), checks consent at that
+moment, sends, logs the disclosure, and marks it sent in one transaction. A channel
+failure puts it back in the queue with a growing delay; consent withdrawn since
+queuing refuses it. Run `careloop send_letters` every minute to retry.
+"""
+
+import base64
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from careloop.consent.rules import DisclosureRefused, check_disclosure, disclose
+
+from .models import Channel, Delivery, DeliveryStatus, Letter, LetterStatus
+from .render import feedback_url, generate_pdf
+
+log = logging.getLogger(__name__)
+
+BACKOFF_MINUTES = (1, 5, 15, 60, 240, 720)
+MAX_ATTEMPTS = 8
+
+
+def queue(letter: Letter, channel: str, *, by=None) -> Delivery:
+    """Queue a signed letter; DisclosureRefused (nothing queued) without consent."""
+    if letter.status != LetterStatus.SIGNED:
+        raise ValueError("Only a signed letter can be sent.")
+    check_disclosure(letter.client, letter.doctor, letter.kind_info.scope)
+    if channel == Channel.EMAIL and not letter.doctor.email:
+        raise ValueError(f"{letter.doctor} has no e-mail address on file.")
+    with transaction.atomic():
+        delivery = Delivery.objects.create(
+            practice=letter.practice,
+            letter=letter,
+            channel=channel,
+            next_attempt_at=timezone.now(),
+            queued_by=by,
+        )
+        # Sent in-process once the queue entry is committed; the command retries.
+        transaction.on_commit(lambda: process_due(only=[delivery.pk]))
+    return delivery
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(minutes=BACKOFF_MINUTES[min(attempts, len(BACKOFF_MINUTES)) - 1])
+
+
+def process_due(now=None, *, only=None, limit: int = 100) -> int:
+    now = now or timezone.now()
+    due = Delivery.objects.filter(status=DeliveryStatus.QUEUED, next_attempt_at__lte=now)
+    if only is not None:
+        due = due.filter(pk__in=only)
+    sent = 0
+    for pk in list(due.order_by("next_attempt_at").values_list("pk", flat=True)[:limit]):
+        # The claim: only one worker turns queued into sending.
+        if not Delivery.objects.filter(pk=pk, status=DeliveryStatus.QUEUED).update(
+            status=DeliveryStatus.SENDING
+        ):
+            continue
+        delivery = Delivery.objects.select_related(
+            "letter__client__practice", "letter__doctor", "letter__signed_by", "letter__practice"
+        ).get(pk=pk)
+        try:
+            with transaction.atomic():
+                letter = delivery.letter
+                disclose(
+                    letter.client,
+                    letter.doctor,
+                    letter.kind_info.scope,
+                    description=str(letter.kind_info.title),
+                    channel=delivery.channel,
+                    by=delivery.queued_by,
+                )
+                output = CHANNELS[delivery.channel](delivery)
+                delivery.status = DeliveryStatus.SENT
+                delivery.sent_at = timezone.now()
+                delivery.output_path = output or ""
+                delivery.attempts += 1
+                delivery.last_error = ""
+                delivery.save()
+            sent += 1
+        except DisclosureRefused as refused:
+            Delivery.objects.filter(pk=pk).update(
+                status=DeliveryStatus.REFUSED, last_error=str(refused)
+            )
+        except Exception as error:  # a channel's failure: retry later, keep the reason
+            attempts = delivery.attempts + 1
+            log.warning("Delivery %s failed (attempt %s): %s", pk, attempts, error)
+            Delivery.objects.filter(pk=pk).update(
+                status=DeliveryStatus.FAILED if attempts >= MAX_ATTEMPTS else DeliveryStatus.QUEUED,
+                attempts=attempts,
+                last_error=f"{type(error).__name__}: {error}"[:1000],
+                next_attempt_at=timezone.now() + _backoff(attempts),
+            )
+    return sent
+
+
+def _outbound_dir(practice, kind: str) -> Path:
+    folder = Path(settings.DATA_DIR) / "outbound" / practice.slug / kind
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _send_email(delivery) -> str:
+    letter = delivery.letter
+    practice = letter.practice
+    name, mimetype, pdf = generate_pdf(letter)
+    body = [
+        f"Dear {letter.doctor.display_name},",
+        "",
+        f"Please find our {letter.kind_info.title.lower()} for your patient "
+        f"{letter.client.full_name}, born {letter.client.date_of_birth:%d/%m/%Y}.",
+        "",
+    ]
+    message = EmailMessage(
+        subject=f"{letter.kind_info.title}: {letter.client.full_name} ({practice.name})",
+        to=[letter.doctor.email],
+        # One Message-ID per delivery: a mail system that sees it twice drops the copy.
+        headers={"Message-ID": f"<letter-{delivery.uuid}@careloop>"},
+    )
+    if practice.letters_by_link:
+        from .downloads import download_token
+
+        link = settings.SITE_URL + reverse("letters:download", args=[download_token(letter)])
+        body += [f"Download it here (the link works for 14 days): {link}", ""]
+    else:
+        message.attach(name, pdf, mimetype)
+    body += [
+        "How useful was this report? One minute of feedback helps us:",
+        feedback_url(letter),
+        "",
+        "Kind regards,",
+        practice.name,
+    ]
+    message.body = "\n".join(body)
+    message.send()
+    return ""
+
+
+def _hl7_escape(text: str) -> str:
+    text = text.replace("\\", "\\E\\")
+    for char, code in (("|", "F"), ("^", "S"), ("&", "T"), ("~", "R")):
+        text = text.replace(char, f"\\{code}\\")
+    return text
+
+
+def build_oru(delivery, pdf: bytes) -> str:
+    """ORU^R01 with the PDF as a display segment, addressed in PV1-9: the form GP
+    systems file most readily (INTEROP.md §1.6)."""
+    letter, practice, client, doctor = (
+        delivery.letter,
+        delivery.letter.practice,
+        delivery.letter.client,
+        delivery.letter.doctor,
+    )
+    now = timezone.localtime()
+    stamp = now.strftime("%Y%m%d%H%M%S%z")
+    medicare = f"{client.medicare_number}{client.medicare_irn or ''}"
+    pid3 = f"{client.uuid.hex}^^^CARELOOP^MR" + (f"~{medicare}^^^AUSHIC^MC" if medicare else "")
+    e = _hl7_escape
+    segments = [
+        f"MSH|^~\\&|CARELOOP|{e(practice.name)}|||{stamp}||ORU^R01^ORU_R01|"
+        f"CL{delivery.uuid.hex[:20].upper()}|P|2.4^AUS&Australia&ISO3166_1^HL7AU-OO-201701&&L"
+        f"|||AL|NE|AUS",
+        f"PID|1||{pid3}||{e(client.family_name)}^{e(client.given_name)}||"
+        f"{client.date_of_birth:%Y%m%d}|||{e(client.street)}^^{e(client.suburb)}^{client.state}"
+        f"^{client.postcode}^AUS",
+        f"PV1|1|O|||||||{doctor.provider_number}^{e(doctor.family_name)}^{e(doctor.given_name)}"
+        f"^^^Dr^^^AUSHICPR^L^^^UPIN",
+        f"OBR|1||{letter.uuid.hex}^CARELOOP|11488-4^Consult note^LN|||{stamp}|||||||||||||||"
+        f"{stamp}||PHY|F",
+        "OBX|1|ED|PDF^Display format in PDF^AUSPDI||^application^pdf^Base64^"
+        + base64.b64encode(pdf).decode()
+        + "||||||F",
+    ]
+    return "\r".join(segments) + "\r"
+
+
+def _send_hl7(delivery) -> str:
+    _, _, pdf = generate_pdf(delivery.letter)
+    path = _outbound_dir(delivery.practice, "hl7") / f"{delivery.uuid}.hl7"
+    path.write_text(build_oru(delivery, pdf), encoding="utf-8")
+    return str(path)
+
+
+def build_fhir_bundle(delivery, pdf: bytes) -> str:
+    """A FHIR R4 Bundle: the Communication to the doctor carrying a DocumentReference
+    with the PDF, validated with fhir.resources' R4B models."""
+    from fhir.resources.R4B.bundle import Bundle
+
+    letter, client, doctor = delivery.letter, delivery.letter.client, delivery.letter.doctor
+    patient_id, doctor_id, document_id = (
+        f"urn:uuid:{client.uuid}",
+        f"urn:uuid:{doctor.uuid}",
+        f"urn:uuid:{letter.uuid}",
+    )
+    identifiers = []
+    if client.medicare_number:
+        identifiers.append(
+            {
+                "type": {
+                    "coding": [
+                        {"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MC"}
+                    ]
+                },
+                "system": "http://ns.electronichealth.net.au/id/medicare-number",
+                "value": f"{client.medicare_number}{client.medicare_irn or ''}",
+            }
+        )
+    practitioner_ids = []
+    if doctor.hpii:
+        practitioner_ids.append(
+            {"system": "http://ns.electronichealth.net.au/id/hi/hpii/1.0", "value": doctor.hpii}
+        )
+    sent = timezone.now().isoformat()
+    bundle = Bundle.model_validate(
+        {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "timestamp": sent,
+            "entry": [
+                {
+                    "fullUrl": f"urn:uuid:{delivery.uuid}",
+                    "resource": {
+                        "resourceType": "Communication",
+                        "status": "completed",
+                        "subject": {"reference": patient_id},
+                        "recipient": [{"reference": doctor_id}],
+                        "sent": sent,
+                        "payload": [{"contentReference": {"reference": document_id}}],
+                    },
+                },
+                {
+                    "fullUrl": document_id,
+                    "resource": {
+                        "resourceType": "DocumentReference",
+                        "status": "current",
+                        "type": {
+                            "coding": [
+                                {
+                                    "system": "http://loinc.org",
+                                    "code": "11488-4",
+                                    "display": "Consult note",
+                                }
+                            ],
+                            "text": letter.kind_info.title,
+                        },
+                        "subject": {"reference": patient_id},
+                        "date": sent,
+                        "content": [
+                            {
+                                "attachment": {
+                                    "contentType": "application/pdf",
+                                    "data": base64.b64encode(pdf).decode(),
+                                    "title": letter.kind_info.title,
+                                }
+                            }
+                        ],
+                    },
+                },
+                {
+                    "fullUrl": patient_id,
+                    "resource": {
+                        "resourceType": "Patient",
+                        "identifier": identifiers or None,
+                        "name": [{"family": client.family_name, "given": [client.given_name]}],
+                        "birthDate": client.date_of_birth.isoformat(),
+                    },
+                },
+                {
+                    "fullUrl": doctor_id,
+                    "resource": {
+                        "resourceType": "Practitioner",
+                        "identifier": practitioner_ids or None,
+                        "name": [
+                            {
+                                "family": doctor.family_name,
+                                "given": [doctor.given_name],
+                                "prefix": [doctor.title] if doctor.title else None,
+                            }
+                        ],
+                    },
+                },
+            ],
+        }
+    )
+    return bundle.model_dump_json(exclude_none=True)
+
+
+def _send_fhir(delivery) -> str:
+    _, _, pdf = generate_pdf(delivery.letter)
+    path = _outbound_dir(delivery.practice, "fhir") / f"{delivery.uuid}.json"
+    path.write_text(build_fhir_bundle(delivery, pdf), encoding="utf-8")
+    return str(path)
+
+
+def _send_print(delivery) -> str:
+    return ""  # staff print the PDF from the letter page; sending is recording it
+
+
+CHANNELS = {
+    Channel.EMAIL: _send_email,
+    Channel.HL7: _send_hl7,
+    Channel.FHIR: _send_fhir,
+    Channel.PRINT: _send_print,
+}

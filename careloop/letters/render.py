@@ -1,0 +1,65 @@
+"""One template for the letter on screen and in its PDF (WeasyPrint)."""
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from careloop.measures.views import client_measures_context
+
+
+def letter_context(letter, *, feedback_url: str = "") -> dict:
+    client, practice = letter.client, letter.practice
+    context = {
+        "letter": letter,
+        "practice": practice,
+        "client": client,
+        "doctor": letter.doctor,
+        "kind": letter.kind_info,
+        "clinician": letter.signed_by or letter.author,
+        "profile": getattr(letter.signed_by or letter.author, "clinician_profile", None),
+        "sections": [
+            (section, letter.sections.get(section.code, ""))
+            for section in letter.kind_info.sections
+        ],
+        "feedback_url": feedback_url,
+    }
+    if letter.kind_info.includes_measures:
+        measures = client_measures_context(client)
+        context["measure_sections"] = [s for s in measures["measure_sections"] if s["results"]]
+    if letter.referral_id:
+        from careloop.entitlements.services import evaluate_client
+
+        context["course"] = next(
+            (
+                row
+                for row in evaluate_client(client).referral_rows()
+                if row["referral"].pk == letter.referral_id
+            ),
+            None,
+        )
+        context["new_referral_needed"] = any(
+            a["code"] == "new_referral_needed" for a in evaluate_client(client).result["actions"]
+        )
+    return context
+
+
+def feedback_url(letter) -> str:
+    from .feedback import token_for
+
+    return settings.SITE_URL + reverse("letters:feedback", args=[token_for(letter)])
+
+
+def render_html(letter) -> str:
+    return render_to_string(
+        "letters/letter_document.html", letter_context(letter, feedback_url=feedback_url(letter))
+    )
+
+
+def generate_pdf(letter) -> tuple[str, str, bytes]:
+    """(filename, mimetype, bytes): the renderer interface every channel uses."""
+    import weasyprint
+
+    html = render_html(letter)
+    pdf = weasyprint.HTML(string=html, base_url=str(settings.PACKAGE_DIR)).write_pdf()
+    name = f"{letter.kind}-{letter.client.family_name.lower()}-{letter.uuid.hex[:8]}.pdf"
+    return name, "application/pdf", pdf

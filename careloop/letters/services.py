@@ -1,0 +1,118 @@
+"""Drafting letters when they fall due, editing, signing."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from careloop.entitlements.services import evaluate_client
+
+from .kinds import KINDS, SECTION_LIMIT
+from .models import Letter, LetterStatus
+
+
+class LetterError(ValueError):
+    pass
+
+
+def _prefill(kind: str, referral, client) -> dict:
+    """Starting text from the referral and the scores: never from session notes."""
+    sections = {}
+    if kind == "acknowledgement":
+        booked = (
+            referral.sessions.filter(status="booked").order_by("starts_at").first()
+            if referral
+            else None
+        )
+        sections["appointment"] = (
+            f"{client.given_name} is booked for {timezone.localtime(booked.starts_at):%A %d/%m/%Y}."
+            if booked
+            else f"We are contacting {client.given_name} to book a first appointment."
+        )
+    if kind in ("end_of_course", "discharge", "assessment_plan") and referral:
+        sections.setdefault("assessments" if kind == "end_of_course" else "summary", "")
+    return {k: v[:SECTION_LIMIT] for k, v in sections.items()}
+
+
+def draft(kind: str, *, client, doctor, referral=None, author=None, due_reason="") -> Letter:
+    if kind not in KINDS:
+        raise LetterError(f"Unknown kind of letter {kind!r}.")
+    return Letter.objects.create(
+        practice=client.practice,
+        client=client,
+        referral=referral,
+        doctor=doctor,
+        author=author,
+        kind=kind,
+        sections=_prefill(kind, referral, client),
+        due_reason=due_reason,
+    )
+
+
+def update_sections(letter: Letter, values: dict) -> Letter:
+    if letter.status != LetterStatus.DRAFT:
+        raise LetterError("A signed letter cannot be changed; write a new one.")
+    known = {s.code for s in letter.kind_info.sections}
+    letter.sections = {code: (values.get(code) or "").strip()[:SECTION_LIMIT] for code in known}
+    letter.save(update_fields=["sections", "updated_at"])
+    return letter
+
+
+def sign(letter: Letter, *, by) -> Letter:
+    if letter.status != LetterStatus.DRAFT:
+        raise LetterError("Only a draft can be signed.")
+    missing = [
+        s.title
+        for s in letter.kind_info.sections
+        if s.required and not letter.sections.get(s.code, "").strip()
+    ]
+    if missing:
+        raise LetterError("Fill in before signing: " + ", ".join(missing) + ".")
+    letter.status = LetterStatus.SIGNED
+    letter.signed_by = by
+    letter.signed_at = timezone.now()
+    letter.save(update_fields=["status", "signed_by", "signed_at", "updated_at"])
+    return letter
+
+
+def create_due_drafts(practice) -> list[Letter]:
+    """End-of-course reports for every finished course without one. Idempotent."""
+    from careloop.clients.models import Client
+
+    made = []
+    clients = (
+        Client.objects.for_practice(practice)
+        .filter(
+            referrals__referring_doctor__isnull=False,
+            referrals__report_sent_at__isnull=True,
+            sessions__status="attended",
+        )
+        .distinct()
+        .select_related("practice")
+    )
+    for client in clients:
+        result = evaluate_client(client)
+        for action in result.actions():
+            referral = action.get("referral_obj")
+            if (
+                action["code"] != "report_due"
+                or referral is None
+                or referral.referring_doctor is None
+            ):
+                continue
+            with transaction.atomic():
+                exists = (
+                    Letter.objects.filter(referral=referral, kind="end_of_course")
+                    .exclude(status=LetterStatus.CANCELLED)
+                    .exists()
+                )
+                if not exists:
+                    made.append(
+                        draft(
+                            "end_of_course",
+                            client=client,
+                            doctor=referral.referring_doctor,
+                            referral=referral,
+                            author=referral.assigned_clinician,
+                            due_reason="The course of treatment has ended.",
+                        )
+                    )
+    return made

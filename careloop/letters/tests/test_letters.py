@@ -1,0 +1,282 @@
+import base64
+import contextlib
+import json
+import socket
+from datetime import timedelta
+from email import message_from_bytes
+from pathlib import Path
+
+import hl7
+import pytest
+from aiosmtpd.controller import Controller
+from django.core import mail
+from django.utils import timezone
+from fhir.resources.R4B.bundle import Bundle
+
+from careloop import testing
+from careloop.consent.models import Consent, Disclosure
+from careloop.letters import outbox, services
+from careloop.letters.models import Delivery, Feedback, Letter
+from careloop.letters.render import generate_pdf, render_html
+from careloop.measures.actions import record_result
+from careloop.practices.models import Role
+from careloop.therapy.models import ClinicalNote
+
+MARKER = "ZEBRA-7781-NEVER-DISCLOSE"
+SECTIONS = {
+    "assessments": "K10 and PHQ-9 at intake and review.",
+    "treatment": "Six sessions of CBT for depression.",
+    "outcomes": "Distress fell from high to low.",
+    "recommendations": "Review in three months; no further course needed now.",
+}
+
+
+@pytest.fixture
+def course(alice_practice, clinician, admin_user):
+    """A finished course with scores, a private note, and consent to report progress."""
+    doctor = testing.make_doctor(
+        alice_practice, email="gp@bay.example", preferred_channel="email", hpii="8003619900015717"
+    )
+    person = testing.make_client(alice_practice, given_name="Mia", family_name="Nguyen")
+    referral = testing.make_referral(
+        alice_practice,
+        client=person,
+        doctor=doctor,
+        sessions_referred=2,
+        referral_date=timezone.localdate() - timedelta(days=60),
+    )
+    for days in (40, 20):
+        session = testing.make_session(
+            alice_practice,
+            client=person,
+            clinician=clinician,
+            referral=referral,
+            status="attended",
+            starts_at=timezone.now() - timedelta(days=days),
+        )
+        ClinicalNote.objects.create(
+            practice=alice_practice, session=session, text=f"Private: {MARKER}", author=clinician
+        )
+    for days, value in ((40, 3), (20, 1)):
+        record_result(
+            person,
+            "k10",
+            dict.fromkeys(range(1, 11), value),
+            on=timezone.localdate() - timedelta(days=days),
+        )
+    consent = Consent.objects.create(
+        practice=alice_practice,
+        client=person,
+        referral=referral,
+        scopes=["status", "progress"],
+        method="written",
+        obtained_on=timezone.localdate() - timedelta(days=60),
+        recorded_by=admin_user,
+    )
+    return {
+        "doctor": doctor,
+        "client": person,
+        "referral": referral,
+        "consent": consent,
+        "clinician": clinician,
+    }
+
+
+def signed_report(course):
+    [letter] = services.create_due_drafts(course["client"].practice)
+    services.update_sections(letter, SECTIONS)
+    return services.sign(letter, by=course["clinician"])
+
+
+def test_a_finished_course_gets_one_end_of_course_draft(course, alice_practice):
+    [letter] = services.create_due_drafts(alice_practice)
+    assert (letter.kind, letter.referral, letter.doctor) == (
+        "end_of_course",
+        course["referral"],
+        course["doctor"],
+    )
+    assert services.create_due_drafts(alice_practice) == []  # idempotent
+
+
+def test_signing_needs_every_required_section(course):
+    [letter] = services.create_due_drafts(course["client"].practice)
+    with pytest.raises(services.LetterError, match="Fill in before signing: Assessments"):
+        services.sign(letter, by=course["clinician"])
+
+
+def test_the_report_has_the_medicare_sections_scores_and_chart_and_no_notes(course):
+    letter = signed_report(course)
+    html = render_html(letter)
+    for title in (
+        "Assessments carried out",
+        "Treatment provided",
+        "Outcomes",
+        "Recommendations for future management",
+    ):
+        assert title in html
+    assert "K10" in html and "(Very high)" in html and "(Low)" in html
+    assert "<svg" in html and "<polyline" in html
+    assert "2 of the 2 sessions" in html
+    assert "provide a new referral" in html
+    assert MARKER not in html
+    name, mimetype, pdf = generate_pdf(letter)
+    assert mimetype == "application/pdf" and pdf.startswith(b"%PDF") and name.endswith(".pdf")
+
+
+class SmtpSink:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(settings):
+    port = free_port()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+    sink = SmtpSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    yield sink, controller
+    with contextlib.suppress(AssertionError):  # the test may have stopped it already
+        controller.stop()
+
+
+def test_email_goes_through_a_real_smtp_server_once_and_waits_while_it_is_down(
+    course, smtp, django_capture_on_commit_callbacks
+):
+    sink, controller = smtp
+    first, second = signed_report(course), None
+    # The server is down: the letters wait in the queue with the reason.
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.queue(first, "email")
+    delivery = Delivery.objects.get()
+    assert delivery.status == "queued" and delivery.attempts == 1
+    assert "Connection" in delivery.last_error or "refused" in delivery.last_error.lower()
+    second = services.draft(
+        "acknowledgement",
+        client=course["client"],
+        doctor=course["doctor"],
+        referral=course["referral"],
+    )
+    services.update_sections(second, {"appointment": "Seen on 01/11."})
+    services.sign(second, by=course["clinician"])
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.queue(second, "email")
+    assert Disclosure.objects.count() == 0  # nothing left, nothing logged
+    # The server is back: the next run (after the back-off) sends each exactly once.
+    controller.start()
+    later = timezone.now() + timedelta(minutes=10)
+    assert outbox.process_due(later) == 2
+    assert outbox.process_due(later) == 0
+    assert outbox.process_due(later + timedelta(hours=1)) == 0
+    assert len(sink.messages) == 2
+    assert Delivery.objects.filter(status="sent").count() == 2
+    report = next(m for m in sink.messages if b"End-of-course" in m.content)
+    parsed = message_from_bytes(report.content)
+    attachments = [p for p in parsed.walk() if p.get_content_type() == "application/pdf"]
+    assert len(attachments) == 1 and attachments[0].get_payload(decode=True).startswith(b"%PDF")
+    assert report.rcpt_tos == ["gp@bay.example"]
+    assert MARKER.encode() not in report.content
+    assert Disclosure.objects.filter(client=course["client"], channel="email").count() == 2
+
+
+def test_without_consent_no_channel_will_send(course):
+    course["consent"].delete()
+    letter = signed_report(course)
+    for channel in ("email", "hl7", "fhir", "print"):
+        with pytest.raises(outbox.DisclosureRefused, match="no current consent"):
+            outbox.queue(letter, channel)
+    assert not Delivery.objects.exists() and not Disclosure.objects.exists()
+
+
+def test_withdrawing_consent_stops_a_letter_already_queued(course, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    letter = signed_report(course)
+    delivery = outbox.queue(letter, "email")  # not yet processed (on_commit not run)
+    course["consent"].withdrawn_at = timezone.now()
+    course["consent"].save()
+    outbox.process_due()
+    delivery.refresh_from_db()
+    assert delivery.status == "refused" and "no current consent" in delivery.last_error
+    assert mail.outbox == [] and not Disclosure.objects.exists()
+
+
+def test_secure_messaging_writes_an_oru_with_the_pdf_that_parses(course, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    letter = signed_report(course)
+    outbox.queue(letter, "hl7")
+    outbox.process_due()
+    delivery = Delivery.objects.get()
+    text = Path(delivery.output_path).read_bytes().decode()  # keep the CR separators
+    message = hl7.parse(text)
+    assert str(message.segment("MSH")[9]) == "ORU^R01^ORU_R01"
+    assert str(message.segment("PV1")[9]).startswith(course["doctor"].provider_number)
+    obx = message.segment("OBX")
+    assert str(obx[3]) == "PDF^Display format in PDF^AUSPDI"
+    pdf = base64.b64decode(str(obx[5][0][4]))
+    assert pdf.startswith(b"%PDF")
+    assert MARKER not in text
+
+
+def test_fhir_output_is_a_valid_r4_bundle(course, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    letter = signed_report(course)
+    outbox.queue(letter, "fhir")
+    outbox.process_due()
+    raw = Path(Delivery.objects.get().output_path).read_text(encoding="utf-8")
+    bundle = Bundle.model_validate(json.loads(raw))
+    kinds = [entry.resource.__resource_type__ for entry in bundle.entry]
+    assert kinds == ["Communication", "DocumentReference", "Patient", "Practitioner"]
+    document = bundle.entry[1].resource
+    assert document.content[0].attachment.data.startswith(b"%PDF")  # decoded by the model
+    assert MARKER not in raw
+
+
+def test_the_doctor_answers_the_feedback_link_once(
+    client, course, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    letter = signed_report(course)
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.queue(letter, "email")
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/f/" in line)
+    path = link.split("127.0.0.1:8000", 1)[1]
+    page = client.get(path)
+    assert page.status_code == 200 and "How did we do?" in page.content.decode()
+    client.post(
+        path,
+        {"usefulness": "5", "refer_again": "yes", "about_client": "Started sertraline last week."},
+    )
+    feedback = Feedback.objects.get()
+    assert (feedback.doctor, feedback.usefulness) == (course["doctor"], 5)
+    assert mail.outbox[-1].to == [course["clinician"].email]
+    client.post(path, {"usefulness": "1", "refer_again": "no"})
+    assert Feedback.objects.count() == 1
+    assert client.get("/f/forged/").status_code == 410
+
+
+def test_staff_follow_the_letter_from_due_to_sent(owner_client, course, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    due = owner_client.get("/letters/")
+    [letter] = due.context["drafts"]
+    url = f"/letters/{letter.uuid}/"
+    owner_client.post(url, {"action": "save", **SECTIONS})
+    signer = testing.make_user(course["client"].practice, Role.CLINICIAN)
+    owner_client.force_login(signer)
+    owner_client.post(url, {"action": "sign", **SECTIONS})
+    letter.refresh_from_db()
+    assert letter.status == "signed" and letter.signed_by == signer
+    assert owner_client.get(f"{url}pdf/")["Content-Type"] == "application/pdf"
+    owner_client.post(f"{url}send/", {"channel": "email"})
+    assert Letter.objects.get().deliveries.get().status in ("queued", "sent")

@@ -1,0 +1,189 @@
+from django.contrib import messages
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+
+from careloop.audit.actions import record_view
+from careloop.consent.rules import DisclosureRefused
+from careloop.practices.scoping import get_scoped_or_404
+from careloop.referrals.models import Referral
+from careloop.web.records import practice_member_required
+
+from . import downloads, outbox, services
+from .feedback import letter_uuid_from
+from .forms import FeedbackForm, LetterForm, SendForm
+from .models import Delivery, DeliveryStatus, Feedback, Letter, LetterStatus
+from .render import generate_pdf, letter_context
+
+
+def _letters():
+    return Letter.objects.select_related(
+        "client__practice",
+        "doctor",
+        "referral",
+        "author",
+        "signed_by__clinician_profile",
+        "practice",
+    )
+
+
+@practice_member_required
+def letters_due(request):
+    """What is owed to whom, and for how long: drafts, and letters that did not go."""
+    services.create_due_drafts(request.practice)
+    drafts = (
+        _letters()
+        .filter(practice=request.practice, status=LetterStatus.DRAFT)
+        .order_by("created_at")
+    )
+    stuck = (
+        Delivery.objects.filter(
+            practice=request.practice,
+            status__in=[DeliveryStatus.FAILED, DeliveryStatus.REFUSED, DeliveryStatus.QUEUED],
+        )
+        .select_related("letter__client", "letter__doctor")
+        .order_by("created_at")
+    )
+    return render(request, "letters/due.html", {"drafts": drafts, "stuck": stuck})
+
+
+@practice_member_required
+def letter_new(request, referral):
+    referral = get_scoped_or_404(
+        Referral.objects.select_related("client", "referring_doctor"), request.practice, referral
+    )
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if referral.referring_doctor is None:
+        messages.error(request, "A self-referral has no doctor to write to.")
+        return redirect(referral.get_absolute_url())
+    try:
+        letter = services.draft(
+            request.POST.get("kind", ""),
+            client=referral.client,
+            doctor=referral.referring_doctor,
+            referral=referral,
+            author=request.user if request.user.is_clinician else None,
+        )
+    except services.LetterError as error:
+        messages.error(request, str(error))
+        return redirect(referral.get_absolute_url())
+    return redirect(letter.get_absolute_url())
+
+
+@practice_member_required
+def letter_detail(request, letter):
+    letter = get_scoped_or_404(_letters(), request.practice, letter)
+    record_view(request, letter, client=letter.client)
+    form = LetterForm(request.POST or None, letter=letter)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "save" and form.is_valid():
+                services.update_sections(letter, form.cleaned_data)
+                messages.success(request, "Draft saved.")
+                return redirect(letter.get_absolute_url())
+            if action == "sign":
+                if form.is_valid():
+                    services.update_sections(letter, form.cleaned_data)
+                services.sign(letter, by=request.user)
+                messages.success(request, "Signed. Choose how to send it.")
+                return redirect(letter.get_absolute_url())
+        except services.LetterError as error:
+            form.add_error(None, str(error))
+    return render(
+        request,
+        "letters/detail.html",
+        {
+            **letter_context(letter),
+            "form": form,
+            "send_form": SendForm(initial={"channel": letter.doctor.preferred_channel}),
+            "deliveries": letter.deliveries.all(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@practice_member_required
+def letter_send(request, letter):
+    letter = get_scoped_or_404(_letters(), request.practice, letter)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = SendForm(request.POST)
+    if form.is_valid():
+        try:
+            outbox.queue(letter, form.cleaned_data["channel"], by=request.user)
+        except DisclosureRefused as refused:
+            messages.error(request, str(refused))
+        except ValueError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Queued. Its status shows below.")
+    return redirect(letter.get_absolute_url())
+
+
+@practice_member_required
+def letter_pdf(request, letter):
+    letter = get_scoped_or_404(_letters(), request.practice, letter)
+    record_view(request, letter, client=letter.client)
+    name, mimetype, pdf = generate_pdf(letter)
+    response = HttpResponse(pdf, content_type=mimetype)
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
+
+
+def letter_download(request, token):
+    """The doctor's secure link from an e-mail: the signed letter, for 14 days."""
+    public_id = downloads.letter_uuid_from(token)
+    letter = (
+        _letters().filter(uuid=public_id, status=LetterStatus.SIGNED).first() if public_id else None
+    )
+    if letter is None or not letter.deliveries.filter(status=DeliveryStatus.SENT).exists():
+        return render(request, "letters/link_expired.html", status=410)
+    name, mimetype, pdf = generate_pdf(letter)
+    response = HttpResponse(pdf, content_type=mimetype)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def letter_feedback(request, token):
+    """The doctor's one-minute feedback on one letter: no account, a signed link."""
+    public_id = letter_uuid_from(token)
+    letter = _letters().filter(uuid=public_id).first() if public_id else None
+    if letter is None:
+        return render(request, "letters/link_expired.html", status=410)
+    practice = letter.practice
+    if Feedback.objects.filter(letter=letter).exists():
+        return render(request, "letters/feedback_thanks.html", {"practice": practice})
+    form = FeedbackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                Feedback.objects.create(
+                    practice=practice, letter=letter, doctor=letter.doctor, **form.cleaned_data
+                )
+        except IntegrityError:
+            pass  # sent twice: the first answer stands
+        else:
+            _tell_the_clinician(letter)
+        return render(request, "letters/feedback_thanks.html", {"practice": practice})
+    return render(
+        request,
+        "letters/feedback_form.html",
+        {"practice": practice, "letter": letter, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _tell_the_clinician(letter) -> None:
+    clinician = letter.signed_by or letter.author
+    if clinician and clinician.email:
+        send_mail(
+            f"Feedback from {letter.doctor} on your {letter.kind_info.title.lower()}",
+            f"{letter.doctor} answered the feedback form for your letter about "
+            f"{letter.client.given_name} {letter.client.family_name[:1]}. "
+            f"Sign in to Careloop to read it.",
+            None,
+            [clinician.email],
+        )
