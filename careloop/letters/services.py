@@ -116,3 +116,40 @@ def create_due_drafts(practice) -> list[Letter]:
                         )
                     )
     return made
+
+
+def acknowledge_booked_referral(referral_id: int) -> Letter | None:
+    """When a referral is accepted (its first session booked), the doctor is told,
+    with the appointment date, by their preferred channel. Without consent to share
+    that status the letter waits in "Letters due" with the reason. Once per referral."""
+    from careloop.consent.rules import DisclosureRefused
+    from careloop.referrals.models import Referral
+
+    from . import outbox
+
+    referral = Referral.objects.select_related(
+        "client__practice", "referring_doctor", "assigned_clinician"
+    ).get(pk=referral_id)
+    if (
+        referral.referring_doctor is None
+        or Letter.objects.filter(referral=referral, kind="acknowledgement").exists()
+    ):
+        return None
+    letter = draft(
+        "acknowledgement",
+        client=referral.client,
+        doctor=referral.referring_doctor,
+        referral=referral,
+        author=referral.assigned_clinician,
+        due_reason="The referral was accepted.",
+    )
+    letter.status = LetterStatus.SIGNED  # an administrative notice: the practice signs it
+    letter.signed_at = timezone.now()
+    letter.signed_by = referral.assigned_clinician
+    letter.save(update_fields=["status", "signed_at", "signed_by", "updated_at"])
+    try:
+        outbox.queue(letter, referral.referring_doctor.preferred_channel)
+    except (DisclosureRefused, ValueError) as refused:
+        letter.due_reason = f"Not sent automatically: {refused}"
+        letter.save(update_fields=["due_reason", "updated_at"])
+    return letter

@@ -210,8 +210,13 @@ def session_booked(referral: Referral, session, *, by) -> None:
     else:
         return
     previous = referral.status
+    if target == TriageStatus.BOOKED and previous != TriageStatus.BOOKED:
+        from careloop.letters.services import acknowledge_booked_referral
+
+        transaction.on_commit(lambda: acknowledge_booked_referral(referral.pk))
     if target != previous and target in triage.TRANSITIONS[previous]:
         referral.status = target
+
         _event(
             referral,
             EventKind.STATUS,

@@ -280,3 +280,60 @@ def test_staff_follow_the_letter_from_due_to_sent(owner_client, course, settings
     assert owner_client.get(f"{url}pdf/")["Content-Type"] == "application/pdf"
     owner_client.post(f"{url}send/", {"channel": "email"})
     assert Letter.objects.get().deliveries.get().status in ("queued", "sent")
+
+
+def test_booking_the_first_session_acknowledges_the_referral_by_the_doctors_channel(
+    owner_client, course, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.DATA_DIR = tmp_path
+    course["doctor"].preferred_channel = "hl7"
+    course["doctor"].save()
+    fresh = testing.make_referral(
+        course["client"].practice, client=course["client"], doctor=course["doctor"]
+    )
+    course["consent"].referral = fresh
+    course["consent"].save()
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(
+            "/sessions/new/",
+            {
+                "client": course["client"].uuid,
+                "clinician": course["clinician"].uuid,
+                "referral": fresh.uuid,
+                "starts_at": "15/12/2026 10:00",
+                "duration_minutes": "50",
+                "session_type": "individual",
+                "modality": "in_rooms",
+                "status": "booked",
+            },
+        )
+    letter = Letter.objects.get(kind="acknowledgement")
+    assert letter.status == "signed" and "15/12/2026" in letter.sections["appointment"]
+    assert letter.deliveries.get().status == "sent"
+    assert Disclosure.objects.get().scope == "status"
+
+
+def test_without_consent_the_acknowledgement_waits_with_the_reason(
+    owner_client, course, django_capture_on_commit_callbacks
+):
+    fresh = testing.make_referral(
+        course["client"].practice, client=course["client"], doctor=course["doctor"]
+    )  # the consent names another
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(
+            "/sessions/new/",
+            {
+                "client": course["client"].uuid,
+                "clinician": course["clinician"].uuid,
+                "referral": fresh.uuid,
+                "starts_at": "15/12/2026 10:00",
+                "duration_minutes": "50",
+                "session_type": "individual",
+                "modality": "in_rooms",
+                "status": "booked",
+            },
+        )
+    letter = Letter.objects.get(kind="acknowledgement")
+    assert not letter.deliveries.exists()
+    assert "no current consent" in letter.due_reason
+    assert letter in owner_client.get("/letters/").context["unsent"]

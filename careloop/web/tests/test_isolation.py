@@ -15,7 +15,6 @@ from django.utils import timezone
 from careloop import testing
 from careloop.consent.models import Consent
 from careloop.letters.models import Letter
-
 from careloop.measures.actions import record_result
 from careloop.practices.models import Role
 from careloop.referrals.models import ClarificationRequest
@@ -64,8 +63,13 @@ def world(practice):
         obtained_on=timezone.localdate(),
         recorded_by=testing.make_user(practice, Role.ADMIN),
     )
-    letter = Letter.objects.create(practice=practice, client=client, referral=referral,
-                                   doctor=referral.referring_doctor, kind="end_of_course")
+    letter = Letter.objects.create(
+        practice=practice,
+        client=client,
+        referral=referral,
+        doctor=referral.referring_doctor,
+        kind="end_of_course",
+    )
     return {
         "letter": letter,
         "consent": consent,
