@@ -37,9 +37,11 @@ def letters_due(request):
         .filter(practice=request.practice, status=LetterStatus.DRAFT)
         .order_by("created_at")
     )
-    unsent = _letters().filter(
-        practice=request.practice, status=LetterStatus.SIGNED, deliveries__isnull=True
-    ).order_by("created_at")
+    unsent = (
+        _letters()
+        .filter(practice=request.practice, status=LetterStatus.SIGNED, deliveries__isnull=True)
+        .order_by("created_at")
+    )
     stuck = (
         Delivery.objects.filter(
             practice=request.practice,
@@ -48,9 +50,7 @@ def letters_due(request):
         .select_related("letter__client", "letter__doctor")
         .order_by("created_at")
     )
-    return render(
-        request, "letters/due.html", {"drafts": drafts, "unsent": unsent, "stuck": stuck}
-    )
+    return render(request, "letters/due.html", {"drafts": drafts, "unsent": unsent, "stuck": stuck})
 
 
 @practice_member_required

@@ -316,9 +316,13 @@ def test_booking_the_first_session_acknowledges_the_referral_by_the_doctors_chan
 def test_without_consent_the_acknowledgement_waits_with_the_reason(
     owner_client, course, django_capture_on_commit_callbacks
 ):
+    other_gp = testing.make_doctor(
+        course["client"].practice, preferred_channel="email", email="other@gp.example"
+    )
+    # The client consented to sharing with the first referrer only.
     fresh = testing.make_referral(
-        course["client"].practice, client=course["client"], doctor=course["doctor"]
-    )  # the consent names another
+        course["client"].practice, client=course["client"], doctor=other_gp
+    )
     with django_capture_on_commit_callbacks(execute=True):
         owner_client.post(
             "/sessions/new/",
