@@ -45,7 +45,7 @@ urlpatterns = [
     path("dashboard/", web_views.dashboard, name="dashboard"),
     path("account/", include(account_patterns)),
     path("clients/", include("careloop.clients.urls")),
-    path("clients/", include("careloop.consent.urls")),
+    path("", include("careloop.consent.urls")),
     path("referrals/", include("careloop.referrals.urls")),
     path("sessions/", include("careloop.therapy.urls")),
     path("", include("careloop.directory.urls")),

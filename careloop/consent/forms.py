@@ -51,7 +51,8 @@ class ConsentForm(forms.Form):
 
     def clean_obtained_on(self):
         value = self.cleaned_data["obtained_on"]
-        if value > timezone.localdate():
+        if value and value > timezone.localdate():
+
             raise ValidationError("Consent cannot be recorded as given in the future.")
         return value
 
@@ -73,3 +74,21 @@ class WithdrawalForm(forms.Form):
         label="Why it was withdrawn",
         error_messages={"required": "Say why the consent was withdrawn."},
     )
+
+
+class SignatureForm(forms.Form):
+    agree = forms.BooleanField(
+        label="I agree to this",
+        error_messages={"required": "Tick the box if you agree; if you do not, tell the practice."},
+    )
+    signed_name = forms.CharField(label="Type your full name as your signature", max_length=160)
+
+    def __init__(self, *args, client, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.client = client
+
+    def clean_signed_name(self):
+        name = " ".join(self.cleaned_data["signed_name"].split())
+        if self.client.family_name.casefold() not in name.casefold():
+            raise ValidationError("Type your full name, including your family name.")
+        return name

@@ -57,6 +57,9 @@ class Consent(PracticeOwned):
         "practices.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     withdrawal_reason = models.CharField(max_length=500, blank=True)
+    signed_copy = models.FileField(
+        upload_to="consents/%Y/", blank=True, help_text="The PDF the client signed, for the record."
+    )
 
     class Meta:
         ordering = ["-obtained_on", "-created_at"]
@@ -120,3 +123,27 @@ class Disclosure(PracticeOwned):
 
     def __str__(self) -> str:
         return f"{self.get_scope_display()} to {self.doctor}"
+
+
+class ConsentRequest(PracticeOwned):
+    """A consent form waiting for the client's signature, on the waiting-room tablet
+    or at a link (no account)."""
+
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.CASCADE, related_name="consent_requests"
+    )
+    doctor = models.ForeignKey(
+        "directory.Doctor", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    referral = models.ForeignKey(
+        "referrals.Referral", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    scopes = models.JSONField()
+    created_by = models.ForeignKey("practices.User", on_delete=models.PROTECT, related_name="+")
+    expires_at = models.DateTimeField()
+    consent = models.OneToOneField(
+        Consent, on_delete=models.SET_NULL, null=True, blank=True, related_name="request"
+    )
+
+    def __str__(self) -> str:
+        return f"Consent form for {self.client}"

@@ -1,14 +1,16 @@
 from django.contrib import messages
-from django.http import HttpResponseNotAllowed
+from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from careloop.audit.actions import record_view
 from careloop.clients.models import Client
 from careloop.practices.scoping import get_scoped_or_404
 from careloop.web.records import practice_member_required
 
+from . import signing
 from .actions import record_consent, withdraw_consent
-from .forms import ConsentForm, WithdrawalForm
+from .forms import ConsentForm, SignatureForm, WithdrawalForm
 from .models import Consent
 
 
@@ -59,3 +61,52 @@ def consent_withdraw(request, client, consent):
     withdraw_consent(consent, form.cleaned_data["reason"], request=request)
     messages.success(request, "Consent withdrawn. Nothing more will be sent under it.")
     return redirect("consent:list", client.uuid)
+
+
+@practice_member_required
+def consent_request(request, client):
+    """Prepare a consent form for the client to sign on a tablet or at a link."""
+    client = get_scoped_or_404(Client.objects.select_related("practice"), request.practice, client)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = ConsentForm(request.POST, client=client)
+    form.fields["method"].required = False
+    form.fields["obtained_on"].required = False
+    if not form.is_valid():
+        return render(request, "consent/consent_list.html", _context(client, form=form), status=400)
+    _, token = signing.create_request(client, form.cleaned_data, by=request.user)
+    link = request.build_absolute_uri(reverse("consent:sign", args=[token]))
+    return render(request, "consent/request_ready.html", {"client": client, "link": link})
+
+
+def consent_sign(request, token):
+    """The client reads and signs, with no account; the signed form is kept as a PDF."""
+    consent_request = signing.open_request(token)
+    if consent_request is None:
+        return render(request, "measures/public_expired.html", status=410)
+    form = SignatureForm(request.POST or None, client=consent_request.client)
+    if request.method == "POST" and form.is_valid():
+        signing.sign(consent_request, form.cleaned_data["signed_name"])
+        return render(
+            request, "consent/signed_thanks.html", {"practice": consent_request.client.practice}
+        )
+    return render(
+        request,
+        "consent/sign.html",
+        {**signing.form_context(consent_request), "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@practice_member_required
+def consent_copy(request, client, consent):
+    client = get_scoped_or_404(Client.objects.all(), request.practice, client)
+    consent = get_scoped_or_404(Consent.objects.filter(client=client), request.practice, consent)
+    if not consent.signed_copy:
+        raise Http404
+    record_view(request, consent, client=client)
+    return FileResponse(
+        consent.signed_copy.open("rb"),
+        content_type="application/pdf",
+        filename=f"consent-{client.family_name.lower()}.pdf",
+    )

@@ -23,7 +23,16 @@ class PracticeMiddleware:
 
 # Pages a signed-in user may reach before the second factor is checked.
 _TWO_FACTOR_EXEMPT_NAMES = {"login", "logout", "two_factor_verify", "two_factor_setup"}
-_TWO_FACTOR_EXEMPT_PREFIXES = ("/static/", "/p/", "/healthz", "/interop/", "/m/", "/d/", "/f/")
+_TWO_FACTOR_EXEMPT_PREFIXES = (
+    "/static/",
+    "/p/",
+    "/healthz",
+    "/interop/",
+    "/m/",
+    "/d/",
+    "/f/",
+    "/c/",
+)
 
 
 class TwoFactorMiddleware:

@@ -128,3 +128,26 @@ def test_a_consent_names_exactly_one_recipient(owner_client, referral):
     )
     assert "Name one recipient" in response.content.decode()
     assert not Consent.objects.exists()
+
+
+def test_a_client_signs_the_consent_form_at_a_link_and_a_pdf_is_kept(
+    client, owner_client, referral
+):
+    ready = owner_client.post(
+        f"/clients/{referral.client.uuid}/consent/form/",
+        {"referral": referral.uuid, "scopes": ["status", "progress"]},
+    )
+    link = ready.context["link"]
+    path = link.split("testserver", 1)[1]
+    page = client.get(path).content.decode()  # no account
+    assert referral.client.full_name in page and "private notes" in page
+    refused = client.post(path, {"agree": "on", "signed_name": "Someone Else"})
+    assert "including your family name" in refused.content.decode()
+    client.post(path, {"agree": "on", "signed_name": referral.client.full_name})
+    signed = Consent.objects.get()
+    assert (signed.method, signed.signed_name) == ("signed_online", referral.client.full_name)
+    assert signed.scopes == ["status", "progress"]
+    assert check_disclosure(referral.client, referral.referring_doctor, "progress") == signed
+    copy = owner_client.get(f"/clients/{referral.client.uuid}/consent/{signed.uuid}/copy/")
+    assert b"".join(copy.streaming_content).startswith(b"%PDF")
+    assert client.get(path).status_code == 410  # used once

@@ -54,6 +54,8 @@ def world(practice):
         sent_at=timezone.now(),
     )
     result = record_result(client, "gad7", dict.fromkeys(range(1, 8), 1), on=timezone.localdate())
+    from django.core.files.base import ContentFile
+
     consent = Consent.objects.create(
         practice=practice,
         client=client,
@@ -63,6 +65,7 @@ def world(practice):
         obtained_on=timezone.localdate(),
         recorded_by=testing.make_user(practice, Role.ADMIN),
     )
+    consent.signed_copy.save("consent.pdf", ContentFile(testing.PDF_BYTES), save=True)
     letter = Letter.objects.create(
         practice=practice,
         client=client,
