@@ -52,7 +52,6 @@ class ConsentForm(forms.Form):
     def clean_obtained_on(self):
         value = self.cleaned_data["obtained_on"]
         if value and value > timezone.localdate():
-
             raise ValidationError("Consent cannot be recorded as given in the future.")
         return value
 

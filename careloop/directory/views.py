@@ -63,8 +63,11 @@ def _doctor_queryset():
 def doctor_detail(request, doctor):
     doctor = get_scoped_or_404(_doctor_queryset(), request.practice, doctor)
     referrals = doctor.referrals.select_related("client").order_by("-referral_date")[:20]
+    feedback = doctor.feedback.select_related("letter__client").order_by("-created_at")[:20]
     return render(
-        request, "directory/doctor_detail.html", {"doctor": doctor, "referrals": referrals}
+        request,
+        "directory/doctor_detail.html",
+        {"doctor": doctor, "referrals": referrals, "feedback": feedback},
     )
 
 

@@ -263,6 +263,10 @@ def test_the_doctor_answers_the_feedback_link_once(
     assert mail.outbox[-1].to == [course["clinician"].email]
     client.post(path, {"usefulness": "1", "refer_again": "no"})
     assert Feedback.objects.count() == 1
+    client.force_login(course["clinician"])
+    doctor_page = client.get(f"/doctors/{course['doctor'].uuid}/").content.decode()
+    assert "Started sertraline last week." in doctor_page
+
     assert client.get("/f/forged/").status_code == 410
 
 
