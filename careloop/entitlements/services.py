@@ -171,6 +171,36 @@ def evaluate_client(
     return Entitlement(result, {str(r.uuid): r for r in referrals}, sessions, judgements)
 
 
+def with_history(clients):
+    """Clients with their referrals, sessions and claims elsewhere prefetched, for
+    evaluating many at once in a fixed number of queries."""
+    return clients.select_related("practice").prefetch_related(
+        Prefetch(
+            "referrals",
+            queryset=Referral.objects.select_related(
+                "referring_doctor", "assigned_clinician"
+            ).order_by("referral_date", "pk"),
+        ),
+        Prefetch(
+            "sessions",
+            queryset=TherapySession.objects.select_related("clinician__clinician_profile").order_by(
+                "starts_at", "pk"
+            ),
+        ),
+        "elsewhere_claims",
+    )
+
+
+def evaluate_prefetched(client, **kwargs) -> Entitlement:
+    return evaluate_client(
+        client,
+        referrals=list(client.referrals.all()),
+        sessions=list(client.sessions.all()),
+        elsewhere=list(client.elsewhere_claims.all()),
+        **kwargs,
+    )
+
+
 def courses_needing_attention(clinician, *, today: date, recent_days: int = 120) -> list[dict]:
     """For a clinician's dashboard: clients whose course has one session left, or has
     ended with the report to the referrer still due. Four queries, however many."""
@@ -180,39 +210,17 @@ def courses_needing_attention(clinician, *, today: date, recent_days: int = 120)
 
     since = timezone.now() - timedelta(days=recent_days)
     clients = list(
-        Client.objects.filter(
-            practice=clinician.practice,
-            sessions__clinician=clinician,
-            sessions__starts_at__gte=since,
-        )
-        .distinct()
-        .select_related("practice")
-        .prefetch_related(
-            Prefetch(
-                "referrals",
-                queryset=Referral.objects.select_related("referring_doctor").order_by(
-                    "referral_date", "pk"
-                ),
-            ),
-            Prefetch(
-                "sessions",
-                queryset=TherapySession.objects.select_related(
-                    "clinician__clinician_profile"
-                ).order_by("starts_at", "pk"),
-            ),
-            "elsewhere_claims",
+        with_history(
+            Client.objects.filter(
+                practice=clinician.practice,
+                sessions__clinician=clinician,
+                sessions__starts_at__gte=since,
+            ).distinct()
         )
     )
     rows = []
     for client in clients:
-        entitlement = evaluate_client(
-            client,
-            as_of=today,
-            provider=profession_of(clinician),
-            referrals=list(client.referrals.all()),
-            sessions=list(client.sessions.all()),
-            elsewhere=list(client.elsewhere_claims.all()),
-        )
+        entitlement = evaluate_prefetched(client, as_of=today, provider=profession_of(clinician))
         due = {a["referral"] for a in entitlement.result["actions"] if a["code"] == "report_due"}
         for row in entitlement.referral_rows():
             if row["id"] in due:

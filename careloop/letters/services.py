@@ -3,8 +3,6 @@
 from django.db import transaction
 from django.utils import timezone
 
-from careloop.entitlements.services import evaluate_client
-
 from .kinds import KINDS, SECTION_LIMIT
 from .models import Letter, LetterStatus
 
@@ -73,49 +71,58 @@ def sign(letter: Letter, *, by) -> Letter:
     return letter
 
 
-def create_due_drafts(practice) -> list[Letter]:
-    """End-of-course reports for every finished course without one. Idempotent."""
+def create_due_drafts(practice, *, clients=None) -> list[Letter]:
+    """End-of-course reports for every finished course without one (the engine's
+    report_due). Idempotent; a fixed number of queries plus one per new draft."""
     from careloop.clients.models import Client
+    from careloop.entitlements.services import evaluate_prefetched, with_history
 
-    made = []
-    clients = (
-        Client.objects.for_practice(practice)
-        .filter(
-            referrals__referring_doctor__isnull=False,
-            referrals__report_sent_at__isnull=True,
-            sessions__status="attended",
+    if clients is None:
+        clients = (
+            Client.objects.for_practice(practice)
+            .filter(
+                referrals__referring_doctor__isnull=False,
+                referrals__report_sent_at__isnull=True,
+            )
+            .distinct()
         )
-        .distinct()
-        .select_related("practice")
+    existing = set(
+        Letter.objects.filter(practice=practice, kind="end_of_course")
+        .exclude(status=LetterStatus.CANCELLED)
+        .values_list("referral_id", flat=True)
     )
-    for client in clients:
-        result = evaluate_client(client)
-        for action in result.actions():
+    made = []
+    for client in with_history(clients):
+        for action in evaluate_prefetched(client).actions():
             referral = action.get("referral_obj")
             if (
                 action["code"] != "report_due"
                 or referral is None
                 or referral.referring_doctor is None
+                or referral.pk in existing
             ):
                 continue
             with transaction.atomic():
-                exists = (
-                    Letter.objects.filter(referral=referral, kind="end_of_course")
-                    .exclude(status=LetterStatus.CANCELLED)
-                    .exists()
-                )
-                if not exists:
-                    made.append(
-                        draft(
-                            "end_of_course",
-                            client=client,
-                            doctor=referral.referring_doctor,
-                            referral=referral,
-                            author=referral.assigned_clinician,
-                            due_reason="The course of treatment has ended.",
-                        )
+                made.append(
+                    draft(
+                        "end_of_course",
+                        client=client,
+                        doctor=referral.referring_doctor,
+                        referral=referral,
+                        author=referral.assigned_clinician,
+                        due_reason="The course of treatment has ended.",
                     )
+                )
+            existing.add(referral.pk)
     return made
+
+
+def draft_due_reports_for(client_id: int) -> list[Letter]:
+    """After a session is recorded: draft the report if it ended a course."""
+    from careloop.clients.models import Client
+
+    client = Client.objects.select_related("practice").get(pk=client_id)
+    return create_due_drafts(client.practice, clients=Client.objects.filter(pk=client_id))
 
 
 def acknowledge_booked_referral(referral_id: int) -> Letter | None:

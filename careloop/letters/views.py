@@ -31,7 +31,6 @@ def _letters():
 @practice_member_required
 def letters_due(request):
     """What is owed to whom, and for how long: drafts, and letters that did not go."""
-    services.create_due_drafts(request.practice)
     drafts = (
         _letters()
         .filter(practice=request.practice, status=LetterStatus.DRAFT)

@@ -10,6 +10,10 @@ def save_session(form, *, request):
         session = save_practice_record(form, request=request, client_of=lambda obj: obj.client)
         if session.referral_id:
             session_booked(session.referral, session, by=request.user)
+        if session.status == "attended":
+            from careloop.letters.services import draft_due_reports_for
+
+            transaction.on_commit(lambda: draft_due_reports_for(session.client_id))
     return session
 
 

@@ -4,12 +4,14 @@ import json
 import socket
 from datetime import timedelta
 from email import message_from_bytes
+from io import StringIO
 from pathlib import Path
 
 import hl7
 import pytest
 from aiosmtpd.controller import Controller
 from django.core import mail
+from django.core.management import call_command
 from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
 
@@ -272,6 +274,7 @@ def test_the_doctor_answers_the_feedback_link_once(
 
 def test_staff_follow_the_letter_from_due_to_sent(owner_client, course, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    call_command("send_letters", stdout=StringIO())  # the scheduled job drafts it
     due = owner_client.get("/letters/")
     [letter] = due.context["drafts"]
     url = f"/letters/{letter.uuid}/"
@@ -345,3 +348,33 @@ def test_without_consent_the_acknowledgement_waits_with_the_reason(
     assert not letter.deliveries.exists()
     assert "no current consent" in letter.due_reason
     assert letter in owner_client.get("/letters/").context["unsent"]
+
+
+def test_recording_the_last_session_of_a_course_drafts_the_report(
+    owner_client, course, django_capture_on_commit_callbacks
+):
+    from careloop.letters.models import Letter as L
+
+    referral = testing.make_referral(
+        course["client"].practice,
+        client=course["client"],
+        doctor=course["doctor"],
+        sessions_referred=1,
+        referral_date=timezone.localdate() - timedelta(days=5),
+    )
+    L.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(
+            "/sessions/new/",
+            {
+                "client": course["client"].uuid,
+                "clinician": course["clinician"].uuid,
+                "referral": referral.uuid,
+                "starts_at": (timezone.localtime() - timedelta(hours=2)).strftime("%d/%m/%Y %H:%M"),
+                "duration_minutes": "50",
+                "session_type": "individual",
+                "modality": "in_rooms",
+                "status": "attended",
+            },
+        )
+    assert L.objects.filter(kind="end_of_course", referral=referral).exists()

@@ -10,6 +10,7 @@ from django.utils import timezone
 from careloop import testing
 from careloop.browser_testing import PageProblems, axe_violations
 from careloop.consent.models import Consent, Disclosure
+from careloop.letters.services import create_due_drafts
 from careloop.measures.actions import record_result
 from careloop.practices.models import Role
 from careloop.therapy.models import ClinicalNote
@@ -69,6 +70,7 @@ def finished_course(db, settings):
         obtained_on=timezone.localdate() - timedelta(days=50),
         recorded_by=admin,
     )
+    create_due_drafts(practice)  # what the scheduled job does
     return {"client": person}
 
 

@@ -1,13 +1,18 @@
 from django.core.management.base import BaseCommand
 
 from careloop.letters.outbox import process_due
+from careloop.letters.services import create_due_drafts
+from careloop.practices.models import Practice
 
 
 class Command(BaseCommand):
     help = (
-        "Send queued letters that are due (first tries and retries after a failure). "
-        "Safe to run often and from several machines: each letter goes once."
+        "Draft the end-of-course reports that have fallen due, then send queued letters "
+        "(first tries and retries). Idempotent and safe to run from several machines: "
+        "schedule it every minute."
     )
 
     def handle(self, *args, **options):
-        self.stdout.write(f"{process_due()} letter(s) sent.")
+        drafted = sum(len(create_due_drafts(practice)) for practice in Practice.objects.all())
+        sent = process_due()
+        self.stdout.write(f"{drafted} report(s) drafted, {sent} letter(s) sent.")
