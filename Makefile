@@ -40,6 +40,8 @@ run: install
 	$(CARELOOP) migrate --noinput -v0
 	$(CARELOOP) collectstatic --noinput -v0
 	$(CARELOOP) demo --if-empty
+	$(CARELOOP) send_letters
+
 	@echo ""
 	@echo "Careloop is starting on http://$(HOST):$(PORT)/ — sign in with a demo login above."
 	@echo "Press Ctrl+C to stop. Your data stays in ./data between runs."

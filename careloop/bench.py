@@ -38,6 +38,10 @@ PAGES = [
     ("Doctor page", "/doctors/{doctor}/"),
     ("Session page", "/sessions/{session}/"),
     ("Booking form", "/sessions/new/?client={client}"),
+    ("Letters due", "/letters/"),
+    ("Consent and disclosures", "/clients/{client}/consent/"),
+    ("Letter page", "/letters/{letter}/"),
+    ("Letter PDF", "/letters/{letter}/pdf/"),
     (
         "Booking Medicare panel",
         "/sessions/new/medicare/?client={client}&clinician={clinician}"
@@ -60,13 +64,19 @@ def measure(repeat: int) -> list[dict]:
 
     owner = User.objects.get(email="owner@harbour.demo")
     practice = owner.practice
-    referral = Referral.objects.for_practice(practice).order_by("id").first()
+    referral = (
+        Referral.objects.for_practice(practice)
+        .filter(referring_doctor__isnull=False)
+        .order_by("id")
+        .first()
+    )
     session = referral.client.sessions.select_related("clinician").first()
     ids = {
         "client": referral.client.uuid,
         "referral": referral.uuid,
         "doctor": Doctor.objects.for_practice(practice).order_by("id").first().uuid,
         "session": session.uuid,
+        "letter": _bench_letter(referral).uuid,
         "clinician": session.clinician.uuid,
     }
     browser = Client()
@@ -94,7 +104,19 @@ def measure(repeat: int) -> list[dict]:
     return [*results, measure_engine(repeat), measure_hl7(repeat)]
 
 
+def _bench_letter(referral):
+    """An end-of-course report for the measured client, drafted once per database."""
+    from careloop.letters.models import Letter
+    from careloop.letters.services import draft
+
+    existing = Letter.objects.filter(referral=referral).first()
+    return existing or draft(
+        "end_of_course", client=referral.client, doctor=referral.referring_doctor, referral=referral
+    )
+
+
 def _median_ms(work, repeat: int) -> float:
+
     timings = []
     for _ in range(repeat):
         started = time.perf_counter()

@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from careloop.directory.models import Doctor
 from careloop.referrals.models import Referral
-from careloop.web.forms import AustralianDateInput, explain_errors
+from careloop.web.forms import AustralianDateInput, FastSelect, explain_errors
 
 from .models import Method, Scope
 
@@ -16,6 +16,7 @@ class ConsentForm(forms.Form):
         to_field_name="uuid",
         label="A named doctor",
         empty_label="—",
+        widget=FastSelect,
     )
     referral = forms.ModelChoiceField(
         queryset=Referral.objects.none(),
@@ -23,6 +24,7 @@ class ConsentForm(forms.Form):
         to_field_name="uuid",
         label="Or the referring doctor of the referral",
         empty_label="—",
+        widget=FastSelect,
     )
     scopes = forms.MultipleChoiceField(
         choices=Scope.choices, widget=forms.CheckboxSelectMultiple, label="What may be shared"

@@ -13,6 +13,7 @@ from django.utils import timezone
 from faker import Faker
 
 from careloop.clients.models import Client
+from careloop.consent.models import Consent
 from careloop.directory.models import Doctor, DoctorType, MedicalPractice
 from careloop.entitlements.models import MbsFee
 from careloop.entitlements.schedule import EXAMPLE_FEES_CSV, load_fees
@@ -323,6 +324,9 @@ class _PracticeBuilder:
                     secure_messaging_address=f"{family.lower()}{self.rng.randint(10, 99)}"
                     if self.rng.random() < 0.6
                     else "",
+                    preferred_channel=self.rng.choices(
+                        ["email", "hl7", "print", "fhir"], weights=[50, 30, 15, 5]
+                    )[0],
                 )
             )
         doctors = Doctor.objects.bulk_create(rows, batch_size=BATCH)
@@ -514,6 +518,7 @@ class _PracticeBuilder:
         self._send_old_reports(referrals, attended, last_attended)
         # Saved in order: a session's referral gets its key when the referral is saved.
         Referral.objects.bulk_create(referrals, batch_size=BATCH)
+        self._consents(referrals)
         ReferralEvent.objects.bulk_create(
             [
                 ReferralEvent(
@@ -583,6 +588,27 @@ class _PracticeBuilder:
             if moment is not None and moment > self.now:  # never record the future
                 setattr(referral, name, None)
         return True
+
+    def _consents(self, referrals) -> None:
+        """Most clients agreed at intake that their referrer hears how they are going;
+        some have not been asked yet, so refusals can be seen too."""
+        recorder = User.objects.get(email=f"admin@{self.spec.slug}.demo")
+        Consent.objects.bulk_create(
+            [
+                Consent(
+                    practice=self.practice,
+                    client_id=r.client_id,
+                    referral=r,
+                    scopes=["status", "plan", "progress", "discharge"],
+                    method=self.rng.choice(["written", "intake", "verbal"]),
+                    obtained_on=timezone.localtime(r.received_at, self.practice.zoneinfo).date(),
+                    recorded_by=recorder,
+                )
+                for r in referrals
+                if r.referring_doctor_id and self.rng.random() < 0.85
+            ],
+            batch_size=BATCH,
+        )
 
     def _send_old_reports(self, referrals, attended, last_attended) -> None:
         """Finished courses more than a fortnight ago had their report sent; the
