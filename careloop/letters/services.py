@@ -25,9 +25,63 @@ def _prefill(kind: str, referral, client) -> dict:
             if booked
             else f"We are contacting {client.given_name} to book a first appointment."
         )
-    if kind in ("end_of_course", "discharge", "assessment_plan") and referral:
-        sections.setdefault("assessments" if kind == "end_of_course" else "summary", "")
+    measures = _measure_summary(client)
+    attended = (
+        list(referral.sessions.filter(status="attended").order_by("starts_at")) if referral else []
+    )
+    if kind == "assessment_plan":
+        sections["presenting_concerns"] = referral.reason if referral else ""
+        sections["assessment"] = measures["first"]
+    if kind in ("end_of_course", "discharge"):
+        if attended:
+            sessions_text = (
+                f"{len(attended)} session{'s' if len(attended) != 1 else ''} from "
+                f"{timezone.localtime(attended[0].starts_at):%d/%m/%Y} to "
+                f"{timezone.localtime(attended[-1].starts_at):%d/%m/%Y}."
+            )
+        else:
+            sessions_text = ""
+        sections["treatment" if kind == "end_of_course" else "summary"] = sessions_text
+        sections["outcomes"] = measures["change"]
+        if kind == "end_of_course":
+            sections["assessments"] = measures["used"]
     return {k: v[:SECTION_LIMIT] for k, v in sections.items()}
+
+
+def _measure_summary(client) -> dict:
+    """Plain sentences about the client's scores: which measures, first and latest."""
+    from careloop.measures.scoring import get_measure
+
+    by_measure = {}
+    for result in client.measure_results.order_by("administered_on", "created_at"):
+        by_measure.setdefault(result.measure, []).append(result)
+
+    def describe(result):
+        return "; ".join(
+            f"{s['label'].lower()} {s['score']}" + (f" ({s['band']})" if s["band"] else "")
+            for s in result.scores
+            if s["score"] is not None
+        )
+
+    names = [get_measure(code).short_name for code in by_measure]
+    changes = []
+    for code, results in by_measure.items():
+        first, last = results[0], results[-1]
+        if first.pk != last.pk:
+            changes.append(
+                f"{get_measure(code).short_name}: {describe(first)} on "
+                f"{first.administered_on:%d/%m/%Y}, {describe(last)} on "
+                f"{last.administered_on:%d/%m/%Y}."
+            )
+    return {
+        "used": f"Measures used: {', '.join(names)}." if names else "",
+        "first": " ".join(
+            f"{get_measure(code).short_name} on "
+            f"{results[0].administered_on:%d/%m/%Y}: {describe(results[0])}."
+            for code, results in by_measure.items()
+        ),
+        "change": " ".join(changes),
+    }
 
 
 def draft(kind: str, *, client, doctor, referral=None, author=None, due_reason="") -> Letter:

@@ -611,12 +611,13 @@ class _PracticeBuilder:
         )
 
     def _send_old_reports(self, referrals, attended, last_attended) -> None:
-        """Finished courses more than a fortnight ago had their report sent; the
-        recent ones are what the clinicians' dashboards show as due."""
+        """Courses whose last session was two months ago or more had their report
+        sent; recent ones are what the dashboards and "Letters" show as due."""
         for referral in referrals:
-            course = min(referral.sessions_referred or 6, 6)
+            # The engine may count a session against another referral than the one
+            # it was booked under, so "old enough" is the simpler, honest rule here.
             last = last_attended.get(id(referral))
-            if attended.get(id(referral), 0) >= course and last < self.now - timedelta(days=14):
+            if last is not None and last < self.now - timedelta(days=60):
                 referral.report_sent_at = last + timedelta(days=3)
 
     def _settle_referrals(self, referrals) -> None:

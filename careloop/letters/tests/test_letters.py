@@ -102,7 +102,9 @@ def test_a_finished_course_gets_one_end_of_course_draft(course, alice_practice):
 
 def test_signing_needs_every_required_section(course):
     [letter] = services.create_due_drafts(course["client"].practice)
-    with pytest.raises(services.LetterError, match="Fill in before signing: Assessments"):
+    with pytest.raises(
+        services.LetterError, match="Fill in before signing: Recommendations for future management"
+    ):
         services.sign(letter, by=course["clinician"])
 
 
@@ -378,3 +380,12 @@ def test_recording_the_last_session_of_a_course_drafts_the_report(
             },
         )
     assert L.objects.filter(kind="end_of_course", referral=referral).exists()
+
+
+def test_a_draft_starts_from_the_sessions_and_scores_but_never_the_notes(course):
+    [letter] = services.create_due_drafts(course["client"].practice)
+    assert letter.sections["assessments"] == "Measures used: K10."
+    assert letter.sections["treatment"].startswith("2 sessions from ")
+    assert "K10: total 30 (Very high)" in letter.sections["outcomes"]
+    assert "total 10 (Low)" in letter.sections["outcomes"]
+    assert MARKER not in json.dumps(letter.sections)
