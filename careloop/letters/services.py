@@ -214,3 +214,30 @@ def acknowledge_booked_referral(referral_id: int) -> Letter | None:
         letter.due_reason = f"Not sent automatically: {refused}"
         letter.save(update_fields=["due_reason", "updated_at"])
     return letter
+
+
+def draft_discharge_summary(referral_id: int, reason: str = "") -> Letter | None:
+    """A discharge drafts the summary to the referrer (once per referral)."""
+    from careloop.referrals.models import Referral
+
+    referral = Referral.objects.select_related(
+        "client__practice", "referring_doctor", "assigned_clinician"
+    ).get(pk=referral_id)
+    if (
+        Letter.objects.filter(referral=referral, kind="discharge")
+        .exclude(status=LetterStatus.CANCELLED)
+        .exists()
+    ):
+        return None
+    letter = draft(
+        "discharge",
+        client=referral.client,
+        doctor=referral.referring_doctor,
+        referral=referral,
+        author=referral.assigned_clinician,
+        due_reason="The client was discharged.",
+    )
+    if reason:
+        letter.sections = {**letter.sections, "reason": reason[:SECTION_LIMIT]}
+        letter.save(update_fields=["sections", "updated_at"])
+    return letter

@@ -66,12 +66,30 @@ class PracticeSettingsForm(forms.ModelForm):
             "contact_within_days",
             "hl7_facility_ids",
             "k10_band_set",
+            "logo",
             "letters_by_link",
             "require_two_factor",
         ]
         widgets = {"niches": forms.CheckboxSelectMultiple}
 
     abn = IdentifierField(check=check_abn, label="ABN", help_text="11 digits.")
+
+    def clean_logo(self):
+        from careloop.lib.uploads import UploadError, sniff_document
+
+        logo = self.cleaned_data.get("logo")
+        if not logo or not hasattr(logo, "content_type"):
+            return logo  # unchanged
+        if logo.size > 1024 * 1024:
+            raise ValidationError("The logo is larger than 1 MB.")
+        try:
+            kind = sniff_document(logo.read(16))
+        except UploadError:
+            kind = None
+        logo.seek(0)
+        if kind is None or kind.content_type not in ("image/png", "image/jpeg"):
+            raise ValidationError("The logo must be a PNG or JPEG image.")
+        return logo
 
     def clean_acknowledge_within_days(self):
         return _target_days(self.cleaned_data["acknowledge_within_days"])

@@ -81,6 +81,9 @@ class Practice(models.Model):
         default="abs",
         help_text="Two band sets are in Australian use; each result records which it used.",
     )
+    logo = models.FileField(
+        upload_to="logos/", blank=True, help_text="PNG or JPEG, up to 1 MB, for the letterhead."
+    )
     letters_by_link = models.BooleanField(
         "e-mail a secure download link instead of attaching the PDF", default=False
     )
@@ -99,6 +102,18 @@ class Practice(models.Model):
     @property
     def zoneinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def logo_data_uri(self) -> str:
+        """The logo inline, so the same letter shows it on screen and in its PDF."""
+        import base64
+
+        if not self.logo:
+            return ""
+        with self.logo.open("rb") as handle:
+            data = handle.read()
+        kind = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
+        return f"data:{kind};base64,{base64.b64encode(data).decode()}"
 
     def today(self):
         return timezone.now().astimezone(self.zoneinfo).date()

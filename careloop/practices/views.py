@@ -132,7 +132,8 @@ def account(request):
 @owner_required
 def practice_settings(request):
     practice = request.practice
-    form = PracticeSettingsForm(request.POST or None, instance=practice)
+    form = PracticeSettingsForm(request.POST or None, request.FILES or None, instance=practice)
+
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Practice settings saved.")

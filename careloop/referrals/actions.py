@@ -151,6 +151,10 @@ def change_status(referral: Referral, target: str, *, by, reason: str = "") -> R
             to_status=target,
             note=reason.strip(),
         )
+        if target == TriageStatus.DISCHARGED and referral.referring_doctor_id:
+            from careloop.letters.services import draft_discharge_summary
+
+            transaction.on_commit(lambda: draft_discharge_summary(referral.pk, reason))
     return referral
 
 

@@ -35,6 +35,8 @@ class TriageStatus(models.TextChoices):
     OFFERED = "offered", "Appointment offered"
     BOOKED = "booked", "First session booked"
     ACTIVE = "active", "Seen"
+    DISCHARGED = "discharged", "Discharged"
+
     DECLINED = "declined", "Declined"
     UNABLE_TO_CONTACT = "unable_to_contact", "Unable to contact"
 

@@ -24,11 +24,12 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.CONTACTING: frozenset({S.OFFERED, S.BOOKED, S.ACTIVE, S.DECLINED, S.UNABLE_TO_CONTACT}),
     S.OFFERED: frozenset({S.CONTACTING, S.BOOKED, S.ACTIVE, S.DECLINED, S.UNABLE_TO_CONTACT}),
     S.BOOKED: frozenset({S.ACTIVE, S.OFFERED, S.DECLINED, S.UNABLE_TO_CONTACT}),
-    S.ACTIVE: frozenset(),
+    S.ACTIVE: frozenset({S.DISCHARGED}),
+    S.DISCHARGED: frozenset({S.ACTIVE}),
     S.DECLINED: frozenset({S.CONTACTING}),
     S.UNABLE_TO_CONTACT: frozenset({S.CONTACTING}),
 }
-NEEDS_REASON = frozenset({S.DECLINED, S.UNABLE_TO_CONTACT})
+NEEDS_REASON = frozenset({S.DECLINED, S.UNABLE_TO_CONTACT, S.DISCHARGED})
 
 
 class InvalidTransition(ValueError):

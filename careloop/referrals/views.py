@@ -147,7 +147,8 @@ def _detail_context(request, referral, **forms):
             (value, label)
             for value, label in TriageStatus.choices
             if value in triage.TRANSITIONS[referral.status]
-            and value not in (TriageStatus.BOOKED, TriageStatus.ACTIVE)
+            and value != TriageStatus.BOOKED
+            and (value != TriageStatus.ACTIVE or referral.status == TriageStatus.DISCHARGED)
         ],
         "acknowledge_form": forms.get("acknowledge_form") or AcknowledgeForm(),
         "contact_form": forms.get("contact_form") or ContactAttemptForm(),

@@ -389,3 +389,51 @@ def test_a_draft_starts_from_the_sessions_and_scores_but_never_the_notes(course)
     assert "K10: total 30 (Very high)" in letter.sections["outcomes"]
     assert "total 10 (Low)" in letter.sections["outcomes"]
     assert MARKER not in json.dumps(letter.sections)
+
+
+def test_discharging_a_client_drafts_the_discharge_summary(
+    owner_client, course, django_capture_on_commit_callbacks
+):
+    referral = course["referral"]
+    referral.status = "active"
+    referral.save()
+    url = f"/referrals/{referral.uuid}/status/"
+    refused = owner_client.post(url, {"status": "discharged", "reason": ""})
+    assert "Say why" in refused.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(url, {"status": "discharged", "reason": "Goals met."})
+    letter = Letter.objects.get(kind="discharge")
+    assert letter.sections["reason"] == "Goals met."
+    assert "K10" in letter.sections["outcomes"]
+    assert letter.due_reason == "The client was discharged."
+    with django_capture_on_commit_callbacks(execute=True):  # reopened and discharged again
+        owner_client.post(url, {"status": "active", "reason": ""})
+        owner_client.post(url, {"status": "discharged", "reason": "Moved."})
+    assert Letter.objects.filter(kind="discharge").count() == 1
+
+
+def test_the_letterhead_carries_the_practices_logo(owner_client, course, alice_practice):
+    png = (
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00"
+        b"\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05"
+        b"\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+    )
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings_form = {
+        "name": alice_practice.name,
+        "state": "NSW",
+        "time_zone": "Australia/Sydney",
+        "acknowledge_within_days": "1",
+        "contact_within_days": "2",
+        "k10_band_set": "abs",
+    }
+    refused = owner_client.post(
+        "/practice/", {**settings_form, "logo": SimpleUploadedFile("logo.png", b"GIF89a fake")}
+    )
+    assert "must be a PNG or JPEG" in refused.content.decode()
+    owner_client.post("/practice/", {**settings_form, "logo": SimpleUploadedFile("logo.png", png)})
+    letter = signed_report(course)
+    html = render_html(letter)
+    assert 'src="data:image/png;base64,' in html
+    assert generate_pdf(letter)[2].startswith(b"%PDF")
