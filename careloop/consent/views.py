@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.mail import send_mail
 from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -76,7 +77,21 @@ def consent_request(request, client):
         return render(request, "consent/consent_list.html", _context(client, form=form), status=400)
     _, token = signing.create_request(client, form.cleaned_data, by=request.user)
     link = request.build_absolute_uri(reverse("consent:sign", args=[token]))
-    return render(request, "consent/request_ready.html", {"client": client, "link": link})
+    emailed = bool(request.POST.get("email_client")) and bool(client.email)
+    if emailed:
+        # The e-mail holds only the link; the form itself says what is shared.
+        send_mail(
+            f"Your consent form from {client.practice.name}",
+            f"Hello {client.preferred_name or client.given_name},\n\n"
+            f"{client.practice.name} asks you to read and sign a consent form about "
+            f"what we may share with your doctor:\n{link}\n\n"
+            f"The link works once, for {signing.LINK_DAYS} days.\n",
+            None,
+            [client.email],
+        )
+    return render(
+        request, "consent/request_ready.html", {"client": client, "link": link, "emailed": emailed}
+    )
 
 
 def consent_sign(request, token):

@@ -84,6 +84,13 @@ class Delivery(PracticeOwned):
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     output_path = models.CharField(max_length=400, blank=True)
+    message_id = models.CharField(
+        max_length=40,
+        blank=True,
+        db_index=True,
+        help_text="The HL7 control id we sent, to match the recipient's acknowledgement.",
+    )
+
     queued_by = models.ForeignKey(
         "practices.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -168,7 +168,7 @@ def build_oru(delivery, pdf: bytes) -> str:
     e = _hl7_escape
     segments = [
         f"MSH|^~\\&|CARELOOP|{e(practice.name)}|||{stamp}||ORU^R01^ORU_R01|"
-        f"CL{delivery.uuid.hex[:20].upper()}|P|2.4^AUS&Australia&ISO3166_1^HL7AU-OO-201701&&L"
+        f"{oru_control_id(delivery)}|P|2.4^AUS&Australia&ISO3166_1^HL7AU-OO-201701&&L"
         f"|||AL|NE|AUS",
         f"PID|1||{pid3}||{e(client.family_name)}^{e(client.given_name)}||"
         f"{client.date_of_birth:%Y%m%d}|||{e(client.street)}^^{e(client.suburb)}^{client.state}"
@@ -188,7 +188,27 @@ def _send_hl7(delivery) -> str:
     _, _, pdf = generate_pdf(delivery.letter)
     path = _outbound_dir(delivery.practice, "hl7") / f"{delivery.uuid}.hl7"
     path.write_text(build_oru(delivery, pdf), encoding="utf-8")
+    delivery.message_id = oru_control_id(delivery)
     return str(path)
+
+
+def oru_control_id(delivery) -> str:
+    return f"CL{delivery.uuid.hex[:20].upper()}"
+
+
+def record_acknowledgement(control_id: str, code: str, text: str) -> Delivery | None:
+    """The recipient's ACK for a letter we sent by HL7: delivered, or refused by them."""
+    delivery = Delivery.objects.filter(channel=Channel.HL7, message_id=control_id).first()
+    if delivery is None:
+        return None
+    if code in ("AA", "CA"):
+        delivery.status = DeliveryStatus.DELIVERED
+        delivery.last_error = ""
+    else:
+        delivery.status = DeliveryStatus.FAILED
+        delivery.last_error = f"The recipient's system answered {code}: {text}"[:1000]
+    delivery.save(update_fields=["status", "last_error", "updated_at"])
+    return delivery
 
 
 def build_fhir_bundle(delivery, pdf: bytes) -> str:

@@ -151,3 +151,16 @@ def test_a_client_signs_the_consent_form_at_a_link_and_a_pdf_is_kept(
     copy = owner_client.get(f"/clients/{referral.client.uuid}/consent/{signed.uuid}/copy/")
     assert b"".join(copy.streaming_content).startswith(b"%PDF")
     assert client.get(path).status_code == 410  # used once
+
+
+def test_the_consent_link_can_be_emailed_to_the_client(owner_client, referral):
+    from django.core import mail
+
+    referral.client.email = "mia@example.com"
+    referral.client.save()
+    ready = owner_client.post(
+        f"/clients/{referral.client.uuid}/consent/form/",
+        {"referral": referral.uuid, "scopes": ["status"], "email_client": "1"},
+    )
+    assert mail.outbox[0].to == ["mia@example.com"]
+    assert ready.context["link"] in mail.outbox[0].body

@@ -32,6 +32,7 @@ from .parser import (
 log = logging.getLogger(__name__)
 
 ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
+ACKNOWLEDGED = "acknowledged"  # an ACK for a letter we sent
 # Acknowledgements are never acknowledged (ADRM §8).
 _NOT_ACKNOWLEDGED = ("ACK", "RRI")
 
@@ -123,6 +124,11 @@ def import_message(
     try:
         parsed = parse_referral(raw)
     except MessageRejected as rejected:
+        header = rejected.header
+        if header is not None and header.message_type.split("^")[0] == "ACK" and not dry_run:
+            acknowledged = _acknowledgement_of_our_letter(raw)
+            if acknowledged is not None:
+                return acknowledged
         return _rejected(rejected.header, rejected.problems, dry_run=dry_run)
     header = parsed.header
 
@@ -190,6 +196,31 @@ def import_message(
         parsed=parsed,
         referral=referral,
         practice=practice,
+    )
+
+
+def _acknowledgement_of_our_letter(raw: str) -> ImportResult | None:
+    """An ACK for a letter we sent by HL7 marks it delivered (or refused by them).
+    Acknowledgements are not themselves acknowledged."""
+    import hl7
+
+    from careloop.letters.outbox import record_acknowledgement
+
+    try:
+        msa = hl7.parse(raw).segment("MSA")
+        code, control_id = str(msa[1]).strip(), str(msa[2]).strip()
+        text = str(msa[3]).strip() if len(msa) > 3 else ""
+    except (KeyError, IndexError):
+        return None
+    delivery = record_acknowledgement(control_id, code, text)
+    if delivery is None:
+        return None
+    return ImportResult(
+        ACKNOWLEDGED,
+        control_id=control_id,
+        ack_code=code,
+        ack=None,
+        warnings=[f"Acknowledgement of our letter: {delivery.get_status_display()}"],
     )
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import hl7
 import pytest
+import time_machine
 from aiosmtpd.controller import Controller
 from django.core import mail
 from django.core.management import call_command
@@ -437,3 +438,44 @@ def test_the_letterhead_carries_the_practices_logo(owner_client, course, alice_p
     html = render_html(letter)
     assert 'src="data:image/png;base64,' in html
     assert generate_pdf(letter)[2].startswith(b"%PDF")
+
+
+def test_a_practice_can_send_an_expiring_download_link_instead_of_the_pdf(
+    client, course, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    practice = course["client"].practice
+    practice.letters_by_link = True
+    practice.save()
+    letter = signed_report(course)
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.queue(letter, "email")
+    message = mail.outbox[0]
+    assert message.attachments == []
+    link = next(line for line in message.body.splitlines() if "/d/" in line)
+    path = link.split("127.0.0.1:8000", 1)[1]
+    download = client.get(path)  # the doctor, not signed in
+    assert download["Content-Type"] == "application/pdf"
+    assert download.content.startswith(b"%PDF")
+    with time_machine.travel(timezone.now() + timedelta(days=15)):
+        assert client.get(path).status_code == 410
+
+
+def test_the_recipients_ack_marks_an_hl7_letter_delivered(course, settings, tmp_path):
+    from careloop.interop.hl7v2.importer import import_message
+
+    settings.DATA_DIR = tmp_path
+    letter = signed_report(course)
+    outbox.queue(letter, "hl7")
+    outbox.process_due()
+    delivery = Delivery.objects.get()
+    sent = hl7.parse(Path(delivery.output_path).read_bytes().decode())
+    control_id = str(sent.segment("MSH")[10])
+    ack = (
+        f"MSH|^~\\&|BP|BAYMED|CARELOOP|HARBOUR|20261128||ACK^R01^ACK|A1|P|2.4\r"
+        f"MSA|AA|{control_id}\r"
+    )
+    result = import_message(ack, practice=course["client"].practice)
+    assert result.status == "acknowledged" and result.ack is None  # ACKs are not acked
+    delivery.refresh_from_db()
+    assert delivery.status == "delivered"

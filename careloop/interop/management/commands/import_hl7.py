@@ -47,7 +47,7 @@ class Command(BaseCommand):
             if receiving is None:
                 raise CommandError(f"No practice has the slug {practice!r}.")
         files = self._files(paths)
-        counts = {"accepted": 0, "duplicate": 0, "rejected": 0}
+        counts = {"accepted": 0, "duplicate": 0, "rejected": 0, "acknowledged": 0}
         for path in files:
             try:
                 text = decode(path.read_bytes())
