@@ -11,7 +11,9 @@ def record(*, request, action: str, obj, client=None, changed_fields=()) -> Audi
     return AuditEvent.objects.create(
         practice=obj.practice,
         actor=user if user.is_authenticated else None,
-        actor_label=f"{user.get_full_name()} <{user.email}>" if user.is_authenticated else "public",
+        actor_label=(
+            f"{user.get_full_name()} <{user.email}>" if user.is_authenticated else "public"
+        )[:160],
         action=action,
         object_type=obj._meta.verbose_name,
         object_uuid=obj.uuid,

@@ -30,7 +30,8 @@ class Letter(PracticeOwned):
     status = models.CharField(
         max_length=10, choices=LetterStatus.choices, default=LetterStatus.DRAFT
     )
-    due_reason = models.CharField(max_length=200, blank=True)
+    due_reason = models.CharField(max_length=500, blank=True)
+
     signed_at = models.DateTimeField(null=True, blank=True)
     signed_by = models.ForeignKey(
         "practices.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"

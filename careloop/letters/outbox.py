@@ -45,7 +45,7 @@ def queue(letter: Letter, channel: str, *, by=None) -> Delivery:
             queued_by=by,
         )
         # Sent in-process once the queue entry is committed; the command retries.
-        transaction.on_commit(lambda: process_due(only=[delivery.pk]))
+        transaction.on_commit(lambda: process_due(only=[delivery.pk]), robust=True)
     return delivery
 
 

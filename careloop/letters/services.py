@@ -211,7 +211,8 @@ def acknowledge_booked_referral(referral_id: int) -> Letter | None:
     try:
         outbox.queue(letter, referral.referring_doctor.preferred_channel)
     except (DisclosureRefused, ValueError) as refused:
-        letter.due_reason = f"Not sent automatically: {refused}"
+        letter.due_reason = f"Not sent automatically: {refused}"[:500]
+
         letter.save(update_fields=["due_reason", "updated_at"])
     return letter
 

@@ -20,7 +20,7 @@ def save_member(form, *, practice, request) -> User:
         user.save()
         form.save_profile(user)
     if created:
-        transaction.on_commit(lambda: send_welcome(user, request))
+        transaction.on_commit(lambda: send_welcome(user, request), robust=True)
     return user
 
 

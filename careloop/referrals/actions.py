@@ -154,7 +154,7 @@ def change_status(referral: Referral, target: str, *, by, reason: str = "") -> R
         if target == TriageStatus.DISCHARGED and referral.referring_doctor_id:
             from careloop.letters.services import draft_discharge_summary
 
-            transaction.on_commit(lambda: draft_discharge_summary(referral.pk, reason))
+            transaction.on_commit(lambda: draft_discharge_summary(referral.pk, reason), robust=True)
     return referral
 
 
@@ -217,7 +217,7 @@ def session_booked(referral: Referral, session, *, by) -> None:
     if target == TriageStatus.BOOKED and previous != TriageStatus.BOOKED:
         from careloop.letters.services import acknowledge_booked_referral
 
-        transaction.on_commit(lambda: acknowledge_booked_referral(referral.pk))
+        transaction.on_commit(lambda: acknowledge_booked_referral(referral.pk), robust=True)
     if target != previous and target in triage.TRANSITIONS[previous]:
         referral.status = target
 
@@ -253,7 +253,9 @@ def request_clarification(referral: Referral, *, by, message: str = "") -> Clari
         )
         _event(referral, EventKind.CLARIFICATION, by=by, note="Asked for: " + "; ".join(items))
         if doctor.email:
-            transaction.on_commit(lambda: _email_clarification(request.pk, reminder=False))
+            transaction.on_commit(
+                lambda: _email_clarification(request.pk, reminder=False), robust=True
+            )
     return request
 
 
@@ -319,7 +321,9 @@ def send_clarification_reminders(now=None) -> list[ClarificationRequest]:
                 else "No e-mail for this doctor: call or fax them.",
             )
             if request.channel == "email" and settings.EMAIL_BACKEND:
-                transaction.on_commit(lambda pk=request.pk: _email_clarification(pk, reminder=True))
+                transaction.on_commit(
+                    lambda pk=request.pk: _email_clarification(pk, reminder=True), robust=True
+                )
         due.append(request)
     return due
 

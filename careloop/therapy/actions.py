@@ -13,7 +13,7 @@ def save_session(form, *, request):
         if session.status == "attended":
             from careloop.letters.services import draft_due_reports_for
 
-            transaction.on_commit(lambda: draft_due_reports_for(session.client_id))
+            transaction.on_commit(lambda: draft_due_reports_for(session.client_id), robust=True)
     return session
 
 

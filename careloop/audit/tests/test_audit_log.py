@@ -84,3 +84,13 @@ def test_the_database_refuses_to_rewrite_an_audit_row(alice_practice):
         cursor.execute("UPDATE audit_auditevent SET object_label = 'x' WHERE id = %s", [event.pk])
     event.refresh_from_db()
     assert event.object_label != "x"
+
+
+def test_a_very_long_name_and_email_still_fit_the_audit_row(client, alice_practice):
+    long_user = testing.make_user(
+        alice_practice, full_name="N" * 120, email=("e" * 60) + "@" + ("d" * 60) + ".example"
+    )
+    person = testing.make_client(alice_practice)
+    client.force_login(long_user)
+    assert client.get(f"/clients/{person.uuid}/").status_code == 200
+    assert len(AuditEvent.objects.get().actor_label) <= 160

@@ -264,6 +264,17 @@ def parse_header(raw: str):
         version=_msh_value(msh, 12),
     )
     problems = []
+    if len(header.control_id) > 199 or len(header.sender) > 400:
+        problems.append(
+            Problem(
+                "AR",
+                "MSH-10 (control id) or the sender (MSH-3, MSH-4) is too long to be an identifier.",
+                "MSH",
+                1,
+                10,
+                DATA_TYPE_ERROR,
+            )
+        )
     if not header.control_id:
         problems.append(
             Problem(

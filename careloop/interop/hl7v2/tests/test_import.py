@@ -462,3 +462,9 @@ def test_the_same_card_and_birthday_with_another_name_is_flagged(alice_practice)
     import_message(ref_message(pid3="3278851195^^^AUSHIC^MC"), practice=alice_practice)
     client = Referral.objects.get().client
     assert client != parent and client.possible_duplicate_of == parent
+
+
+def test_absurdly_long_identifiers_are_refused_not_crashed_on(alice_practice):
+    result = import_message(ref_message(control_id="X" * 300), practice=alice_practice)
+    assert result.status == "rejected" and result.ack_code == "AR"
+    assert not Referral.objects.exists()
