@@ -3,11 +3,12 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+
+from careloop.lib import tokens
 
 from .models import Consent, ConsentRequest, Method, Scope
 
@@ -25,13 +26,12 @@ def create_request(client, data: dict, *, by) -> tuple[ConsentRequest, str]:
         created_by=by,
         expires_at=timezone.now() + timedelta(days=LINK_DAYS),
     )
-    return request, signing.dumps(str(request.uuid), salt=_SALT)
+    return request, tokens.make(str(request.uuid), salt=_SALT)
 
 
 def open_request(token: str) -> ConsentRequest | None:
-    try:
-        public_id = signing.loads(token, salt=_SALT, max_age=LINK_DAYS * 24 * 3600)
-    except signing.BadSignature:
+    public_id = tokens.read(token, salt=_SALT, max_age_days=LINK_DAYS)
+    if public_id is None:
         return None
     return (
         ConsentRequest.objects.select_related(

@@ -1,15 +1,12 @@
-from django.core import signing
+from careloop.lib import tokens
 
 FEEDBACK_DAYS = 90
 _SALT = "careloop.letter-feedback"
 
 
 def token_for(letter) -> str:
-    return signing.dumps(str(letter.uuid), salt=_SALT)
+    return tokens.make(str(letter.uuid), salt=_SALT)
 
 
 def letter_uuid_from(token: str) -> str | None:
-    try:
-        return signing.loads(token, salt=_SALT, max_age=FEEDBACK_DAYS * 24 * 3600)
-    except signing.BadSignature:
-        return None
+    return tokens.read(token, salt=_SALT, max_age_days=FEEDBACK_DAYS)

@@ -1,11 +1,11 @@
 from dataclasses import asdict
 from datetime import timedelta
 
-from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
 from careloop.audit.actions import record_change
+from careloop.lib import tokens
 
 from .models import MeasureInvitation, MeasureResult
 from .scoring import get_measure, score
@@ -65,14 +65,13 @@ def invite(client, measure_code: str, *, by) -> tuple[MeasureInvitation, str]:
         expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
         created_by=by,
     )
-    return invitation, signing.dumps(str(invitation.uuid), salt=_SALT)
+    return invitation, tokens.make(str(invitation.uuid), salt=_SALT)
 
 
 def invitation_for_token(token: str) -> MeasureInvitation | None:
     """The open invitation a link names, or None if forged, expired or used."""
-    try:
-        public_id = signing.loads(token, salt=_SALT, max_age=INVITATION_DAYS * 24 * 3600)
-    except signing.BadSignature:
+    public_id = tokens.read(token, salt=_SALT, max_age_days=INVITATION_DAYS)
+    if public_id is None:
         return None
     return (
         MeasureInvitation.objects.select_related("client__practice")

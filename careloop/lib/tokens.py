@@ -1,0 +1,16 @@
+"""Signed, expiring tokens for links that work without an account (doctors' feedback
+and downloads, clients' questionnaires and consent forms)."""
+
+from django.core import signing
+
+
+def make(value: str, *, salt: str) -> str:
+    return signing.dumps(value, salt=salt)
+
+
+def read(token: str, *, salt: str, max_age_days: int) -> str | None:
+    """The signed value, or None if the token is forged or older than allowed."""
+    try:
+        return signing.loads(token, salt=salt, max_age=max_age_days * 24 * 3600)
+    except signing.BadSignature:
+        return None
