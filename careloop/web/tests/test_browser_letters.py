@@ -109,3 +109,46 @@ def test_a_clinician_writes_previews_and_sends_the_end_of_course_report(
     assert "End-of-course report" in disclosures.inner_text()
     assert Disclosure.objects.get().channel == "email"
     problems.assert_none()
+
+
+def test_the_newer_pages_have_no_accessibility_violations(page, live_server, finished_course):
+    from careloop.consent.signing import create_request
+    from careloop.letters.feedback import token_for
+    from careloop.letters.models import Letter
+    from careloop.measures.actions import invite
+
+    person = finished_course["client"]
+    letter = Letter.objects.get()
+    admin = testing.make_user(person.practice, Role.ADMIN)
+    _, measure_token = invite(person, "dass21", by=admin)
+    _, consent_token = create_request(
+        person, {"referral": letter.referral, "scopes": ["status"]}, by=admin
+    )
+    problems = PageProblems(page)
+    page.goto(f"{live_server.url}/account/sign-in/")
+    page.get_by_label("E-mail").fill("clin@harbour.test")
+    page.get_by_label("Password").fill(testing.PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/dashboard/")
+    found = {}
+    for path in [
+        "/dashboard/",
+        "/letters/",
+        f"/letters/{letter.uuid}/",
+        f"/clients/{person.uuid}/",
+        f"/clients/{person.uuid}/consent/",
+        f"/clients/{person.uuid}/measures/new/?measure=dass21",
+        f"/clients/{person.uuid}/measures/new/",
+        "/referrals/upload/",
+        f"/m/{measure_token}/",
+        f"/c/{consent_token}/",
+        f"/f/{token_for(letter)}/",
+        "/p/harbour/",
+        "/p/harbour/refer/",
+    ]:
+        page.goto(live_server.url + path)
+        violations = axe_violations(page)
+        if violations:
+            found[path] = violations
+    assert found == {}
+    problems.assert_none()
