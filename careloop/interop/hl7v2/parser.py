@@ -388,38 +388,65 @@ def parse_referral(raw: str) -> ParsedReferral:
     medicare, irn = _medicare(pid)
 
     referrer_prd = _referrer(segments("PRD"))
+    referrer_rol = _referrer_rol(segments("ROL")) if referrer_prd is None else None
     referrer = Person()
     provider_number = ""
-    if referrer_prd is None:
+    address = {"street": "", "suburb": "", "state": "", "postcode": "", "phone": ""}
+    if referrer_prd is not None:
+        referrer = Person(
+            family=_unescape(message, _value(referrer_prd, 2, 1)),
+            given=_unescape(message, _value(referrer_prd, 2, 2)),
+            title=_value(referrer_prd, 2, 5) or "Dr",
+        )
+        provider_number = _provider_number(referrer_prd)
+        address = {
+            "street": _value(referrer_prd, 3, 1),
+            "suburb": _value(referrer_prd, 3, 3),
+            "state": _value(referrer_prd, 3, 4),
+            "postcode": _value(referrer_prd, 3, 5),
+            "phone": _phone(referrer_prd, 5),
+        }
+        where = ("PRD", 2, "PRD-2")
+    elif referrer_rol is not None:
+        # ROL-4 is an XCN: id^family^given^middle^suffix^prefix^degree^table^authority.
+        referrer = Person(
+            family=_unescape(message, _value(referrer_rol, 4, 2)),
+            given=_unescape(message, _value(referrer_rol, 4, 3)),
+            title=_value(referrer_rol, 4, 6) or "Dr",
+        )
+        provider_number = _value(referrer_rol, 4, 1).upper()
+        address = {
+            "street": _value(referrer_rol, 11, 1),
+            "suburb": _value(referrer_rol, 11, 3),
+            "state": _value(referrer_rol, 11, 4),
+            "postcode": _value(referrer_rol, 11, 5),
+            "phone": _phone(referrer_rol, 12),
+        }
+        where = ("ROL", 4, "ROL-4")
+    else:
         problems.append(
             Problem(
                 "AE",
-                "No referring provider: the message needs a PRD segment "
-                "with role RP (referring) or AP (authoring).",
+                "No referring provider: the message needs a PRD segment with role RP "
+                "(referring) or AP (authoring), or a ROL segment with one of those roles.",
                 "PRD",
                 1,
                 1,
                 REQUIRED_FIELD_MISSING,
             )
         )
-    else:
-        referrer = Person(
-            family=_unescape(message, _value(referrer_prd, 2, 1)),
-            given=_unescape(message, _value(referrer_prd, 2, 2)),
-            title=_value(referrer_prd, 2, 5) or "Dr",
-        )
-        if not referrer.family:
-            problems.append(
-                Problem(
-                    "AE",
-                    "PRD-2 (the referring provider's name) is empty.",
-                    "PRD",
-                    1,
-                    2,
-                    REQUIRED_FIELD_MISSING,
-                )
+        where = None
+    if where is not None and not referrer.family:
+        problems.append(
+            Problem(
+                "AE",
+                f"{where[2]} (the referring provider's name) is empty.",
+                where[0],
+                1,
+                where[1],
+                REQUIRED_FIELD_MISSING,
             )
-        provider_number = _provider_number(referrer_prd)
+        )
 
     rf1s, obrs = segments("RF1"), segments("OBR")
     if not rf1s:
@@ -479,11 +506,11 @@ def parse_referral(raw: str) -> ParsedReferral:
         patient_phone=_phone(pid, 13),
         referrer=referrer,
         referrer_provider_number=provider_number,
-        referrer_street=_value(referrer_prd, 3, 1) if referrer_prd else "",
-        referrer_suburb=_value(referrer_prd, 3, 3) if referrer_prd else "",
-        referrer_state=_value(referrer_prd, 3, 4) if referrer_prd else "",
-        referrer_postcode=_value(referrer_prd, 3, 5) if referrer_prd else "",
-        referrer_phone=_phone(referrer_prd, 5) if referrer_prd else "",
+        referrer_street=address["street"],
+        referrer_suburb=address["suburb"],
+        referrer_state=address["state"],
+        referrer_postcode=address["postcode"],
+        referrer_phone=address["phone"],
         referral_date=referral_date,
         reason=_reason(message, rf1s, segments("DG1"), display_text, attachments),
         medications=_medications(message, segments),
@@ -500,6 +527,9 @@ def _medicare(pid) -> tuple[str, str]:
         id_type, authority = _value(pid, 3, 5, r), _value(pid, 3, 4, r)
         if id_type == "MC" or (authority == "AUSHIC" and id_type != "NI"):
             return _split_irn(number)
+    # Some older senders put the Medicare number in PID-2 (external id) instead.
+    if _value(pid, 2, 4) == "AUSHIC" or _value(pid, 2, 5) == "MC":
+        return _split_irn(_value(pid, 2, 1))
     return _split_irn(_value(pid, 19))
 
 
@@ -521,6 +551,19 @@ def _referrer(prds):
             if wanted in roles(prd):
                 return prd
     return next((p for p in prds if not roles(p) & {"IR", "RT"}), None)
+
+
+def _referrer_rol(rols):
+    """A ROL segment naming the referrer (ROL-3 role RP, AP, …; never the recipient)."""
+
+    def role(rol):
+        return _value(rol, 3, 1)
+
+    for wanted in REFERRER_ROLES:
+        for rol in rols:
+            if role(rol) == wanted and _value(rol, 4, 2):
+                return rol
+    return None
 
 
 def _provider_number(prd) -> str:

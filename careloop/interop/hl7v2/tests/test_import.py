@@ -468,3 +468,24 @@ def test_absurdly_long_identifiers_are_refused_not_crashed_on(alice_practice):
     result = import_message(ref_message(control_id="X" * 300), practice=alice_practice)
     assert result.status == "rejected" and result.ack_code == "AR"
     assert not Referral.objects.exists()
+
+
+def test_the_referrer_may_come_in_a_rol_segment(alice_practice):
+    message = ref_message(prd=False).replace(
+        "PID|1",
+        "ROL|1|AD|RP^Referring Provider^HL70443|2448301T^Shah^Priya^^^Dr^^^AUSHICPR|||||||"
+        "5 Military Rd^^Mosman^NSW^2088^AUS|^WPN^PH^^^02^99601234\rPID|1",
+        1,
+    )
+    result = import_message(message, practice=alice_practice)
+    assert result.status == "accepted", result.errors
+    assert result.as_json()["referrer"] == {"name": "Priya Shah", "provider_number": "2448301T"}
+    assert Referral.objects.get().referring_doctor.provider_number == "2448301T"
+
+
+def test_an_older_sender_may_put_medicare_in_pid_2(alice_practice):
+    message = ref_message(version="2.3.1", pid3="MRN55^^^BAYMED^MR").replace(
+        "PID|1||MRN55", "PID|1|32788511952^^^AUSHIC^MC|MRN55", 1
+    )
+    summary = import_message(message, practice=alice_practice, dry_run=True).as_json()
+    assert summary["patient"]["medicare"] == "3278851195"
