@@ -503,3 +503,16 @@ def test_the_command_prints_json_and_exits_2_on_bad_input(tmp_path):
         check=False,
     )
     assert broken.returncode == 2 and "not valid JSON" in broken.stderr
+
+
+def test_the_command_reads_a_file_saved_with_a_byte_order_mark(tmp_path):
+    path = tmp_path / "bom.json"
+    path.write_text(json.dumps(scenario(referrals=[("r1", "2026-01-01", 6)])), encoding="utf-8-sig")
+    result = subprocess.run(
+        [sys.executable, "-m", "careloop", "entitlement", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["referrals"][0]["remaining"] == 6

@@ -22,7 +22,7 @@ class Command(BaseCommand):
             if file == "-":
                 text = sys.stdin.read()
             else:
-                with open(file, encoding="utf-8") as handle:
+                with open(file, encoding="utf-8-sig") as handle:  # tolerate a BOM
                     text = handle.read()
         except OSError as error:
             self._fail(f"cannot read {file}: {error.strerror}")
