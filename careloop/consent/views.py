@@ -98,7 +98,7 @@ def consent_sign(request, token):
     """The client reads and signs, with no account; the signed form is kept as a PDF."""
     consent_request = signing.open_request(token)
     if consent_request is None:
-        return render(request, "measures/public_expired.html", status=410)
+        return render(request, "link_expired.html", status=410)
     form = SignatureForm(request.POST or None, client=consent_request.client)
     if request.method == "POST" and form.is_valid():
         signing.sign(consent_request, form.cleaned_data["signed_name"])

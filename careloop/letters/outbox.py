@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from careloop.consent.rules import DisclosureRefused, check_disclosure, disclose
+from careloop.interop.hl7v2.ack import escape
 
 from .models import Channel, Delivery, DeliveryStatus, Letter, LetterStatus
 from .render import feedback_url, generate_pdf
@@ -145,13 +146,6 @@ def _send_email(delivery) -> str:
     return ""
 
 
-def _hl7_escape(text: str) -> str:
-    text = text.replace("\\", "\\E\\")
-    for char, code in (("|", "F"), ("^", "S"), ("&", "T"), ("~", "R")):
-        text = text.replace(char, f"\\{code}\\")
-    return text
-
-
 def build_oru(delivery, pdf: bytes) -> str:
     """ORU^R01 with the PDF as a display segment, addressed in PV1-9: the form GP
     systems file most readily (INTEROP.md §1.6)."""
@@ -165,7 +159,7 @@ def build_oru(delivery, pdf: bytes) -> str:
     stamp = now.strftime("%Y%m%d%H%M%S%z")
     medicare = f"{client.medicare_number}{client.medicare_irn or ''}"
     pid3 = f"{client.uuid.hex}^^^CARELOOP^MR" + (f"~{medicare}^^^AUSHIC^MC" if medicare else "")
-    e = _hl7_escape
+    e = escape
     segments = [
         f"MSH|^~\\&|CARELOOP|{e(practice.name)}|||{stamp}||ORU^R01^ORU_R01|"
         f"{oru_control_id(delivery)}|P|2.4^AUS&Australia&ISO3166_1^HL7AU-OO-201701&&L"

@@ -29,16 +29,13 @@ def letter_context(letter, *, feedback_url: str = "") -> dict:
     if letter.referral_id:
         from careloop.entitlements.services import evaluate_client
 
+        entitlement = evaluate_client(client)
         context["course"] = next(
-            (
-                row
-                for row in evaluate_client(client).referral_rows()
-                if row["referral"].pk == letter.referral_id
-            ),
+            (r for r in entitlement.referral_rows() if r["referral"].pk == letter.referral_id),
             None,
         )
         context["new_referral_needed"] = any(
-            a["code"] == "new_referral_needed" for a in evaluate_client(client).result["actions"]
+            a["code"] == "new_referral_needed" for a in entitlement.result["actions"]
         )
     return context
 

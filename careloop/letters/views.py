@@ -144,7 +144,7 @@ def letter_download(request, token):
         _letters().filter(uuid=public_id, status=LetterStatus.SIGNED).first() if public_id else None
     )
     if letter is None or not letter.deliveries.filter(status=DeliveryStatus.SENT).exists():
-        return render(request, "letters/link_expired.html", status=410)
+        return render(request, "link_expired.html", status=410)
     name, mimetype, pdf = generate_pdf(letter)
     response = HttpResponse(pdf, content_type=mimetype)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -156,7 +156,7 @@ def letter_feedback(request, token):
     public_id = letter_uuid_from(token)
     letter = _letters().filter(uuid=public_id).first() if public_id else None
     if letter is None:
-        return render(request, "letters/link_expired.html", status=410)
+        return render(request, "link_expired.html", status=410)
     practice = letter.practice
     if Feedback.objects.filter(letter=letter).exists():
         return render(request, "letters/feedback_thanks.html", {"practice": practice})

@@ -152,7 +152,7 @@ def public_measure(request, token):
     """The client's questionnaire, reached by a link: no account, one use, 7 days."""
     invitation = actions.invitation_for_token(token)
     if invitation is None:
-        return render(request, "measures/public_expired.html", status=410)
+        return render(request, "link_expired.html", status=410)
     measure = get_measure(invitation.measure)
     practice = invitation.client.practice
     form = MeasureForm(request.POST or None, measure=measure, staff=False)

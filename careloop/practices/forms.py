@@ -7,7 +7,7 @@ from careloop.lib.identifiers import (
     check_ahpra_registration,
     check_provider_number,
 )
-from careloop.web.forms import IdentifierField
+from careloop.web.forms import IdentifierField, check_postcode_against_state
 
 from .models import ClinicianProfile, Niche, Practice, Profession, Role, User
 
@@ -98,15 +98,7 @@ class PracticeSettingsForm(forms.ModelForm):
         return _target_days(self.cleaned_data["contact_within_days"])
 
     def clean(self):
-        from careloop.lib.identifiers import IdentifierError, check_postcode
-
-        cleaned = super().clean()
-        if cleaned.get("postcode") and not self.has_error("postcode"):
-            try:
-                cleaned["postcode"] = check_postcode(cleaned["postcode"], cleaned.get("state"))
-            except IdentifierError as error:
-                self.add_error("postcode", str(error))
-        return cleaned
+        return check_postcode_against_state(self, super().clean())
 
 
 class MemberForm(forms.ModelForm):

@@ -268,12 +268,17 @@ def referral_clarify(request, referral):
     return redirect(clarification.get_absolute_url())
 
 
+def _clarification_or_404(request, referral_id, clarification_id):
+    referral = get_scoped_or_404(_referral_queryset(), request.practice, referral_id)
+    clarification = get_scoped_or_404(
+        ClarificationRequest.objects.filter(referral=referral), request.practice, clarification_id
+    )
+    return referral, clarification
+
+
 @practice_member_required
 def clarification_letter(request, referral, clarification):
-    referral = get_scoped_or_404(_referral_queryset(), request.practice, referral)
-    clarification = get_scoped_or_404(
-        ClarificationRequest.objects.filter(referral=referral), request.practice, clarification
-    )
+    referral, clarification = _clarification_or_404(request, referral, clarification)
     record_view(request, referral, client=referral.client)
     return render(
         request,
@@ -284,10 +289,7 @@ def clarification_letter(request, referral, clarification):
 
 @practice_member_required
 def clarification_answered(request, referral, clarification):
-    referral = get_scoped_or_404(_referral_queryset(), request.practice, referral)
-    clarification = get_scoped_or_404(
-        ClarificationRequest.objects.filter(referral=referral), request.practice, clarification
-    )
+    referral, clarification = _clarification_or_404(request, referral, clarification)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     actions.mark_clarification_answered(clarification, by=request.user)

@@ -140,15 +140,18 @@ class PracticeModelForm(forms.ModelForm):
             self.initial[name] = getattr(self.instance, name)
 
     def clean(self):
-        cleaned = super().clean()
-        state = cleaned.get("state")
-        postcode = cleaned.get("postcode")
-        if "postcode" in self.fields and postcode and not self.has_error("postcode"):
-            try:
-                cleaned["postcode"] = check_postcode(postcode, state or None)
-            except IdentifierError as error:
-                self.add_error("postcode", str(error))
-        return cleaned
+        return check_postcode_against_state(self, super().clean())
+
+
+def check_postcode_against_state(form, cleaned: dict) -> dict:
+    """A postcode must lie in its state's ranges; the error goes on the postcode."""
+    postcode = cleaned.get("postcode")
+    if "postcode" in form.fields and postcode and not form.has_error("postcode"):
+        try:
+            cleaned["postcode"] = check_postcode(postcode, cleaned.get("state") or None)
+        except IdentifierError as error:
+            form.add_error("postcode", str(error))
+    return cleaned
 
 
 def _use_fast_select(field) -> None:
