@@ -58,6 +58,9 @@ class Letter(PracticeOwned):
 class DeliveryStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     SENDING = "sending", "Sending"
+    # Print and fax: the PDF waits for a person; it is "sent" (and disclosed) only when
+    # staff confirm it went, never because Careloop rendered it.
+    TO_PRINT = "to_print", "To print or fax"
     SENT = "sent", "Sent"
     DELIVERED = "delivered", "Delivered"
     FAILED = "failed", "Failed"
@@ -101,6 +104,16 @@ class Delivery(PracticeOwned):
         indexes = [
             # The outbox worker: due messages across practices.
             models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
+        ]
+        constraints = [
+            # "Send" pressed twice at once, or two tabs: one letter waits or goes at
+            # most once per channel. (Queuing again after it was sent is refused by
+            # outbox.queue; failed and refused deliveries may be queued again.)
+            models.UniqueConstraint(
+                fields=["letter", "channel"],
+                condition=models.Q(status__in=["queued", "sending", "to_print"]),
+                name="one_pending_delivery_per_channel",
+            ),
         ]
 
     def __str__(self) -> str:

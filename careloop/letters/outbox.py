@@ -14,12 +14,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from careloop.consent.rules import DisclosureRefused, check_disclosure, disclose
 from careloop.interop.hl7v2.ack import escape
+from careloop.referrals import actions as referral_actions
 
 from .models import Channel, Delivery, DeliveryStatus, Letter, LetterStatus
 from .render import feedback_url, generate_pdf
@@ -30,24 +31,99 @@ BACKOFF_MINUTES = (1, 5, 15, 60, 240, 720)
 MAX_ATTEMPTS = 8
 
 
+class AlreadyQueued(ValueError):
+    """The letter is already on its way (or gone) by this channel: nothing new queued."""
+
+    def __init__(self, delivery: Delivery):
+        self.delivery = delivery
+        super().__init__(
+            f"This letter is already {delivery.get_status_display().lower()} by "
+            f"{delivery.get_channel_display().lower()}; it was not queued again."
+        )
+
+
+LIVE_STATUSES = (
+    DeliveryStatus.QUEUED,
+    DeliveryStatus.SENDING,
+    DeliveryStatus.TO_PRINT,
+    DeliveryStatus.SENT,
+    DeliveryStatus.DELIVERED,
+)
+
+
 def queue(letter: Letter, channel: str, *, by=None) -> Delivery:
-    """Queue a signed letter; DisclosureRefused (nothing queued) without consent."""
+    """Queue a signed letter; DisclosureRefused (nothing queued) without consent,
+    AlreadyQueued when it is already on its way by that channel (a double click)."""
     if letter.status != LetterStatus.SIGNED:
         raise ValueError("Only a signed letter can be sent.")
     check_disclosure(letter.client, letter.doctor, letter.kind_info.scope)
     if channel == Channel.EMAIL and not letter.doctor.email:
         raise ValueError(f"{letter.doctor} has no e-mail address on file.")
-    with transaction.atomic():
-        delivery = Delivery.objects.create(
-            practice=letter.practice,
-            letter=letter,
-            channel=channel,
-            next_attempt_at=timezone.now(),
-            queued_by=by,
-        )
+    existing = letter.deliveries.filter(channel=channel, status__in=LIVE_STATUSES).first()
+    if existing is not None:
+        raise AlreadyQueued(existing)
+    printed = channel == Channel.PRINT
+    try:
+        with transaction.atomic():
+            delivery = Delivery.objects.create(
+                practice=letter.practice,
+                letter=letter,
+                channel=channel,
+                status=DeliveryStatus.TO_PRINT if printed else DeliveryStatus.QUEUED,
+                next_attempt_at=timezone.now(),
+                queued_by=by,
+            )
+    except IntegrityError:
+        # Two simultaneous clicks: the database's one-live-delivery rule let one in.
+        raise AlreadyQueued(
+            letter.deliveries.filter(channel=channel, status__in=LIVE_STATUSES).first()
+        ) from None
+    if not printed:
         # Sent in-process once the queue entry is committed; the command retries.
         transaction.on_commit(lambda: process_due(only=[delivery.pk]), robust=True)
     return delivery
+
+
+def confirm_printed(delivery: Delivery, *, by) -> Delivery:
+    """Staff say the printed or faxed letter went: only now is it a disclosure.
+    DisclosureRefused if consent was withdrawn since it was queued."""
+    with transaction.atomic():
+        locked = Delivery.objects.select_for_update().get(pk=delivery.pk)
+        if locked.status != DeliveryStatus.TO_PRINT:
+            return locked  # confirmed twice: the first one counts
+        letter = delivery.letter
+        disclose(
+            letter.client,
+            letter.doctor,
+            letter.kind_info.scope,
+            description=str(letter.kind_info.title),
+            channel=locked.channel,
+            by=by,
+        )
+        locked.status = DeliveryStatus.SENT
+        locked.sent_at = timezone.now()
+        locked.attempts += 1
+        locked.save(update_fields=["status", "sent_at", "attempts", "updated_at"])
+        _letter_went(letter, locked, by=by)
+    return locked
+
+
+def _letter_went(letter: Letter, delivery: Delivery, *, by) -> None:
+    """What follows from a letter leaving: the referral's clock learns the doctor has
+    been acknowledged, or has had the end-of-course report."""
+    if letter.due_reason:
+        # "Not sent: no consent" and the like are stale once the letter has gone.
+        Letter.objects.filter(pk=letter.pk).update(due_reason="")
+        letter.due_reason = ""
+    if letter.referral_id is None:
+        return
+    how = f"by {delivery.get_channel_display().lower()}"
+    if letter.kind == "acknowledgement":
+        referral_actions.acknowledge(
+            letter.referral, by=by, note=f"Acknowledgement letter sent {how}."
+        )
+    elif letter.kind == "end_of_course":
+        referral_actions.record_report_sent(letter.referral, by=by, note=f"Sent {how}.")
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -67,8 +143,16 @@ def process_due(now=None, *, only=None, limit: int = 100) -> int:
         ):
             continue
         delivery = Delivery.objects.select_related(
-            "letter__client__practice", "letter__doctor", "letter__signed_by", "letter__practice"
+            "letter__client__practice",
+            "letter__doctor",
+            "letter__signed_by",
+            "letter__practice",
+            "letter__referral",
         ).get(pk=pk)
+        if delivery.channel == Channel.PRINT:
+            # Queued before print waited for a person: it waits now, not "sent".
+            Delivery.objects.filter(pk=pk).update(status=DeliveryStatus.TO_PRINT)
+            continue
         try:
             with transaction.atomic():
                 letter = delivery.letter
@@ -87,6 +171,7 @@ def process_due(now=None, *, only=None, limit: int = 100) -> int:
                 delivery.attempts += 1
                 delivery.last_error = ""
                 delivery.save()
+                _letter_went(letter, delivery, by=delivery.queued_by)
             sent += 1
         except DisclosureRefused as refused:
             Delivery.objects.filter(pk=pk).update(
@@ -317,7 +402,7 @@ def _send_fhir(delivery) -> str:
 
 
 def _send_print(delivery) -> str:
-    return ""  # staff print the PDF from the letter page; sending is recording it
+    raise RuntimeError("Printed letters are confirmed by staff, not sent by the outbox.")
 
 
 CHANNELS = {

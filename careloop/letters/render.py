@@ -15,8 +15,10 @@ def letter_context(letter, *, feedback_url: str = "") -> dict:
         "client": client,
         "doctor": letter.doctor,
         "kind": letter.kind_info,
-        "clinician": letter.signed_by or letter.author,
-        "profile": getattr(letter.signed_by or letter.author, "clinician_profile", None),
+        # Only the person who signed is named: a letter the practice sent by itself
+        # (automatic acknowledgements) must not look signed by the treating clinician.
+        "clinician": letter.signed_by,
+        "profile": getattr(letter.signed_by, "clinician_profile", None),
         "sections": [
             (section, letter.sections.get(section.code, ""))
             for section in letter.kind_info.sections

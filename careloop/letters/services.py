@@ -1,10 +1,12 @@
 """Drafting letters when they fall due, editing, signing."""
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.utils import timezone
 
 from .kinds import KINDS, SECTION_LIMIT
-from .models import Letter, LetterStatus
+from .models import DeliveryStatus, Letter, LetterStatus
 
 
 class LetterError(ValueError):
@@ -179,42 +181,77 @@ def draft_due_reports_for(client_id: int) -> list[Letter]:
     return create_due_drafts(client.practice, clients=Client.objects.filter(pk=client_id))
 
 
-def acknowledge_booked_referral(referral_id: int) -> Letter | None:
-    """When a referral is accepted (its first session booked), the doctor is told,
-    with the appointment date, by their preferred channel. Without consent to share
-    that status the letter waits in "Letters due" with the reason. Once per referral."""
-    from careloop.consent.rules import DisclosureRefused
-    from careloop.referrals.models import Referral
+@dataclass(frozen=True)
+class Notice:
+    """What an automatic step did, for the person whose action set it off."""
+
+    text: str
+    url: str = ""
+    warning: bool = False
+
+
+def acknowledge_first_booking(referral, *, by=None) -> Notice | None:
+    """When a referral's first session is booked, the referring doctor is owed an
+    acknowledgement. It is drafted for a person to review and send, unless the practice
+    chose automatic acknowledgements. Nothing is drafted when the referral is already
+    acknowledged by any means (a phone call, an earlier letter)."""
+    from careloop.consent.rules import DisclosureRefused, check_disclosure
 
     from . import outbox
 
-    referral = Referral.objects.select_related(
-        "client__practice", "referring_doctor", "assigned_clinician"
-    ).get(pk=referral_id)
+    doctor = referral.referring_doctor
+    if doctor is None or referral.acknowledged_at is not None:
+        return None
     if (
-        referral.referring_doctor is None
-        or Letter.objects.filter(referral=referral, kind="acknowledgement").exists()
+        Letter.objects.filter(referral=referral, kind="acknowledgement")
+        .exclude(status=LetterStatus.CANCELLED)
+        .exists()
     ):
         return None
     letter = draft(
         "acknowledgement",
         client=referral.client,
-        doctor=referral.referring_doctor,
+        doctor=doctor,
         referral=referral,
         author=referral.assigned_clinician,
-        due_reason="The referral was accepted.",
+        due_reason="The first session was booked.",
     )
-    letter.status = LetterStatus.SIGNED  # an administrative notice: the practice signs it
-    letter.signed_at = timezone.now()
-    letter.signed_by = referral.assigned_clinician
-    letter.save(update_fields=["status", "signed_at", "signed_by", "updated_at"])
+    url = letter.get_absolute_url()
     try:
-        outbox.queue(letter, referral.referring_doctor.preferred_channel)
-    except (DisclosureRefused, ValueError) as refused:
-        letter.due_reason = f"Not sent automatically: {refused}"[:500]
-
+        check_disclosure(referral.client, doctor, letter.kind_info.scope)
+    except DisclosureRefused as refused:
+        letter.due_reason = f"Cannot be sent yet: {refused}"[:500]
         letter.save(update_fields=["due_reason", "updated_at"])
-    return letter
+        return Notice(
+            f"An acknowledgement to {doctor} is ready to review, but it cannot be sent "
+            f"yet: {refused}",
+            url,
+            warning=True,
+        )
+    if not referral.practice.send_acknowledgements_automatically:
+        return Notice(f"An acknowledgement to {doctor} is ready to review.", url)
+    # The practice chose to send these unseen: signed for the practice, not in a
+    # clinician's name.
+    letter.status = LetterStatus.SIGNED
+    letter.signed_at = timezone.now()
+    letter.save(update_fields=["status", "signed_at", "updated_at"])
+    try:
+        delivery = outbox.queue(letter, doctor.preferred_channel, by=by)
+    except ValueError as problem:
+        letter.due_reason = f"Not sent automatically: {problem}"[:500]
+        letter.save(update_fields=["due_reason", "updated_at"])
+        return Notice(
+            f"An acknowledgement to {doctor} was written but not sent: {problem}",
+            url,
+            warning=True,
+        )
+    if delivery.status == DeliveryStatus.TO_PRINT:
+        return Notice(f"An acknowledgement to {doctor} is ready to print or fax.", url)
+    return Notice(
+        f"An acknowledgement to {doctor} is being sent by "
+        f"{delivery.get_channel_display().lower()}.",
+        url,
+    )
 
 
 def draft_discharge_summary(referral_id: int, reason: str = "") -> Letter | None:

@@ -7,6 +7,11 @@ urlpatterns = [
     path("letters/", views.letters_due, name="due"),
     path("letters/<uuid:letter>/", views.letter_detail, name="detail"),
     path("letters/<uuid:letter>/send/", views.letter_send, name="send"),
+    path(
+        "letters/<uuid:letter>/deliveries/<uuid:delivery>/printed/",
+        views.letter_confirm_printed,
+        name="confirm_printed",
+    ),
     path("letters/<uuid:letter>/pdf/", views.letter_pdf, name="pdf"),
     path("referrals/<uuid:referral>/letters/new/", views.letter_new, name="new"),
     path("d/<str:token>/", views.letter_download, name="download"),

@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
-from careloop.audit.actions import record_view
+from careloop.audit.actions import record_change, record_view
 from careloop.consent.rules import DisclosureRefused
 from careloop.practices.scoping import get_scoped_or_404
 from careloop.referrals.models import Referral
@@ -44,7 +44,12 @@ def letters_due(request):
     stuck = (
         Delivery.objects.filter(
             practice=request.practice,
-            status__in=[DeliveryStatus.FAILED, DeliveryStatus.REFUSED, DeliveryStatus.QUEUED],
+            status__in=[
+                DeliveryStatus.FAILED,
+                DeliveryStatus.REFUSED,
+                DeliveryStatus.QUEUED,
+                DeliveryStatus.TO_PRINT,
+            ],
         )
         .select_related("letter__client", "letter__doctor")
         .order_by("created_at")
@@ -117,13 +122,42 @@ def letter_send(request, letter):
     form = SendForm(request.POST)
     if form.is_valid():
         try:
-            outbox.queue(letter, form.cleaned_data["channel"], by=request.user)
+            delivery = outbox.queue(letter, form.cleaned_data["channel"], by=request.user)
         except DisclosureRefused as refused:
             messages.error(request, str(refused))
+        except outbox.AlreadyQueued as already:
+            messages.info(request, str(already))
         except ValueError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, "Queued. Its status shows below.")
+            if delivery.status == DeliveryStatus.TO_PRINT:
+                messages.success(
+                    request,
+                    "Print the PDF and post or fax it, then press \u201cIt has gone\u201d below.",
+                )
+            else:
+                messages.success(request, "Queued. Its status shows below.")
+    return redirect(letter.get_absolute_url())
+
+
+@practice_member_required
+def letter_confirm_printed(request, letter, delivery):
+    """Staff confirm the printed or faxed letter went: only then is it recorded as sent
+    and disclosed."""
+    letter = get_scoped_or_404(_letters(), request.practice, letter)
+    delivery = get_scoped_or_404(letter.deliveries.all(), request.practice, delivery)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        with transaction.atomic():
+            outbox.confirm_printed(delivery, by=request.user)
+            record_change(
+                request, letter, client=letter.client, created=False, changed_fields=["printed"]
+            )
+    except DisclosureRefused as refused:
+        messages.error(request, f"Not recorded as sent: {refused}")
+    else:
+        messages.success(request, "Recorded as sent.")
     return redirect(letter.get_absolute_url())
 
 

@@ -68,6 +68,7 @@ class PracticeSettingsForm(forms.ModelForm):
             "k10_band_set",
             "logo",
             "letters_by_link",
+            "send_acknowledgements_automatically",
             "require_two_factor",
         ]
         widgets = {"niches": forms.CheckboxSelectMultiple}

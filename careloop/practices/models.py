@@ -87,6 +87,16 @@ class Practice(models.Model):
     letters_by_link = models.BooleanField(
         "e-mail a secure download link instead of attaching the PDF", default=False
     )
+    # Off by default: a letter to a doctor is a disclosure of health information, so
+    # a person reviews it unless the practice has decided otherwise (issue: a booking
+    # once e-mailed a GP an acknowledgement nobody had read).
+    send_acknowledgements_automatically = models.BooleanField(
+        "send acknowledgements without review",
+        default=False,
+        help_text="When on, the acknowledgement to the referring doctor is signed for the "
+        "practice and sent as soon as a referral's first session is booked. When off, it "
+        "waits under Letters for someone to check and send it.",
+    )
     require_two_factor = models.BooleanField(
         default=False,
         help_text="Every member must sign in with an authenticator app code.",

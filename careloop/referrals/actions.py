@@ -203,8 +203,11 @@ def assign_clinician(referral: Referral, clinician, *, by) -> Referral:
     return referral
 
 
-def session_booked(referral: Referral, session, *, by) -> None:
-    """Called when a session for the referral is saved: moves the triage on."""
+def session_booked(referral: Referral, session, *, by) -> list:
+    """Called when a session for the referral is saved: moves the triage on. Returns
+    what any automatic step did (notices for the person who booked), so that nothing
+    happens unseen."""
+    notices = []
     if session.status == "attended":
         if referral.first_seen_at is None or session.starts_at < referral.first_seen_at:
             referral.first_seen_at = session.starts_at
@@ -212,12 +215,21 @@ def session_booked(referral: Referral, session, *, by) -> None:
     elif session.status == "booked":
         target = TriageStatus.BOOKED
     else:
-        return
+        return notices
     previous = referral.status
-    if target == TriageStatus.BOOKED and previous != TriageStatus.BOOKED:
-        from careloop.letters.services import acknowledge_booked_referral
-
-        transaction.on_commit(lambda: acknowledge_booked_referral(referral.pk), robust=True)
+    first_booking = target == TriageStatus.BOOKED and previous in (
+        TriageStatus.NEW,
+        TriageStatus.CONTACTING,
+        TriageStatus.OFFERED,
+    )
+    if first_booking:
+        # Booking is the offer accepted: the clock's "offered" and the clinician
+        # follow from it rather than being typed twice.
+        if referral.offered_at is None:
+            referral.offered_at = timezone.now()
+        if referral.assigned_clinician_id is None and session.clinician_id:
+            referral.assigned_clinician = session.clinician
+            _event(referral, EventKind.ASSIGNED, by=by, note=f"Assigned to {session.clinician}.")
     if target != previous and target in triage.TRANSITIONS[previous]:
         referral.status = target
 
@@ -231,6 +243,13 @@ def session_booked(referral: Referral, session, *, by) -> None:
         )
     _refresh_clock(referral)
     referral.save()
+    if first_booking:
+        from careloop.letters.services import acknowledge_first_booking
+
+        notice = acknowledge_first_booking(referral, by=by)
+        if notice is not None:
+            notices.append(notice)
+    return notices
 
 
 def request_clarification(referral: Referral, *, by, message: str = "") -> ClarificationRequest:
@@ -329,8 +348,8 @@ def send_clarification_reminders(now=None) -> list[ClarificationRequest]:
 
 
 def record_report_sent(referral: Referral, *, by, note: str = "") -> Referral:
-    """The end-of-course report went to the referrer (until Careloop writes the letter
-    itself, staff record that it was sent)."""
+    """The end-of-course report went to the referrer: recorded when Careloop's letter
+    leaves by any channel, or by staff when it went another way."""
     if referral.report_sent_at is not None:
         return referral
     with transaction.atomic():

@@ -5,16 +5,18 @@ from careloop.web.records import save_practice_record
 
 
 def save_session(form, *, request):
-    """Save a session and move its referral's triage on (booked, then seen)."""
+    """Save a session and move its referral's triage on (booked, then seen). Returns
+    the session and the notices of what that set off (an acknowledgement drafted)."""
+    notices = []
     with transaction.atomic():
         session = save_practice_record(form, request=request, client_of=lambda obj: obj.client)
         if session.referral_id:
-            session_booked(session.referral, session, by=request.user)
+            notices = session_booked(session.referral, session, by=request.user)
         if session.status == "attended":
             from careloop.letters.services import draft_due_reports_for
 
             transaction.on_commit(lambda: draft_due_reports_for(session.client_id), robust=True)
-    return session
+    return session, notices
 
 
 def save_clinical_note(session, text: str, *, request):

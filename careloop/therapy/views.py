@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from careloop.audit.actions import record_view
 from careloop.clients.models import Client
@@ -38,7 +39,15 @@ def _session_queryset():
 
 
 def _save_session(form, request):
-    return save_session(form, request=request)
+    session, notices = save_session(form, request=request)
+    for notice in notices:
+        text = (
+            format_html('{} <a href="{}">Review it</a>.', notice.text, notice.url)
+            if notice.url
+            else notice.text
+        )
+        (messages.warning if notice.warning else messages.info)(request, text)
+    return session
 
 
 @practice_member_required

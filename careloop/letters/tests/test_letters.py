@@ -292,67 +292,6 @@ def test_staff_follow_the_letter_from_due_to_sent(owner_client, course, settings
     assert Letter.objects.get().deliveries.get().status in ("queued", "sent")
 
 
-def test_booking_the_first_session_acknowledges_the_referral_by_the_doctors_channel(
-    owner_client, course, settings, tmp_path, django_capture_on_commit_callbacks
-):
-    settings.DATA_DIR = tmp_path
-    course["doctor"].preferred_channel = "hl7"
-    course["doctor"].save()
-    fresh = testing.make_referral(
-        course["client"].practice, client=course["client"], doctor=course["doctor"]
-    )
-    course["consent"].referral = fresh
-    course["consent"].save()
-    with django_capture_on_commit_callbacks(execute=True):
-        owner_client.post(
-            "/sessions/new/",
-            {
-                "client": course["client"].uuid,
-                "clinician": course["clinician"].uuid,
-                "referral": fresh.uuid,
-                "starts_at": "15/12/2026 10:00",
-                "duration_minutes": "50",
-                "session_type": "individual",
-                "modality": "in_rooms",
-                "status": "booked",
-            },
-        )
-    letter = Letter.objects.get(kind="acknowledgement")
-    assert letter.status == "signed" and "15/12/2026" in letter.sections["appointment"]
-    assert letter.deliveries.get().status == "sent"
-    assert Disclosure.objects.get().scope == "status"
-
-
-def test_without_consent_the_acknowledgement_waits_with_the_reason(
-    owner_client, course, django_capture_on_commit_callbacks
-):
-    other_gp = testing.make_doctor(
-        course["client"].practice, preferred_channel="email", email="other@gp.example"
-    )
-    # The client consented to sharing with the first referrer only.
-    fresh = testing.make_referral(
-        course["client"].practice, client=course["client"], doctor=other_gp
-    )
-    with django_capture_on_commit_callbacks(execute=True):
-        owner_client.post(
-            "/sessions/new/",
-            {
-                "client": course["client"].uuid,
-                "clinician": course["clinician"].uuid,
-                "referral": fresh.uuid,
-                "starts_at": "15/12/2026 10:00",
-                "duration_minutes": "50",
-                "session_type": "individual",
-                "modality": "in_rooms",
-                "status": "booked",
-            },
-        )
-    letter = Letter.objects.get(kind="acknowledgement")
-    assert not letter.deliveries.exists()
-    assert "no current consent" in letter.due_reason
-    assert letter in owner_client.get("/letters/").context["unsent"]
-
-
 def test_recording_the_last_session_of_a_course_drafts_the_report(
     owner_client, course, django_capture_on_commit_callbacks
 ):
@@ -479,3 +418,21 @@ def test_the_recipients_ack_marks_an_hl7_letter_delivered(course, settings, tmp_
     assert result.status == "acknowledged" and result.ack is None  # ACKs are not acked
     delivery.refresh_from_db()
     assert delivery.status == "delivered"
+
+
+@pytest.mark.parametrize("channel", ["email", "hl7", "fhir"])
+def test_a_report_careloop_sent_is_no_longer_due_anywhere(
+    course, channel, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from careloop.entitlements.services import evaluate_client
+
+    settings.DATA_DIR = tmp_path
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    letter = signed_report(course)
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.queue(letter, channel, by=course["clinician"])
+    course["referral"].refresh_from_db()
+    assert course["referral"].report_sent_at is not None
+    codes = [a["code"] for a in evaluate_client(course["client"]).actions()]
+    assert "report_due" not in codes
+    assert services.create_due_drafts(course["client"].practice) == []

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from careloop import testing
 from careloop.consent.models import Consent
-from careloop.letters.models import Letter
+from careloop.letters.models import Delivery, Letter
 from careloop.measures.actions import record_result
 from careloop.practices.models import Role
 from careloop.referrals.models import ClarificationRequest
@@ -73,7 +73,15 @@ def world(practice):
         doctor=referral.referring_doctor,
         kind="end_of_course",
     )
+    delivery = Delivery.objects.create(
+        practice=practice,
+        letter=letter,
+        channel="print",
+        status="to_print",
+        next_attempt_at=timezone.now(),
+    )
     return {
+        "delivery": delivery,
         "letter": letter,
         "consent": consent,
         "result": result,
