@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from careloop.audit.actions import record_view
 from careloop.entitlements.services import evaluate_client
+from careloop.measures.actions import may_follow_up
 from careloop.measures.views import client_measures_context
 from careloop.practices.scoping import get_scoped_or_404
 from careloop.therapy.models import SessionStatus, TherapySession
@@ -71,6 +72,7 @@ def _detail_context(request, client, elsewhere_form=None):
         or ElsewhereClaimsForm(initial={"year": request.practice.today().year}),
         "duplicate_of": client.possible_duplicate_of,
         "duplicates": client.possible_duplicates.all(),
+        "may_follow_up": may_follow_up(request.user),
         **measures,
     }
 

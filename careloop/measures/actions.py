@@ -1,14 +1,21 @@
+import logging
 from dataclasses import asdict
 from datetime import timedelta
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from careloop.audit.actions import record_change
 from careloop.lib import tokens
+from careloop.practices.models import Role
 
-from .models import MeasureInvitation, MeasureResult
+from .models import MeasureInvitation, MeasureResult, RiskAlert
 from .scoring import get_measure, score
+
+log = logging.getLogger(__name__)
 
 INVITATION_DAYS = 7
 _SALT = "careloop.measure-invitation"
@@ -53,7 +60,124 @@ def record_result(
             record_change(
                 request, stored, client=client, created=True, changed_fields=[measure.short_name]
             )
+        raise_alerts(stored)
     return stored
+
+
+def treating_clinician(client):
+    """Who treats the client now: the clinician assigned to their latest referral, or
+    else the one they saw last. None for a client nobody has seen yet."""
+    referral = (
+        client.referrals.filter(assigned_clinician__isnull=False)
+        .select_related("assigned_clinician")
+        .order_by("-referral_date", "-created_at")
+        .first()
+    )
+    if referral is not None:
+        return referral.assigned_clinician
+    session = client.sessions.select_related("clinician").order_by("-starts_at").first()
+    return session.clinician if session is not None else None
+
+
+def raise_alerts(result: MeasureResult) -> list[RiskAlert]:
+    """One alert per risk flag of a stored result, e-mailed to the treating clinician
+    and the owners as soon as the result is committed."""
+    if not result.flags:
+        return []
+    clinician = treating_clinician(result.client)
+    alerts = [
+        RiskAlert.objects.create(
+            practice=result.practice,
+            client=result.client,
+            result=result,
+            flag_code=flag["code"][:40],
+            label=flag["label"][:300],
+            certain=flag.get("certain", True),
+            clinician=clinician,
+        )
+        for flag in result.flags
+    ]
+    for alert in alerts:
+        transaction.on_commit(lambda pk=alert.pk: notify_risk_alert(pk), robust=True)
+    return alerts
+
+
+def alert_recipients(alert: RiskAlert) -> list:
+    owners = alert.practice.members.filter(is_active=True, role=Role.OWNER)
+    people = {user.pk: user for user in owners}
+    if alert.clinician is not None and alert.clinician.is_active:
+        people[alert.clinician.pk] = alert.clinician
+    return [user for user in people.values() if user.email]
+
+
+def notify_risk_alert(alert_id: int) -> None:
+    """E-mail the people who must act. The e-mail names no answers and no diagnosis,
+    only that a client's questionnaire needs follow-up and where to read it. Sent once:
+    a retry after success does nothing."""
+    alert = RiskAlert.objects.select_related("client", "practice", "clinician", "result").get(
+        pk=alert_id
+    )
+    if alert.notified_at is not None:
+        return
+    recipients = alert_recipients(alert)
+    if not recipients:
+        log.warning("Risk alert %s has no one to e-mail; it shows on the dashboards.", alert.pk)
+        return
+    client = alert.client
+    context = {
+        "alert": alert,
+        "initials": f"{client.given_name[:1]}{client.family_name[:1]}".upper(),
+        "link": settings.SITE_URL + alert.get_absolute_url(),
+    }
+    send_mail(
+        f"Safety alert at {alert.practice.name}: a questionnaire needs follow-up today",
+        render_to_string("measures/risk_alert_email.txt", context),
+        None,
+        [user.email for user in recipients],
+    )
+    RiskAlert.objects.filter(pk=alert.pk, notified_at__isnull=True).update(
+        notified_at=timezone.now()
+    )
+
+
+def may_follow_up(user) -> bool:
+    """Clinicians, and owners who are clinicians; never reception, even one who has a
+    profession on file."""
+    return user.role == Role.CLINICIAN or (user.is_owner and user.is_clinician)
+
+
+def record_follow_up(alert: RiskAlert, note: str, *, request) -> RiskAlert:
+    """A clinician says what was done. Only clinicians: a receptionist cannot close a
+    safety alert."""
+    user = request.user
+    if not may_follow_up(user):
+        raise PermissionError("Only a clinician can record the follow-up of a safety alert.")
+    note = note.strip()
+    if not note:
+        raise ValueError("Say what was done: who spoke with the client, when, and the plan.")
+    with transaction.atomic():
+        locked = RiskAlert.objects.select_for_update().get(pk=alert.pk)
+        if locked.followed_up_at is not None:
+            return locked
+        locked.followed_up_at = timezone.now()
+        locked.followed_up_by = user
+        locked.follow_up = note
+        locked.save(update_fields=["followed_up_at", "followed_up_by", "follow_up", "updated_at"])
+        record_change(
+            request, locked, client=locked.client, created=False, changed_fields=["follow-up"]
+        )
+    return locked
+
+
+def open_alerts_for(user, practice):
+    """The alerts a person's dashboard shows: the owners see every open one, a
+    clinician those of their own clients."""
+    alerts = RiskAlert.objects.for_practice(practice).filter(followed_up_at__isnull=True)
+    if not user.is_owner:
+        if not user.is_clinician:
+            return alerts.none()
+        alerts = alerts.filter(clinician=user)
+    return alerts.select_related("client", "result", "clinician").order_by("created_at")
 
 
 def invite(client, measure_code: str, *, by) -> tuple[MeasureInvitation, str]:

@@ -72,3 +72,44 @@ class MeasureInvitation(PracticeOwned):
 
     def __str__(self) -> str:
         return f"{self.get_measure_display()} link for {self.client}"
+
+
+class RiskAlert(PracticeOwned):
+    """A risk answer (e.g. PHQ-9 item 9) that a person must see and act on. It stays on
+    the treating clinician's and the owners' dashboards until a clinician records the
+    follow-up; nothing here is ever deleted."""
+
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="alerts")
+    result = models.ForeignKey(MeasureResult, on_delete=models.PROTECT, related_name="alerts")
+    flag_code = models.CharField(max_length=40)
+    label = models.CharField(max_length=300)
+    certain = models.BooleanField(
+        default=True, help_text="False when the item was left unanswered: the risk is unknown."
+    )
+    clinician = models.ForeignKey(
+        "practices.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The treating clinician when the alert was raised.",
+    )
+    notified_at = models.DateTimeField(null=True, blank=True)
+    followed_up_at = models.DateTimeField(null=True, blank=True)
+    followed_up_by = models.ForeignKey(
+        "practices.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    follow_up = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # Dashboards: a practice's alerts still waiting for follow-up.
+            models.Index(fields=["practice", "followed_up_at"], name="risk_alert_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Safety alert for {self.client}: {self.result}"
+
+    def get_absolute_url(self) -> str:
+        return self.client.get_absolute_url() + f"#alert-{self.uuid}"

@@ -1,6 +1,7 @@
 from collections import defaultdict
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -41,8 +42,12 @@ def client_measures_context(client) -> dict:
                 "chart": trend_svg(measure, results, chart_id=f"chart-{code}") if results else "",
             }
         )
-    flagged = [r for rs in by_measure.values() for r in rs[-1:] if r.has_safety_flag]
-    return {"measure_sections": sections, "measure_flags": flagged}
+    alerts = list(client.alerts.select_related("result", "followed_up_by").order_by("-created_at"))
+    return {
+        "measure_sections": sections,
+        "open_alerts": [a for a in alerts if a.followed_up_at is None],
+        "past_alerts": [a for a in alerts if a.followed_up_at is not None],
+    }
 
 
 @practice_member_required
@@ -146,6 +151,23 @@ def measure_invite(request, client):
             "invitation": invitation,
         },
     )
+
+
+@practice_member_required
+def alert_follow_up(request, client, alert):
+    client = get_scoped_or_404(Client.objects.all(), request.practice, client)
+    alert = get_scoped_or_404(client.alerts.all(), request.practice, alert)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        actions.record_follow_up(alert, request.POST.get("follow_up", ""), request=request)
+    except PermissionError as refused:
+        raise PermissionDenied(str(refused)) from None
+    except ValueError as problem:
+        messages.error(request, str(problem))
+    else:
+        messages.success(request, "Follow-up recorded; the alert is closed.")
+    return redirect(client.get_absolute_url() + "#alerts")
 
 
 def public_measure(request, token):

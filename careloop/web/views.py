@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from careloop.clients.models import Client
 from careloop.entitlements.services import courses_needing_attention
+from careloop.measures.actions import open_alerts_for
 from careloop.referrals.models import OPEN_STATUSES, Referral
 from careloop.therapy.models import SessionStatus, TherapySession
 from careloop.web.records import practice_member_required
@@ -36,6 +37,7 @@ def dashboard(request):
     referrals = Referral.objects.for_practice(practice)
     open_referrals = referrals.filter(status__in=OPEN_STATUSES)
     context = {
+        "alerts": list(open_alerts_for(request.user, practice)[:50]),
         "open_referrals": open_referrals.count(),
         "overdue_referrals": open_referrals.filter(next_due_at__lt=timezone.now()).count(),
         "courses": courses_needing_attention(request.user, today=today)

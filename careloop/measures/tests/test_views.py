@@ -80,7 +80,7 @@ def test_a_phq9_item_9_answer_raises_a_safety_alert(owner_client, alice_practice
     data["administered_on"] = "20/11/2026"
     owner_client.post(f"/clients/{client.uuid}/measures/new/?measure=phq9", data)
     page = owner_client.get(f"/clients/{client.uuid}/").content.decode()
-    assert "Safety:" in page and "follow up with the client today" in page
+    assert "Safety alert:" in page and "follow up with the client today" in page
 
 
 def test_a_client_completes_a_questionnaire_from_a_link_once(client, owner_client, alice_practice):

@@ -80,7 +80,13 @@ def world(practice):
         status="to_print",
         next_attempt_at=timezone.now(),
     )
+    from careloop.measures.models import RiskAlert
+
+    alert = RiskAlert.objects.create(
+        practice=practice, client=client, result=result, flag_code="self_harm", label="Item 9"
+    )
     return {
+        "alert": alert,
         "delivery": delivery,
         "letter": letter,
         "consent": consent,
