@@ -10,11 +10,16 @@ The contract (issue 3, `careloop entitlement FILE.json`):
   Referrals never expire and carry across calendar years.
 - A group service needs any referral dated on or before it and counts only against the
   group cap; it draws nothing from a course.
-- Reasons, checked in order: provider_not_eligible, no_referral, annual_cap_reached,
-  referral_exhausted; otherwise ok. A service that is not rebatable draws nothing.
+- Reasons, checked in order: provider_not_eligible, no_item_on_date, no_referral,
+  annual_cap_reached, referral_exhausted; otherwise ok. A service that is not rebatable
+  draws nothing.
+- no_item_on_date: Medicare had no item for that type of service on the service's date,
+  so nothing can be claimed whatever the referral or caps (family/carer items start on
+  1 March 2023, MBS MN.7.5). The dates are the rules file's `service_types` and agree
+  with the MBS item table (careloop/entitlements/data/mbs_items.csv).
 - Family/carer services count toward both the family/carer cap and the individual cap
   (MBS MN.7.5), including those claimed elsewhere.
-- Caps and course limits come from rules.py (effective-dated data).
+- Caps, course limits and service types' dates come from rules.py (effective-dated data).
 """
 
 from collections import defaultdict
@@ -29,6 +34,7 @@ STATUSES = ("attended", "booked", "cancelled", "no_show")
 OK = "ok"
 NOT_ATTENDED = "not_attended"
 PROVIDER_NOT_ELIGIBLE = "provider_not_eligible"
+NO_ITEM_ON_DATE = "no_item_on_date"
 NO_REFERRAL = "no_referral"
 ANNUAL_CAP_REACHED = "annual_cap_reached"
 REFERRAL_EXHAUSTED = "referral_exhausted"
@@ -117,6 +123,8 @@ class _Ledger:
         """Whether `service`, if attended, would be rebated now, and from which referral."""
         if not self.rules.provider_eligible(self.scenario.provider, service.date):
             return Judgement(False, None, PROVIDER_NOT_ELIGIBLE)
+        if not self.rules.service_available(service.type, service.date):
+            return Judgement(False, None, NO_ITEM_ON_DATE)
         available = [r for r in self.by_date if r.date <= service.date]
         if not available:
             return Judgement(False, None, NO_REFERRAL)

@@ -39,6 +39,7 @@ class BetterAccessRules:
     annual_caps: tuple[tuple[str, Period, int], ...]
     course_limits: tuple[tuple[Period, int, int], ...]
     eligible_providers: tuple[tuple[str, Period], ...]
+    service_types: tuple[tuple[str, Period], ...]
 
     def annual_cap(self, service_type: str, day: date) -> int:
         for kind, period, cap in self.annual_caps:
@@ -64,6 +65,13 @@ class BetterAccessRules:
     def provider_eligible(self, provider: str, day: date) -> bool:
         return any(p == provider and period.covers(day) for p, period in self.eligible_providers)
 
+    def service_available(self, service_type: str, day: date) -> bool:
+        """Whether Medicare had items for this kind of service on `day` (family/carer
+        items start on 1 March 2023, MN.7.5)."""
+        return any(
+            kind == service_type and period.covers(day) for kind, period in self.service_types
+        )
+
 
 @cache
 def load_rules(path: Path = RULES_FILE) -> BetterAccessRules:
@@ -78,4 +86,5 @@ def load_rules(path: Path = RULES_FILE) -> BetterAccessRules:
             (period(r), r["max_sessions"], r["unstated_counts_as"]) for r in raw["course_limits"]
         ),
         eligible_providers=tuple((r["provider"], period(r)) for r in raw["eligible_providers"]),
+        service_types=tuple((r["type"], period(r)) for r in raw["service_types"]),
     )

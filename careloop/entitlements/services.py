@@ -19,6 +19,8 @@ REASONS = {
     engine.NOT_ATTENDED: "Not attended, so not claimed",
     engine.PROVIDER_NOT_ELIGIBLE: "Not rebatable: counsellors cannot bill Better Access "
     "(private fee only)",
+    engine.NO_ITEM_ON_DATE: "Not rebatable: Medicare had no item for this type of session "
+    "on that date (family or carer sessions can be claimed from 1 March 2023)",
     engine.NO_REFERRAL: "Not rebatable: no referral dated on or before the session",
     engine.ANNUAL_CAP_REACHED: "Not rebatable: the client has used this calendar year's "
     "Medicare sessions of this type",
@@ -31,6 +33,7 @@ SHORT_REASONS = {
     engine.OK: "Rebatable",
     engine.NOT_ATTENDED: "—",
     engine.PROVIDER_NOT_ELIGIBLE: "Private (counsellor)",
+    engine.NO_ITEM_ON_DATE: "No item on that date",
     engine.NO_REFERRAL: "No referral",
     engine.ANNUAL_CAP_REACHED: "Year's cap reached",
     engine.REFERRAL_EXHAUSTED: "Referral used up",

@@ -58,28 +58,43 @@ def _measure_summary(client) -> dict:
     for result in client.measure_results.order_by("administered_on", "created_at"):
         by_measure.setdefault(result.measure, []).append(result)
 
-    def describe(result):
+    # The K10's "High" means different things in the ABS and CRUfAD/GPcare groupings, so
+    # where a measure has more than one band set the reader is told which one: once for
+    # the measure when its results share one, or with each result when they differ.
+    def bands_of(result) -> str:
+        band_sets = get_measure(result.measure).band_sets
+        return band_sets[result.band_set]["label"] if len(band_sets) > 1 else ""
+
+    def describe(result, *, with_bands: bool = False):
+        named = bands_of(result) if with_bands else ""
         return "; ".join(
-            f"{s['label'].lower()} {s['score']}" + (f" ({s['band']})" if s["band"] else "")
+            f"{s['label'].lower()} {s['score']}"
+            + (f" ({s['band']}{'; bands: ' + named if named else ''})" if s["band"] else "")
             for s in result.scores
             if s["score"] is not None
         )
+
+    def shared_bands(results) -> str:
+        named = {bands_of(r) for r in results}
+        return f"; bands: {named.pop()}" if len(named) == 1 and "" not in named else ""
 
     names = [get_measure(code).short_name for code in by_measure]
     changes = []
     for code, results in by_measure.items():
         first, last = results[0], results[-1]
         if first.pk != last.pk:
+            shared = shared_bands([first, last])
             changes.append(
-                f"{get_measure(code).short_name}: {describe(first)} on "
-                f"{first.administered_on:%d/%m/%Y}, {describe(last)} on "
-                f"{last.administered_on:%d/%m/%Y}."
+                f"{get_measure(code).short_name}: {describe(first, with_bands=not shared)} on "
+                f"{first.administered_on:%d/%m/%Y}, {describe(last, with_bands=not shared)} on "
+                f"{last.administered_on:%d/%m/%Y}{shared}."
             )
     return {
         "used": f"Measures used: {', '.join(names)}." if names else "",
         "first": " ".join(
             f"{get_measure(code).short_name} on "
-            f"{results[0].administered_on:%d/%m/%Y}: {describe(results[0])}."
+            f"{results[0].administered_on:%d/%m/%Y}: {describe(results[0])}"
+            f"{shared_bands(results[:1])}."
             for code, results in by_measure.items()
         ),
         "change": " ".join(changes),

@@ -1,11 +1,38 @@
 """A client's scores over time as an SVG drawn on the server: it prints, it goes into
 PDFs, it needs no script, and it carries its own text alternative."""
 
+import math
+
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 WIDTH, HEIGHT = 560, 220
 LEFT, RIGHT, TOP, BOTTOM = 44, 16, 16, 36
+DATE_FONT_SIZE = 11
+# A generous average advance for digits and "/" in the viewer's default fonts (most are
+# near 0.55em), so an estimated extent is never smaller than the drawn one.
+CHAR_WIDTH_EM = 0.6
+LABEL_GAP = 8  # the least space between two date labels
+
+
+def text_width(text: str, font_size: float) -> float:
+    return len(text) * font_size * CHAR_WIDTH_EM
+
+
+def _labelled_points(count: int, spacing: float, label_width: float) -> list[int]:
+    """Which points get a date label: every `step`-th, so neighbours never overlap, and
+    always the first and the last (dropping the one before the last if it crowds it)."""
+    if count == 1:
+        return [0]
+    step = max(1, math.ceil((label_width + LABEL_GAP) / spacing))
+    shown = list(range(0, count, step))
+    if shown[-1] != count - 1:
+        if len(shown) > 1 and (count - 1 - shown[-1]) < step:
+            shown.pop()
+        shown.append(count - 1)
+    return shown
+
+
 BAND_SHADES = ["#eef6f0", "#f6f6e6", "#fbefe2", "#fbe7e7", "#f6dede"]
 LINE_COLOURS = ["#0b5c6b", "#7a4b00", "#6b2b8a"]
 
@@ -20,9 +47,16 @@ def trend_svg(measure, results, *, chart_id: str) -> str:
     high = max(s["range"][1] for s in scale_defs)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     count = len(scored)
+    # Dates are centred under their points, so the first and last points sit far enough
+    # in from the edges for a whole date to fit (the last one was clipped before).
+    label_width = text_width("00/00/0000", DATE_FONT_SIZE)
+    first_x = max(LEFT + 10, label_width / 2 + 2)
+    last_x = min(LEFT + plot_w - 10, WIDTH - label_width / 2 - 2)
 
     def x(i):
-        return LEFT + (plot_w / 2 if count == 1 else plot_w * i / (count - 1))
+        if count == 1:
+            return (first_x + last_x) / 2
+        return first_x + (last_x - first_x) * i / (count - 1)
 
     def y(value):
         return TOP + plot_h * (1 - (value - low) / (high - low))
@@ -66,11 +100,16 @@ def trend_svg(measure, results, *, chart_id: str) -> str:
             f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" font-size="11" '
             f'text-anchor="end" fill="#1a1a2e">{value}</text>'
         )
-    for i, result in enumerate(scored):
+    spacing = (last_x - first_x) / (count - 1) if count > 1 else plot_w
+    for i in _labelled_points(count, spacing, label_width):
         parts.append(
-            f'<text x="{x(i):.1f}" y="{HEIGHT - 12}" font-size="11" '
+            f'<line x1="{x(i):.1f}" y1="{TOP + plot_h}" x2="{x(i):.1f}" '
+            f'y2="{TOP + plot_h + 4}" stroke="#4a5160"/>'
+        )
+        parts.append(
+            f'<text x="{x(i):.1f}" y="{HEIGHT - 12}" font-size="{DATE_FONT_SIZE}" '
             f'text-anchor="middle" fill="#1a1a2e">'
-            f"{result.administered_on:%d/%m/%y}</text>"
+            f"{scored[i].administered_on:%d/%m/%Y}</text>"
         )
     for scale_index, scale in enumerate(scale_defs):
         colour = LINE_COLOURS[scale_index % len(LINE_COLOURS)]

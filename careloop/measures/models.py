@@ -47,6 +47,13 @@ class MeasureResult(PracticeOwned):
         return reverse("measures:result", args=[self.client.uuid, self.uuid])
 
     @property
+    def band_set_label(self) -> str:
+        """The name of the grouping behind the result's bands (e.g. ABS or CRUfAD/GPcare
+        for the K10), which a reader needs to interpret a band such as "High"."""
+        band_set = definitions()[self.measure].band_sets.get(self.band_set)
+        return band_set["label"] if band_set else self.band_set
+
+    @property
     def has_safety_flag(self) -> bool:
         return any(flag["code"] == "self_harm" for flag in self.flags)
 

@@ -516,3 +516,31 @@ def test_the_command_reads_a_file_saved_with_a_byte_order_mark(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["referrals"][0]["remaining"] == 6
+
+
+def test_family_carer_services_before_their_items_began_are_not_rebatable():
+    # Family/carer items start on 1 March 2023 (MBS MN.7.5; BETTER_ACCESS.md §3.4).
+    result = run(
+        scenario(
+            as_of="2023-03-01",
+            referrals=[("r1", "2022-12-01", 6)],
+            services=[("2023-02-28", "family_carer"), ("2023-03-01", "family_carer")],
+            proposed={"date": "2023-02-27", "type": "family_carer"},
+        )
+    )
+    assert reasons(result) == [(None, "no_item_on_date"), ("r1", "ok")]
+    assert result["proposed"]["reason"] == "no_item_on_date"
+    assert result["family_carer"]["used"] == 1
+    assert result["individual"]["used"] == 1
+    assert result["referrals"][0]["used"] == 1
+
+
+def test_an_ineligible_provider_is_named_before_the_item_date():
+    result = run(
+        scenario(
+            provider="counsellor",
+            referrals=[("r1", "2022-01-01", 6)],
+            services=[("2022-06-01", "family_carer")],
+        )
+    )
+    assert reasons(result) == [(None, "provider_not_eligible")]

@@ -64,6 +64,36 @@ def test_booking_shows_whats_left_and_why_a_session_is_not_rebatable(owner_clien
     assert "no referral dated on or before the session" in before_referral
 
 
+def test_booking_a_family_carer_session_before_those_items_began_says_why(
+    owner_client, alice_practice
+):
+    psychologist = testing.make_user(
+        alice_practice, Role.CLINICIAN, profession=Profession.PSYCHOLOGIST
+    )
+    person = testing.make_client(alice_practice)
+    testing.make_referral(
+        alice_practice, client=person, sessions_referred=6, referral_date=date(2022, 11, 1)
+    )
+    query = {
+        "client": person.uuid,
+        "clinician": psychologist.uuid,
+        "session_type": "family_carer",
+        "modality": "in_rooms",
+        "duration_minutes": "50",
+    }
+    before = owner_client.get(
+        "/sessions/new/medicare/", {**query, "starts_at": "28/02/2023 10:00"}
+    ).content.decode()
+    assert "Medicare had no item for this type of session on that date" in before
+    assert "from 1 March 2023" in before
+    assert "Medicare-rebatable" not in before
+    on_the_day = owner_client.get(
+        "/sessions/new/medicare/", {**query, "starts_at": "01/03/2023 10:00"}
+    ).content.decode()
+    assert "Medicare-rebatable" in on_the_day
+    assert "Item <strong>80112</strong>" in on_the_day
+
+
 def test_the_booking_page_starts_with_the_panel_for_the_client(
     owner_client, alice_practice, clinician
 ):
