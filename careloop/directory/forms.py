@@ -21,6 +21,7 @@ class DoctorForm(PracticeModelForm):
             "phone",
             "fax",
             "secure_messaging_address",
+            "secure_messaging_service",
             "preferred_channel",
             "notes",
         ]

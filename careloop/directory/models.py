@@ -41,6 +41,14 @@ class DoctorType(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class SecureMessagingService(models.TextChoices):
+    # The values are what goes in MSH-5 (receiving application) of our HL7 letters.
+    HEALTHLINK = "HealthLink", "HealthLink"
+    ARGUS = "Argus", "Argus (Telstra Health)"
+    MEDICAL_OBJECTS = "Medical-Objects", "Medical-Objects"
+    REFERRALNET = "ReferralNet", "ReferralNet"
+
+
 class Doctor(PracticeOwned):
     """A referring doctor in the practice's directory. Doctors never sign in."""
 
@@ -59,6 +67,12 @@ class Doctor(PracticeOwned):
         max_length=120,
         blank=True,
         help_text="The doctor's secure-messaging (e.g. HealthLink, Argus, Medical-Objects) id.",
+    )
+    secure_messaging_service = models.CharField(
+        max_length=20,
+        blank=True,
+        choices=SecureMessagingService.choices,
+        help_text="The network that delivers to that id.",
     )
     preferred_channel = models.CharField(
         "how they want our letters",

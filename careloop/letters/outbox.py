@@ -7,7 +7,6 @@ failure puts it back in the queue with a growing delay; consent withdrawn since
 queuing refuses it. Run `careloop send_letters` every minute to retry.
 """
 
-import base64
 import logging
 from datetime import timedelta
 from pathlib import Path
@@ -19,7 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from careloop.consent.rules import DisclosureRefused, check_disclosure, disclose
-from careloop.interop.hl7v2.ack import escape
+from careloop.interop.fhir.letter_bundle import build_letter_bundle
+from careloop.interop.hl7v2 import oru
+from careloop.interop.outbound import OutboundLetter
 from careloop.referrals import actions as referral_actions
 
 from .models import Channel, Delivery, DeliveryStatus, Letter, LetterStatus
@@ -195,19 +196,29 @@ def _outbound_dir(practice, kind: str) -> Path:
     return folder
 
 
+def _initials(client) -> str:
+    return "".join(
+        f"{part[0].upper()}." for part in (client.given_name, client.family_name) if part
+    )
+
+
 def _send_email(delivery) -> str:
     letter = delivery.letter
     practice = letter.practice
     name, mimetype, pdf = generate_pdf(letter)
+    # E-mail crosses servers we do not control and subjects show in every inbox list:
+    # the patient is named only inside the PDF or behind the link.
+    patient = _initials(letter.client)
+    if letter.referral_id:
+        patient += f", our ref {letter.referral.reference}"
     body = [
         f"Dear {letter.doctor.display_name},",
         "",
-        f"Please find our {letter.kind_info.title.lower()} for your patient "
-        f"{letter.client.full_name}, born {letter.client.date_of_birth:%d/%m/%Y}.",
+        f"Please find our {letter.kind_info.title.lower()} for your patient {patient}.",
         "",
     ]
     message = EmailMessage(
-        subject=f"{letter.kind_info.title}: {letter.client.full_name} ({practice.name})",
+        subject=f"{letter.kind_info.title}: {patient} ({practice.name})",
         to=[letter.doctor.email],
         # One Message-ID per delivery: a mail system that sees it twice drops the copy.
         headers={"Message-ID": f"<letter-{delivery.uuid}@careloop>"},
@@ -231,36 +242,25 @@ def _send_email(delivery) -> str:
     return ""
 
 
-def build_oru(delivery, pdf: bytes) -> str:
-    """ORU^R01 with the PDF as a display segment, addressed in PV1-9: the form GP
-    systems file most readily (INTEROP.md §1.6)."""
-    letter, practice, client, doctor = (
-        delivery.letter,
-        delivery.letter.practice,
-        delivery.letter.client,
-        delivery.letter.doctor,
+def outbound_letter(delivery, pdf: bytes) -> OutboundLetter:
+    """What the HL7 and FHIR builders in interop need, gathered here because interop
+    sits below letters and does not know a Letter."""
+    letter = delivery.letter
+    return OutboundLetter(
+        letter_id=letter.uuid,
+        message_id=delivery.uuid,
+        title=str(letter.kind_info.title),
+        practice=letter.practice,
+        client=letter.client,
+        doctor=letter.doctor,
+        author=letter.signed_by or letter.author,
+        signed_at=letter.signed_at,
+        pdf=pdf,
     )
-    now = timezone.localtime()
-    stamp = now.strftime("%Y%m%d%H%M%S%z")
-    medicare = f"{client.medicare_number}{client.medicare_irn or ''}"
-    pid3 = f"{client.uuid.hex}^^^CARELOOP^MR" + (f"~{medicare}^^^AUSHIC^MC" if medicare else "")
-    e = escape
-    segments = [
-        f"MSH|^~\\&|CARELOOP|{e(practice.name)}|||{stamp}||ORU^R01^ORU_R01|"
-        f"{oru_control_id(delivery)}|P|2.4^AUS&Australia&ISO3166_1^HL7AU-OO-201701&&L"
-        f"|||AL|NE|AUS",
-        f"PID|1||{pid3}||{e(client.family_name)}^{e(client.given_name)}||"
-        f"{client.date_of_birth:%Y%m%d}|||{e(client.street)}^^{e(client.suburb)}^{client.state}"
-        f"^{client.postcode}^AUS",
-        f"PV1|1|O|||||||{doctor.provider_number}^{e(doctor.family_name)}^{e(doctor.given_name)}"
-        f"^^^Dr^^^AUSHICPR^L^^^UPIN",
-        f"OBR|1||{letter.uuid.hex}^CARELOOP|11488-4^Consult note^LN|||{stamp}|||||||||||||||"
-        f"{stamp}||PHY|F",
-        "OBX|1|ED|PDF^Display format in PDF^AUSPDI||^application^pdf^Base64^"
-        + base64.b64encode(pdf).decode()
-        + "||||||F",
-    ]
-    return "\r".join(segments) + "\r"
+
+
+def build_oru(delivery, pdf: bytes) -> str:
+    return oru.build_oru(outbound_letter(delivery, pdf), oru_control_id(delivery))
 
 
 def _send_hl7(delivery) -> str:
@@ -272,7 +272,7 @@ def _send_hl7(delivery) -> str:
 
 
 def oru_control_id(delivery) -> str:
-    return f"CL{delivery.uuid.hex[:20].upper()}"
+    return oru.control_id(delivery.uuid)
 
 
 def record_acknowledgement(control_id: str, code: str, text: str) -> Delivery | None:
@@ -291,107 +291,7 @@ def record_acknowledgement(control_id: str, code: str, text: str) -> Delivery | 
 
 
 def build_fhir_bundle(delivery, pdf: bytes) -> str:
-    """A FHIR R4 Bundle: the Communication to the doctor carrying a DocumentReference
-    with the PDF, validated with fhir.resources' R4B models."""
-    from fhir.resources.R4B.bundle import Bundle
-
-    letter, client, doctor = delivery.letter, delivery.letter.client, delivery.letter.doctor
-    patient_id, doctor_id, document_id = (
-        f"urn:uuid:{client.uuid}",
-        f"urn:uuid:{doctor.uuid}",
-        f"urn:uuid:{letter.uuid}",
-    )
-    identifiers = []
-    if client.medicare_number:
-        identifiers.append(
-            {
-                "type": {
-                    "coding": [
-                        {"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MC"}
-                    ]
-                },
-                "system": "http://ns.electronichealth.net.au/id/medicare-number",
-                "value": f"{client.medicare_number}{client.medicare_irn or ''}",
-            }
-        )
-    practitioner_ids = []
-    if doctor.hpii:
-        practitioner_ids.append(
-            {"system": "http://ns.electronichealth.net.au/id/hi/hpii/1.0", "value": doctor.hpii}
-        )
-    sent = timezone.now().isoformat()
-    bundle = Bundle.model_validate(
-        {
-            "resourceType": "Bundle",
-            "type": "collection",
-            "timestamp": sent,
-            "entry": [
-                {
-                    "fullUrl": f"urn:uuid:{delivery.uuid}",
-                    "resource": {
-                        "resourceType": "Communication",
-                        "status": "completed",
-                        "subject": {"reference": patient_id},
-                        "recipient": [{"reference": doctor_id}],
-                        "sent": sent,
-                        "payload": [{"contentReference": {"reference": document_id}}],
-                    },
-                },
-                {
-                    "fullUrl": document_id,
-                    "resource": {
-                        "resourceType": "DocumentReference",
-                        "status": "current",
-                        "type": {
-                            "coding": [
-                                {
-                                    "system": "http://loinc.org",
-                                    "code": "11488-4",
-                                    "display": "Consult note",
-                                }
-                            ],
-                            "text": letter.kind_info.title,
-                        },
-                        "subject": {"reference": patient_id},
-                        "date": sent,
-                        "content": [
-                            {
-                                "attachment": {
-                                    "contentType": "application/pdf",
-                                    "data": base64.b64encode(pdf).decode(),
-                                    "title": letter.kind_info.title,
-                                }
-                            }
-                        ],
-                    },
-                },
-                {
-                    "fullUrl": patient_id,
-                    "resource": {
-                        "resourceType": "Patient",
-                        "identifier": identifiers or None,
-                        "name": [{"family": client.family_name, "given": [client.given_name]}],
-                        "birthDate": client.date_of_birth.isoformat(),
-                    },
-                },
-                {
-                    "fullUrl": doctor_id,
-                    "resource": {
-                        "resourceType": "Practitioner",
-                        "identifier": practitioner_ids or None,
-                        "name": [
-                            {
-                                "family": doctor.family_name,
-                                "given": [doctor.given_name],
-                                "prefix": [doctor.title] if doctor.title else None,
-                            }
-                        ],
-                    },
-                },
-            ],
-        }
-    )
-    return bundle.model_dump_json(exclude_none=True)
+    return build_letter_bundle(outbound_letter(delivery, pdf))
 
 
 def _send_fhir(delivery) -> str:

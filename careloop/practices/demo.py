@@ -14,7 +14,7 @@ from faker import Faker
 
 from careloop.clients.models import Client
 from careloop.consent.models import Consent
-from careloop.directory.models import Doctor, DoctorType, MedicalPractice
+from careloop.directory.models import Doctor, DoctorType, MedicalPractice, SecureMessagingService
 from careloop.entitlements.models import MbsFee
 from careloop.entitlements.schedule import EXAMPLE_FEES_CSV, load_fees
 from careloop.lib import synthetic
@@ -197,6 +197,9 @@ class _PracticeBuilder:
             slug=spec.slug,
             name=spec.name,
             abn=synthetic.abn(self.rng),
+            # Identifiers added later draw on their own generators, so the rest of the
+            # demo stays the same for the same seed.
+            hpio=synthetic.hpio(random.Random(f"hpio-{spec.slug}")),
             street=spec.street,
             suburb=spec.suburb,
             state=spec.state,
@@ -254,6 +257,7 @@ class _PracticeBuilder:
                     provider_number=""
                     if profession == Profession.COUNSELLOR
                     else synthetic.provider_number(self.rng),
+                    hpii=synthetic.hpii(random.Random(f"hpii-{user.email}")),
                 )
             )
         ClinicianProfile.objects.bulk_create(profiles)
@@ -329,6 +333,11 @@ class _PracticeBuilder:
                     )[0],
                 )
             )
+        for row in rows:
+            if row.secure_messaging_address:
+                row.secure_messaging_service = random.Random(row.secure_messaging_address).choice(
+                    SecureMessagingService.values
+                )
         doctors = Doctor.objects.bulk_create(rows, batch_size=BATCH)
         Through = Doctor.medical_practices.through
         links = []

@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from careloop.lib.identifiers import (
     check_abn,
     check_ahpra_registration,
+    check_hpii,
+    check_hpio,
     check_provider_number,
 )
 from careloop.web.forms import IdentifierField, check_postcode_against_state
@@ -54,6 +56,7 @@ class PracticeSettingsForm(forms.ModelForm):
         fields = [
             "name",
             "abn",
+            "hpio",
             "street",
             "suburb",
             "state",
@@ -74,6 +77,12 @@ class PracticeSettingsForm(forms.ModelForm):
         widgets = {"niches": forms.CheckboxSelectMultiple}
 
     abn = IdentifierField(check=check_abn, label="ABN", help_text="11 digits.")
+    hpio = IdentifierField(
+        check=check_hpio,
+        label="HPI-O",
+        help_text="16 digits starting 800362. Secure messages and FHIR letters name the "
+        "practice by it.",
+    )
 
     def clean_logo(self):
         from careloop.lib.uploads import UploadError, sniff_document
@@ -118,6 +127,7 @@ class MemberForm(forms.ModelForm):
         label="Medicare provider number",
         help_text="For this practice's location.",
     )
+    hpii = IdentifierField(check=check_hpii, label="HPI-I", help_text="16 digits starting 800361.")
     niches = forms.ModelMultipleChoiceField(
         queryset=Niche.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -136,6 +146,7 @@ class MemberForm(forms.ModelForm):
                     "profession": profile.profession,
                     "ahpra_registration": profile.ahpra_registration,
                     "provider_number": profile.provider_number,
+                    "hpii": profile.hpii,
                     "niches": list(profile.niches.all()),
                 }
             )
@@ -195,6 +206,7 @@ class MemberForm(forms.ModelForm):
         profile.profession = profession
         profile.ahpra_registration = self.cleaned_data.get("ahpra_registration", "")
         profile.provider_number = self.cleaned_data.get("provider_number", "")
+        profile.hpii = self.cleaned_data.get("hpii", "")
         profile.save()
         profile.niches.set(self.cleaned_data.get("niches") or [])
         return profile

@@ -44,6 +44,13 @@ class Practice(models.Model):
     slug = models.SlugField(unique=True, help_text="Used in the public website's address.")
     name = models.CharField(max_length=120)
     abn = models.CharField("ABN", max_length=11, blank=True)
+    hpio = models.CharField(
+        "HPI-O",
+        max_length=16,
+        blank=True,
+        help_text="The practice's Healthcare Provider Identifier (organisation). Secure "
+        "messages and FHIR letters name the practice by it.",
+    )
     street = models.CharField("street address", max_length=200, blank=True)
     suburb = models.CharField(max_length=80, blank=True)
     state = models.CharField(max_length=3, choices=STATE_CHOICES, default="NSW")
@@ -227,6 +234,7 @@ class ClinicianProfile(models.Model):
         blank=True,
         help_text="For this practice's location. Counsellors cannot bill Medicare.",
     )
+    hpii = models.CharField("HPI-I", max_length=16, blank=True)
     niches = models.ManyToManyField(Niche, blank=True, related_name="clinicians")
     accepting_referrals = models.BooleanField(default=True)
 

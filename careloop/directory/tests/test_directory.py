@@ -92,3 +92,23 @@ def test_the_doctor_page_lists_their_referrals(owner_client, alice_practice):
     referral = testing.make_referral(alice_practice, doctor=doctor)
     page = owner_client.get(f"/doctors/{doctor.uuid}/").content.decode()
     assert referral.client.full_name in page
+
+
+def test_it_keeps_the_doctors_secure_messaging_service_and_shows_it(owner_client, alice_practice):
+    response = owner_client.post(
+        "/doctors/new/",
+        {
+            "title": "Dr",
+            "given_name": "Priya",
+            "family_name": "Shah",
+            "doctor_type": "gp",
+            "secure_messaging_address": "shahp",
+            "secure_messaging_service": "Medical-Objects",
+            "preferred_channel": "hl7",
+        },
+    )
+    assert response.status_code == 302
+    doctor = Doctor.objects.get()
+    assert doctor.secure_messaging_service == "Medical-Objects"
+    page = owner_client.get(doctor.get_absolute_url()).content.decode()
+    assert "shahp (Medical-Objects)" in page

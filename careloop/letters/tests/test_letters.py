@@ -217,13 +217,50 @@ def test_withdrawing_consent_stops_a_letter_already_queued(course, settings):
     assert mail.outbox == [] and not Disclosure.objects.exists()
 
 
+PRACTICE_HPIO = "8003621566684455"
+GP_PRACTICE_HPIO = "8003629900040359"
+CLINICIAN_HPII = "8003619900015717"
+
+
+@pytest.fixture
+def addressed(course):
+    """The course with the identifiers a receiving system files by: the practice's
+    HPI-O, the GP's secure-messaging details and practice, the clinician's HPI-I."""
+    practice = course["client"].practice
+    practice.hpio = PRACTICE_HPIO
+    practice.save()
+    doctor = course["doctor"]
+    doctor.secure_messaging_address = "bayjones"
+    doctor.secure_messaging_service = "HealthLink"
+    doctor.save()
+    doctor.medical_practices.set(
+        [testing.make_medical_practice(practice, name="Bay Medical", hpio=GP_PRACTICE_HPIO)]
+    )
+    person = course["client"]
+    person.street, person.suburb, person.state, person.postcode = (
+        "12 Ocean Street",
+        "Neutral Bay",
+        "NSW",
+        "2089",
+    )
+    person.save()
+    profile = course["clinician"].clinician_profile
+    profile.hpii = CLINICIAN_HPII
+    profile.ahpra_registration = "PSY0001234567"
+    profile.save()
+    return course
+
+
+def sent_output(letter, channel) -> str:
+    outbox.queue(letter, channel)
+    outbox.process_due()
+    return Path(Delivery.objects.get().output_path).read_bytes().decode()
+
+
 def test_secure_messaging_writes_an_oru_with_the_pdf_that_parses(course, settings, tmp_path):
     settings.DATA_DIR = tmp_path
     letter = signed_report(course)
-    outbox.queue(letter, "hl7")
-    outbox.process_due()
-    delivery = Delivery.objects.get()
-    text = Path(delivery.output_path).read_bytes().decode()  # keep the CR separators
+    text = sent_output(letter, "hl7")  # keep the CR separators
     message = hl7.parse(text)
     assert str(message.segment("MSH")[9]) == "ORU^R01^ORU_R01"
     assert str(message.segment("PV1")[9]).startswith(course["doctor"].provider_number)
@@ -234,18 +271,119 @@ def test_secure_messaging_writes_an_oru_with_the_pdf_that_parses(course, setting
     assert MARKER not in text
 
 
+def test_the_oru_puts_the_address_in_pid_11_and_routes_by_msh_5_and_6(
+    addressed, settings, tmp_path
+):
+    settings.DATA_DIR = tmp_path
+    message = hl7.parse(sent_output(signed_report(addressed), "hl7"))
+    pid = message.segment("PID")
+    assert str(pid[11]) == "12 Ocean Street^^Neutral Bay^NSW^2089^AUS^H"
+    assert str(pid[10]) == ""  # PID-10 is race
+    msh = message.segment("MSH")
+    assert str(msh[5]) == "HealthLink"
+    assert str(msh[6]) == f"bayjones^1.2.36.1.2001.1003.0.{GP_PRACTICE_HPIO}^ISO"
+    assert str(msh[4]).endswith(f"^1.2.36.1.2001.1003.0.{PRACTICE_HPIO}^ISO")
+
+
+def test_the_oru_qualifies_its_order_number_and_names_the_signing_clinician(
+    addressed, settings, tmp_path
+):
+    settings.DATA_DIR = tmp_path
+    letter = signed_report(addressed)
+    signed = testing.aware(2026, 11, 3, 9, 30)
+    Letter.objects.filter(pk=letter.pk).update(signed_at=signed)
+    obr = hl7.parse(sent_output(letter, "hl7")).segment("OBR")
+    entity, namespace, universal_id, universal_type = str(obr[3]).split("^")
+    assert entity == letter.uuid.hex and namespace
+    assert (universal_id, universal_type) == (f"1.2.36.1.2001.1003.0.{PRACTICE_HPIO}", "ISO")
+    assert str(obr[7]).startswith("20261103093000")  # signed, not sent (OBR-22)
+    assert not str(obr[22]).startswith("20261103")
+    provider_number = addressed["clinician"].clinician_profile.provider_number
+    author = str(obr[32]).split("&")
+    assert author[:3] == [provider_number, "Clinician", "Clara"]
+    assert author[8] == "AUSHICPR"
+
+
 def test_fhir_output_is_a_valid_r4_bundle(course, settings, tmp_path):
     settings.DATA_DIR = tmp_path
     letter = signed_report(course)
-    outbox.queue(letter, "fhir")
-    outbox.process_due()
-    raw = Path(Delivery.objects.get().output_path).read_text(encoding="utf-8")
+    raw = sent_output(letter, "fhir")
     bundle = Bundle.model_validate(json.loads(raw))
     kinds = [entry.resource.__resource_type__ for entry in bundle.entry]
-    assert kinds == ["Communication", "DocumentReference", "Patient", "Practitioner"]
+    assert kinds[:4] == ["Communication", "DocumentReference", "Patient", "Practitioner"]
     document = bundle.entry[1].resource
     assert document.content[0].attachment.data.startswith(b"%PDF")  # decoded by the model
     assert MARKER not in raw
+
+
+def test_the_fhir_letter_names_its_sender_author_and_custodian(addressed, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    letter = signed_report(addressed)
+    bundle = Bundle.model_validate(json.loads(sent_output(letter, "fhir")))
+    resources = {entry.fullUrl: entry.resource for entry in bundle.entry}
+    communication, document = bundle.entry[0].resource, bundle.entry[1].resource
+
+    def identifiers(resource) -> dict:
+        return {i.system: (i.value, i.type.coding[0].code) for i in resource.identifier}
+
+    sender = resources[communication.sender.reference]
+    assert sender.__resource_type__ == "PractitionerRole"
+    clinician = resources[sender.practitioner.reference]
+    practice = resources[sender.organization.reference]
+    assert clinician.name[0].family == "Clinician"
+    assert identifiers(clinician)["http://ns.electronichealth.net.au/id/hi/hpii/1.0"] == (
+        CLINICIAN_HPII,
+        "NPI",
+    )
+    assert identifiers(sender)["http://ns.electronichealth.net.au/id/medicare-provider-number"] == (
+        addressed["clinician"].clinician_profile.provider_number,
+        "UPIN",
+    )
+    assert practice.__resource_type__ == "Organization"
+    assert identifiers(practice) == {
+        "http://ns.electronichealth.net.au/id/hi/hpio/1.0": (PRACTICE_HPIO, "NOI"),
+        "http://hl7.org.au/id/abn": (addressed["client"].practice.abn, "ABN"),
+    }
+    assert [a.reference for a in document.author] == [
+        communication.sender.reference,
+        sender.organization.reference,
+    ]
+    assert document.custodian.reference == sender.organization.reference
+    assert document.date == letter.signed_at
+    # The GP: the recipient is their role, which carries the Medicare provider number.
+    [recipient] = communication.recipient
+    gp_role = resources[recipient.reference]
+    assert identifiers(gp_role)[
+        "http://ns.electronichealth.net.au/id/medicare-provider-number"
+    ] == (
+        addressed["doctor"].provider_number,
+        "UPIN",
+    )
+    assert (
+        resources[gp_role.practitioner.reference].name[0].family == addressed["doctor"].family_name
+    )
+
+
+def test_an_emailed_letter_names_the_client_only_inside_the_pdf(
+    course, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    letter = signed_report(course)
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.queue(letter, "email")
+    [message] = mail.outbox
+    reference = course["referral"].reference
+    assert (
+        message.subject
+        == f"End-of-course report: M.N., our ref {reference} (Alice Street Psychology)"
+    )
+    for text in (message.subject, message.body):
+        assert "Mia" not in text and "Nguyen" not in text
+        assert f"{course['client'].date_of_birth:%d/%m/%Y}" not in text
+    assert f"M.N., our ref {reference}" in message.body
+    [(name, pdf, mimetype)] = message.attachments
+    assert mimetype == "application/pdf" and pdf.startswith(b"%PDF")
+    assert "Mia Nguyen" in render_html(letter)  # what the PDF is made from
 
 
 def test_the_doctor_answers_the_feedback_link_once(

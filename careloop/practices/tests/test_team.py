@@ -101,3 +101,28 @@ def test_the_owner_sets_the_response_targets(owner_client, alice_practice):
     assert (alice_practice.acknowledge_within_days, alice_practice.contact_within_days) == (2, 3)
     refused = owner_client.post("/practice/", {**data, "contact_within_days": "0"})
     assert "between 1 and 10 business days" in refused.content.decode()
+
+
+def test_the_practice_records_its_hpio_after_checking_it(owner_client, alice_practice):
+    data = {
+        "name": alice_practice.name,
+        "state": "NSW",
+        "time_zone": "Australia/Sydney",
+        "acknowledge_within_days": "1",
+        "contact_within_days": "2",
+        "k10_band_set": "abs",
+    }
+    refused = owner_client.post("/practice/", {**data, "hpio": "8003621566684456"})
+    assert "This HPI-O fails its check digit" in refused.content.decode()
+    assert owner_client.post("/practice/", {**data, "hpio": "8003621566684455"}).status_code == 302
+    alice_practice.refresh_from_db()
+    assert alice_practice.hpio == "8003621566684455"
+
+
+def test_a_clinicians_hpii_is_checked_and_kept_on_their_profile(owner_client, alice_practice):
+    refused = owner_client.post("/practice/team/new/", member_form(hpii="8003619900015718"))
+    assert "This HPI-I fails its check digit" in refused.content.decode()
+    assert not User.objects.filter(email="nina@alice.test").exists()
+    owner_client.post("/practice/team/new/", member_form(hpii="8003619900015717"))
+    nina = User.objects.get(email="nina@alice.test")
+    assert nina.clinician_profile.hpii == "8003619900015717"
