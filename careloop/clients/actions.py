@@ -1,7 +1,9 @@
 from django.db import transaction
 
+from careloop import events
 from careloop.audit.actions import record_change
-from careloop.entitlements.models import ElsewhereClaims
+
+from .events import ClientsMerged
 
 # Details a merge may copy from the duplicate when the kept record has none.
 _FILLABLE = (
@@ -23,7 +25,8 @@ _FILLABLE = (
 
 def confirm_same_person(duplicate, *, request):
     """Staff confirmed the flagged client is the earlier one: move everything across,
-    keep the earlier record, and remove the empty duplicate. One transaction."""
+    keep the earlier record, and remove the empty duplicate. One transaction: each app
+    moves its own rows (ClientsMerged); if any cannot, nothing changes."""
     keep = duplicate.possible_duplicate_of
     if keep is None:
         raise ValueError("This client is not flagged as a possible duplicate.")
@@ -34,12 +37,7 @@ def confirm_same_person(duplicate, *, request):
                 setattr(keep, name, getattr(duplicate, name))
                 filled.append(name)
         keep.save()
-        duplicate.referrals.update(client=keep)
-        duplicate.sessions.update(client=keep)
-        for claims in ElsewhereClaims.objects.filter(client=duplicate):
-            if not ElsewhereClaims.objects.filter(client=keep, year=claims.year).exists():
-                claims.client = keep
-                claims.save(update_fields=["client"])
+        events.publish(ClientsMerged(keep.practice_id, keep.pk, duplicate.pk))
         record_change(
             request, keep, client=keep, created=False, changed_fields=filled + ["merged duplicate"]
         )
@@ -60,26 +58,3 @@ def confirm_different_people(duplicate, *, request):
             changed_fields=["possible_duplicate_of"],
         )
     return duplicate
-
-
-def save_elsewhere_claims(client, data: dict, *, request) -> ElsewhereClaims:
-    with transaction.atomic():
-        claims, created = ElsewhereClaims.objects.update_or_create(
-            client=client,
-            year=data["year"],
-            defaults={
-                "practice": client.practice,
-                "individual": data["individual"],
-                "group": data["group"],
-                "family_carer": data["family_carer"],
-                "note": data.get("note", ""),
-            },
-        )
-        record_change(
-            request,
-            claims,
-            client=client,
-            created=created,
-            changed_fields=["individual", "group", "family_carer"],
-        )
-    return claims

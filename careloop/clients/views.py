@@ -4,6 +4,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from careloop.audit.actions import record_view
+from careloop.entitlements.actions import save_elsewhere_claims
 from careloop.entitlements.services import evaluate_client
 from careloop.measures.actions import may_follow_up
 from careloop.measures.views import client_measures_context
@@ -13,7 +14,7 @@ from careloop.web.lists import PracticeListView
 from careloop.web.queries import count_of, latest_of
 from careloop.web.records import practice_member_required, record_form_view, save_practice_record
 
-from .actions import confirm_different_people, confirm_same_person, save_elsewhere_claims
+from .actions import confirm_different_people, confirm_same_person
 from .filters import ClientFilter
 from .forms import ClientForm, ElsewhereClaimsForm
 from .models import Client

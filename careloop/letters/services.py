@@ -1,9 +1,9 @@
 """Drafting letters when they fall due, editing, signing."""
 
-from dataclasses import dataclass
-
 from django.db import transaction
 from django.utils import timezone
+
+from careloop.events import Notice
 
 from .kinds import KINDS, SECTION_LIMIT
 from .models import DeliveryStatus, Letter, LetterStatus
@@ -194,15 +194,6 @@ def draft_due_reports_for(client_id: int) -> list[Letter]:
 
     client = Client.objects.select_related("practice").get(pk=client_id)
     return create_due_drafts(client.practice, clients=Client.objects.filter(pk=client_id))
-
-
-@dataclass(frozen=True)
-class Notice:
-    """What an automatic step did, for the person whose action set it off."""
-
-    text: str
-    url: str = ""
-    warning: bool = False
 
 
 def acknowledge_first_booking(referral, *, by=None) -> Notice | None:

@@ -8,11 +8,13 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from careloop import events
 from careloop.audit.actions import record_change
 from careloop.lib.business_days import add_business_days
 from careloop.web.records import save_practice_record
 
 from . import triage
+from .events import ReferralBooked, ReferralDischarged
 from .models import (
     ClarificationRequest,
     ContactOutcome,
@@ -50,6 +52,10 @@ def clock_facts(referral: Referral, first_session_at=None) -> triage.ClockFacts:
 
 def _refresh_clock(referral: Referral) -> None:
     referral.next_due_at = triage.next_due_at(clock_facts(referral), targets_for(referral.practice))
+
+
+def _user_id(by) -> int | None:
+    return by.pk if by is not None and by.is_authenticated else None
 
 
 def _event(referral, kind, *, by, **fields) -> ReferralEvent:
@@ -152,9 +158,7 @@ def change_status(referral: Referral, target: str, *, by, reason: str = "") -> R
             note=reason.strip(),
         )
         if target == TriageStatus.DISCHARGED and referral.referring_doctor_id:
-            from careloop.letters.services import draft_discharge_summary
-
-            transaction.on_commit(lambda: draft_discharge_summary(referral.pk, reason), robust=True)
+            events.publish(ReferralDischarged(referral.pk, reason, _user_id(by)))
     return referral
 
 
@@ -203,11 +207,9 @@ def assign_clinician(referral: Referral, clinician, *, by) -> Referral:
     return referral
 
 
-def session_booked(referral: Referral, session, *, by) -> list:
-    """Called when a session for the referral is saved: moves the triage on. Returns
-    what any automatic step did (notices for the person who booked), so that nothing
-    happens unseen."""
-    notices = []
+def session_booked(referral: Referral, session, *, by) -> None:
+    """Called when a session for the referral is saved: moves the triage on. A first
+    booking publishes ReferralBooked (the letters app drafts the acknowledgement)."""
     if session.status == "attended":
         if referral.first_seen_at is None or session.starts_at < referral.first_seen_at:
             referral.first_seen_at = session.starts_at
@@ -215,7 +217,7 @@ def session_booked(referral: Referral, session, *, by) -> list:
     elif session.status == "booked":
         target = TriageStatus.BOOKED
     else:
-        return notices
+        return
     previous = referral.status
     first_booking = target == TriageStatus.BOOKED and previous in (
         TriageStatus.NEW,
@@ -244,12 +246,7 @@ def session_booked(referral: Referral, session, *, by) -> list:
     _refresh_clock(referral)
     referral.save()
     if first_booking:
-        from careloop.letters.services import acknowledge_first_booking
-
-        notice = acknowledge_first_booking(referral, by=by)
-        if notice is not None:
-            notices.append(notice)
-    return notices
+        events.publish(ReferralBooked(referral.pk, _user_id(by)))
 
 
 def request_clarification(referral: Referral, *, by, message: str = "") -> ClarificationRequest:

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from careloop import events
 from careloop.audit.actions import record_view
 from careloop.clients.models import Client
 from careloop.entitlements.schedule import Schedule
@@ -39,7 +40,8 @@ def _session_queryset():
 
 
 def _save_session(form, request):
-    session, notices = save_session(form, request=request)
+    with events.collect_notices() as notices:
+        session = save_session(form, request=request)
     for notice in notices:
         text = (
             format_html('{} <a href="{}">Review it</a>.', notice.text, notice.url)

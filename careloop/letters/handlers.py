@@ -1,0 +1,42 @@
+"""What the letters app does when something happens in a lower app. Every
+subscription of this app is listed in `connect()`."""
+
+from careloop import events
+from careloop.clients.events import ClientsMerged
+from careloop.events import Notice
+from careloop.practices.models import User
+from careloop.referrals.events import ReferralBooked, ReferralDischarged
+from careloop.referrals.models import Referral
+from careloop.therapy.events import SessionAttended
+
+from . import services
+from .models import Letter
+
+
+def draft_acknowledgement(event: ReferralBooked) -> Notice | None:
+    referral = Referral.objects.select_related(
+        "practice", "client", "referring_doctor", "assigned_clinician"
+    ).get(pk=event.referral_id)
+    by = User.objects.filter(pk=event.by_id).first() if event.by_id else None
+    return services.acknowledge_first_booking(referral, by=by)
+
+
+def draft_discharge_summary(event: ReferralDischarged) -> None:
+    services.draft_discharge_summary(event.referral_id, event.reason)
+
+
+def draft_report_if_course_ended(event: SessionAttended) -> None:
+    services.draft_due_reports_for(event.client_id)
+
+
+def move_merged_client_letters(event: ClientsMerged) -> None:
+    Letter.objects.filter(practice_id=event.practice_id, client_id=event.duplicate_id).update(
+        client_id=event.kept_id
+    )
+
+
+def connect() -> None:
+    events.subscribe(ReferralBooked, draft_acknowledgement)
+    events.subscribe(ReferralDischarged, draft_discharge_summary)
+    events.subscribe(SessionAttended, draft_report_if_course_ended)
+    events.subscribe(ClientsMerged, move_merged_client_letters)

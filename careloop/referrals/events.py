@@ -1,0 +1,26 @@
+"""What happens to a referral that higher apps (letters, outreach) react to."""
+
+from dataclasses import dataclass
+
+from careloop.events import Event
+
+
+@dataclass(frozen=True)
+class ReferralBooked(Event):
+    """The referral's first session was booked: the referrer is owed an acknowledgement.
+    Handled inside the booking's transaction, so that the person booking is told at once
+    what was drafted (and a failed booking drafts nothing)."""
+
+    in_transaction = True
+
+    referral_id: int
+    by_id: int | None
+
+
+@dataclass(frozen=True)
+class ReferralDischarged(Event):
+    """The client was discharged: the referrer is owed a discharge summary."""
+
+    referral_id: int
+    reason: str
+    by_id: int | None
