@@ -29,7 +29,8 @@ def test_it_accepts_a_message_larger_than_djangos_default_body_limit(client, ali
     _, token = GatewayToken.issue(alice_practice, "HealthLink")
     # A scanned letter of about 2.2 MB is about 3 MB once base64-encoded.
     scan = b"%PDF-1.4\n" + os.urandom(2_200_000)
-    obx = f"OBX|1|ED|PDF^Display format in PDF^AUSPDI||^application^pdf^Base64^{base64.b64encode(scan).decode()}||||||F"
+    encoded = base64.b64encode(scan).decode()
+    obx = f"OBX|1|ED|PDF^Display format in PDF^AUSPDI||^application^pdf^Base64^{encoded}||||||F"
     message = ref_message(obx=[obx])
     assert len(message) > 2_900_000
     response = post(client, message, token)
