@@ -38,7 +38,12 @@ class BodyGuardMiddleware:
             too_large = getattr(view_func, bodylimit.TOO_LARGE_ATTR, None)
             if too_large is not None:
                 return too_large(request, *view_args, **view_kwargs)
-            return render(request, "413.html", {"limit_mb": limit // (1024 * 1024)}, status=413)
+            return render(
+                request,
+                "413.html",
+                {"upload_limit_mb": bodylimit.MAX_UPLOAD_BYTES // (1024 * 1024)},
+                status=413,
+            )
         before = getattr(view_func, bodylimit.BEFORE_BODY_ATTR, None)
         if before is not None:
             return before(request, *view_args, **view_kwargs)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from careloop import testing
 from careloop.clients.models import Client
 from careloop.directory.models import Doctor
+from careloop.lib.uploads import MAX_UPLOAD_BYTES
 from careloop.referrals.models import Referral, ReferralDocument
 
 
@@ -170,3 +171,59 @@ def test_the_thanks_page_needs_its_signed_token(client, alice_practice):
     response = client.get(f"/p/{alice_practice.slug}/refer/thanks/?t=forged")
     assert response.status_code == 302
     assert re.search(r"/refer/$", response["Location"])
+
+
+def forbid_parsing(monkeypatch):
+    """From now on, the test fails if anything parses a multipart body."""
+
+    def refuse(self):
+        raise AssertionError("the request body was parsed")
+
+    monkeypatch.setattr("django.http.multipartparser.MultiPartParser.parse", refuse)
+
+
+@pytest.fixture
+def body_never_parsed(monkeypatch):
+    forbid_parsing(monkeypatch)
+
+
+def test_an_oversized_referral_is_refused_by_its_length_before_it_is_read(
+    client, alice_practice, body_never_parsed
+):
+    data = form_data(client, alice_practice)
+    with time_machine.travel(timezone.now() + timedelta(seconds=10)):
+        response = client.post(
+            f"/p/{alice_practice.slug}/refer/", data, CONTENT_LENGTH=str(300 * 1024 * 1024)
+        )
+    assert response.status_code == 413
+    page = response.content.decode()
+    assert "too large to send" in page and "up to 10 MB" in page
+    assert not Referral.objects.exists()
+
+
+def test_a_letter_just_over_the_documented_size_is_refused_with_the_limit(client, alice_practice):
+    big = SimpleUploadedFile("scan.pdf", b"%PDF-" + b"0" * MAX_UPLOAD_BYTES)
+    response = send(client, alice_practice, letter=big)
+    assert response.status_code == 400
+    assert "the limit is 10 MB" in response.content.decode()
+    assert not Referral.objects.exists()
+
+
+def test_the_rate_limit_applies_before_the_body_is_read(client, alice_practice, monkeypatch):
+    for n in range(5):
+        assert send(client, alice_practice, patient_given_name=f"Mia{n}").status_code == 302
+    data = form_data(client, alice_practice)
+    forbid_parsing(monkeypatch)
+    with time_machine.travel(timezone.now() + timedelta(seconds=10)):
+        refused = client.post(f"/p/{alice_practice.slug}/refer/", data)
+    assert refused.status_code == 429
+
+
+def test_a_staff_upload_over_the_cap_gets_a_plain_413_page(owner_client, body_never_parsed):
+    response = owner_client.post(
+        "/referrals/upload/",
+        {"letter": SimpleUploadedFile("scan.pdf", testing.PDF_BYTES)},
+        CONTENT_LENGTH=str(50 * 1024 * 1024),
+    )
+    assert response.status_code == 413
+    assert "files can be up to 10 MB" in response.content.decode()
