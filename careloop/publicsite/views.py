@@ -81,6 +81,14 @@ def refer(request, slug):
                 400,
             )
         if form.is_valid():
+            if not form.claim_form_token():
+                return _refused(
+                    request,
+                    practice,
+                    "This form has already been sent once. To send another referral, "
+                    "reload the page and fill it in again.",
+                    400,
+                )
             referral = receive_web_referral(
                 practice,
                 form.cleaned_data,

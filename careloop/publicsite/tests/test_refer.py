@@ -227,3 +227,29 @@ def test_a_staff_upload_over_the_cap_gets_a_plain_413_page(owner_client, body_ne
     )
     assert response.status_code == 413
     assert "files can be up to 10 MB" in response.content.decode()
+
+
+def test_a_form_token_sends_one_referral_only(client, alice_practice):
+    data = form_data(client, alice_practice)
+    url = f"/p/{alice_practice.slug}/refer/"
+    with time_machine.travel(timezone.now() + timedelta(seconds=10)):
+        assert client.post(url, data).status_code == 302
+        replay = dict(data, letter=SimpleUploadedFile("referral.pdf", testing.PDF_BYTES))
+        refused = client.post(url, replay)
+    assert refused.status_code == 400
+    assert "already been sent once" in refused.content.decode()
+    assert Referral.objects.count() == 1
+
+
+def test_correcting_a_mistake_does_not_use_up_the_form_token(client, alice_practice):
+    data = form_data(client, alice_practice, patient_postcode="3000")
+    url = f"/p/{alice_practice.slug}/refer/"
+    with time_machine.travel(timezone.now() + timedelta(seconds=10)):
+        assert client.post(url, data).status_code == 400
+        fixed = dict(
+            data,
+            patient_postcode="2088",
+            letter=SimpleUploadedFile("referral.pdf", testing.PDF_BYTES),
+        )
+        assert client.post(url, fixed).status_code == 302
+    assert Referral.objects.count() == 1
