@@ -3,6 +3,7 @@ import secrets
 from django.db import models
 from django.urls import reverse
 
+from careloop.lib import uploads
 from careloop.practices.scoping import PracticeOwned
 
 
@@ -161,8 +162,12 @@ class Referral(PracticeOwned):
 
 
 def referral_document_path(instance, filename: str) -> str:
-    # Files live under the practice's own folder and an unguessable name.
-    return f"practices/{instance.practice.uuid}/referrals/{instance.uuid}.bin"
+    # Files live under the practice's own folder and an unguessable name, with the
+    # extension of the type found in the content, never the one the sender gave.
+    return (
+        f"practices/{instance.practice.uuid}/referrals/{instance.uuid}"
+        f"{uploads.extension_for(instance.content_type)}"
+    )
 
 
 class ReferralDocument(PracticeOwned):
@@ -183,6 +188,12 @@ class ReferralDocument(PracticeOwned):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def download_name(self) -> str:
+        return uploads.download_name(
+            self.original_name, self.content_type, default="referral-letter"
+        )
 
     def get_absolute_url(self) -> str:
         if self.referral_id is None:

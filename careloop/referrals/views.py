@@ -409,7 +409,7 @@ def _document_response(document):
     response = FileResponse(
         document.file.open("rb"),
         content_type=document.content_type,
-        filename=document.original_name,
+        filename=document.download_name,
         as_attachment=not document.shows_inline,
     )
     # A letter from outside is untrusted: no scripts, no requests, even if it is HTML.

@@ -253,3 +253,14 @@ def test_correcting_a_mistake_does_not_use_up_the_form_token(client, alice_pract
         )
         assert client.post(url, fixed).status_code == 302
     assert Referral.objects.count() == 1
+
+
+def test_a_pdf_sent_as_html_is_stored_and_served_as_a_pdf(client, alice_practice, owner):
+    send(client, alice_practice, letter=SimpleUploadedFile("evil.html", testing.PDF_BYTES))
+    document = ReferralDocument.objects.get()
+    assert document.file.name.endswith(".pdf")
+    client.force_login(owner)
+    response = client.get(document.get_absolute_url())
+    assert response["Content-Type"] == "application/pdf"
+    assert 'filename="evil.pdf"' in response["Content-Disposition"]
+    assert "evil.html" not in client.get(document.referral.get_absolute_url()).content.decode()
