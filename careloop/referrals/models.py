@@ -88,6 +88,13 @@ class Referral(PracticeOwned):
     )
     reason = models.TextField("symptoms or diagnosis", blank=True)
     medications = models.TextField("current medications", blank=True)
+    sender_unverified = models.BooleanField(
+        "sender not yet confirmed",
+        default=False,
+        help_text="Sent through the public web form and credited to a doctor already on "
+        "file. Anyone can type a name or provider number, so staff confirm the referral "
+        "came from that doctor.",
+    )
     letter_signed = models.BooleanField(
         "signed and dated by the referrer",
         default=False,
@@ -216,6 +223,7 @@ class EventKind(models.TextChoices):
     CLARIFICATION_REMINDER = "reminder", "Clarification reminder sent"
     CLARIFICATION_ANSWERED = "answered", "Clarification answered"
     NOTE = "note", "Note"
+    SENDER_CONFIRMED = "sender", "Sender confirmed"
 
 
 class ContactMethod(models.TextChoices):

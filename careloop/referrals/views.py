@@ -241,6 +241,12 @@ def referral_status(request, referral):
 
 
 @_referral_action
+def referral_confirm_sender(request, referral):
+    actions.confirm_sender(referral, by=request.user)
+    messages.success(request, "Sender confirmed.")
+
+
+@_referral_action
 def referral_report_sent(request, referral):
     actions.record_report_sent(referral, by=request.user)
     messages.success(request, "Recorded: the end-of-course report was sent.")

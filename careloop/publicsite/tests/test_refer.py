@@ -264,3 +264,36 @@ def test_a_pdf_sent_as_html_is_stored_and_served_as_a_pdf(client, alice_practice
     assert response["Content-Type"] == "application/pdf"
     assert 'filename="evil.pdf"' in response["Content-Disposition"]
     assert "evil.html" not in client.get(document.referral.get_absolute_url()).content.decode()
+
+
+def test_a_referral_naming_a_doctor_on_file_waits_for_staff_to_confirm_the_sender(
+    client, alice_practice, owner, bob_owner
+):
+    doctor = testing.make_doctor(alice_practice, provider_number="2448301T")
+    send(client, alice_practice)
+    referral = Referral.objects.get()
+    assert referral.referring_doctor == doctor and referral.sender_unverified
+    assert "confirm the referral came from them" in referral.events.get().note
+
+    client.force_login(owner)
+    assert "Unverified sender" in client.get("/referrals/").content.decode()
+    page = client.get(referral.get_absolute_url()).content.decode()
+    assert "Unverified sender" in page and "Confirm the sender" in page
+
+    confirm_url = f"/referrals/{referral.uuid}/confirm-sender/"
+    client.force_login(bob_owner)
+    assert client.post(confirm_url).status_code == 404  # another practice's referral
+    client.force_login(owner)
+    assert client.post(confirm_url).status_code == 302
+    assert client.post(confirm_url).status_code == 302  # a double click records one event
+    referral.refresh_from_db()
+    assert not referral.sender_unverified
+    [event] = referral.events.filter(kind="sender")
+    assert event.by == owner and doctor.display_name in event.note
+    assert "Unverified sender" not in client.get("/referrals/").content.decode()
+    assert "Confirm the sender" not in client.get(referral.get_absolute_url()).content.decode()
+
+
+def test_a_referral_from_a_new_doctor_needs_no_sender_confirmation(client, alice_practice):
+    send(client, alice_practice)
+    assert not Referral.objects.get().sender_unverified
