@@ -12,6 +12,7 @@ from careloop.lib.identifiers import (
     check_postcode,
     check_provider_number,
 )
+from careloop.lib.text import SingleLineForm
 from careloop.lib.tokens import use_once
 from careloop.lib.uploads import UploadError, check_document
 from careloop.practices.models import STATE_CHOICES, Niche, clinicians_of
@@ -31,7 +32,7 @@ STARTED_MAX_AGE = 60 * 60 * 24
 _SIGNER_SALT = "careloop.public-referral-form"
 
 
-class PublicReferralForm(forms.Form):
+class PublicReferralForm(SingleLineForm, forms.Form):
     # About the doctor
     doctor_given_name = forms.CharField(label="Your given name", max_length=80)
     doctor_family_name = forms.CharField(label="Your family name", max_length=80)

@@ -297,3 +297,11 @@ def test_a_referral_naming_a_doctor_on_file_waits_for_staff_to_confirm_the_sende
 def test_a_referral_from_a_new_doctor_needs_no_sender_confirmation(client, alice_practice):
     send(client, alice_practice)
     assert not Referral.objects.get().sender_unverified
+
+
+def test_a_line_break_in_a_name_is_refused_on_the_public_form(client, alice_practice):
+    response = send(client, alice_practice, patient_family_name="Nguyen\r\nBcc: x@evil.example")
+    assert response.status_code == 400
+    assert "must be on one line" in response.content.decode()
+    assert not Referral.objects.exists() and not Client.objects.exists()
+    assert not Doctor.objects.exists()
