@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from careloop.lib.identifiers import IdentifierError, check_medicare_irn, check_medicare_number
+from careloop.lib.text import SingleLineForm
 from careloop.web.forms import AustralianDateInput, IdentifierField, PracticeModelForm
 
 from .models import Client
@@ -73,7 +74,7 @@ class ClientForm(PracticeModelForm):
         return cleaned
 
 
-class ElsewhereClaimsForm(forms.Form):
+class ElsewhereClaimsForm(SingleLineForm, forms.Form):
     year = forms.IntegerField(min_value=2006, max_value=2100)
     individual = forms.IntegerField(min_value=0, max_value=50, initial=0)
     group = forms.IntegerField(min_value=0, max_value=50, initial=0)

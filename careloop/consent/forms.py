@@ -3,13 +3,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from careloop.directory.models import Doctor
+from careloop.lib.text import SingleLineForm
 from careloop.referrals.models import Referral
 from careloop.web.forms import AustralianDateInput, FastSelect, explain_errors
 
 from .models import Method, Scope
 
 
-class ConsentForm(forms.Form):
+class ConsentForm(SingleLineForm, forms.Form):
     doctor = forms.ModelChoiceField(
         queryset=Doctor.objects.none(),
         required=False,
@@ -69,7 +70,7 @@ class ConsentForm(forms.Form):
         return cleaned
 
 
-class WithdrawalForm(forms.Form):
+class WithdrawalForm(SingleLineForm, forms.Form):
     reason = forms.CharField(
         max_length=500,
         label="Why it was withdrawn",
@@ -77,7 +78,7 @@ class WithdrawalForm(forms.Form):
     )
 
 
-class SignatureForm(forms.Form):
+class SignatureForm(SingleLineForm, forms.Form):
     agree = forms.BooleanField(
         label="I agree to this",
         error_messages={"required": "Tick the box if you agree; if you do not, tell the practice."},

@@ -1,10 +1,12 @@
 from django import forms
 
+from careloop.lib.text import SingleLineForm
+
 from .kinds import SECTION_LIMIT
 from .models import Channel
 
 
-class LetterForm(forms.Form):
+class LetterForm(SingleLineForm, forms.Form):
     def __init__(self, *args, letter, **kwargs):
         super().__init__(*args, **kwargs)
         for section in letter.kind_info.sections:
@@ -18,11 +20,11 @@ class LetterForm(forms.Form):
             )
 
 
-class SendForm(forms.Form):
+class SendForm(SingleLineForm, forms.Form):
     channel = forms.ChoiceField(choices=Channel.choices, label="Send by")
 
 
-class FeedbackForm(forms.Form):
+class FeedbackForm(SingleLineForm, forms.Form):
     usefulness = forms.TypedChoiceField(
         coerce=int,
         label="How useful was this report?",

@@ -14,3 +14,14 @@ def read(token: str, *, salt: str, max_age_days: int) -> str | None:
         return signing.loads(token, salt=salt, max_age=max_age_days * 24 * 3600)
     except signing.BadSignature:
         return None
+
+
+def use_once(nonce: str, *, salt: str, max_age_seconds: int) -> bool:
+    """True the first time a token's nonce is used, False on any replay while the token
+    could still be valid. cache.add is atomic, so two simultaneous replays cannot both
+    win (with one cache for every app server: Redis in production)."""
+    from django.core.cache import cache
+
+    if not nonce:
+        return False
+    return cache.add(f"used-token:{salt}:{nonce}", True, timeout=max_age_seconds + 60)

@@ -1,6 +1,7 @@
 """Uploaded documents are recognised by their first bytes, never by their name:
 a renamed executable must not pass as a referral letter."""
 
+import re
 from dataclasses import dataclass
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -12,6 +13,32 @@ _SIGNATURES = [
     (b"II*\x00", "image/tiff", ".tif"),
     (b"MM\x00*", "image/tiff", ".tif"),
 ]
+
+
+# Every type a stored document may have (uploads above, HL7 attachments as declared
+# and checked by the parser), and the extension its file and download carry.
+EXTENSIONS = {
+    "application/pdf": ".pdf",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/tiff": ".tif",
+    "text/rtf": ".rtf",
+    "text/html": ".html",
+}
+
+
+def extension_for(content_type: str) -> str:
+    return EXTENSIONS.get(content_type, ".bin")
+
+
+def download_name(sent_name: str, content_type: str, *, default: str = "document") -> str:
+    """A file name from the detected type, never the sender's extension: a PDF sent as
+    "evil.html" downloads as "evil.pdf". The stem keeps only plain characters, so the
+    name is safe in a Content-Disposition header on any system."""
+    stem = sent_name.replace("\\", "/").rsplit("/", 1)[-1]
+    stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+    stem = re.sub(r"[^\w -]+", "-", stem).strip(" -_")[:80]
+    return f"{stem or default}{extension_for(content_type)}"
 
 
 class UploadError(ValueError):

@@ -2,12 +2,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from careloop.lib.text import SingleLineForm
 from careloop.web.forms import AustralianDateInput
 
 from .scoring import Measure
 
 
-class MeasureForm(forms.Form):
+class MeasureForm(SingleLineForm, forms.Form):
     """The questionnaire, item by item, built from the measure's definition."""
 
     def __init__(self, *args, measure: Measure, staff: bool, **kwargs):

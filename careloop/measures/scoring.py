@@ -7,6 +7,7 @@ Sources and traps are in ../shared/docs/MEASURES.md and docs/measures.md.
 """
 
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
@@ -122,6 +123,21 @@ def _round_half_up(value: Decimal) -> int:
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+_WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+
+
+def _whole_number(value) -> int | None:
+    """An answer as an int, or None if it is not a plain whole number. str.isdigit()
+    is not enough: "²" and other Unicode digits pass it, and int() then raises."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value.strip()):
+        return int(value)
+    return None
+
+
 def validate_answers(measure: Measure, answers: dict) -> dict[int, int | None]:
     """Answers keyed by item number; None (or absent) means not answered. Any value
     outside the options, or an unknown item, is refused with the item named."""
@@ -139,18 +155,14 @@ def validate_answers(measure: Measure, answers: dict) -> dict[int, int | None]:
         if value in (None, ""):
             clean[number] = None
             continue
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | str)
-            or not str(value).lstrip("-").isdigit()
-            or int(value) not in measure.option_values
-        ):
+        answer = _whole_number(value)
+        if answer is None or answer not in measure.option_values:
             allowed = ", ".join(str(v) for v in sorted(measure.option_values))
             raise AnswerError(
                 f"Item {number} of the {measure.short_name}: {value!r} is not "
                 f"one of the answers ({allowed})."
             )
-        clean[number] = int(value)
+        clean[number] = answer
     for number in known - set(clean):
         clean[number] = None
     return clean

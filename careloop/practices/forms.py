@@ -9,6 +9,7 @@ from careloop.lib.identifiers import (
     check_hpio,
     check_provider_number,
 )
+from careloop.lib.text import SingleLineForm
 from careloop.web.forms import IdentifierField, check_postcode_against_state
 
 from .models import ClinicianProfile, Niche, Practice, Profession, Role, User
@@ -28,7 +29,7 @@ class SignInForm(AuthenticationForm):
         self.fields["username"].widget.attrs.update({"autocomplete": "username", "type": "email"})
 
 
-class TokenForm(forms.Form):
+class TokenForm(SingleLineForm, forms.Form):
     token = forms.CharField(
         label="6-digit code from your authenticator app",
         max_length=6,
@@ -50,7 +51,7 @@ class TokenForm(forms.Form):
         return token
 
 
-class PracticeSettingsForm(forms.ModelForm):
+class PracticeSettingsForm(SingleLineForm, forms.ModelForm):
     class Meta:
         model = Practice
         fields = [
@@ -111,7 +112,7 @@ class PracticeSettingsForm(forms.ModelForm):
         return check_postcode_against_state(self, super().clean())
 
 
-class MemberForm(forms.ModelForm):
+class MemberForm(SingleLineForm, forms.ModelForm):
     """A practice member and, when they treat clients, their clinician profile."""
 
     profession = forms.ChoiceField(

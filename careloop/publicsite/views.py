@@ -4,8 +4,10 @@ from django.core import signing
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from careloop.lib.bodylimit import DEFAULT_MAX_REQUEST_BYTES, guard_body
 from careloop.lib.business_days import add_business_days
 from careloop.lib.ratelimit import client_address, hit
+from careloop.lib.uploads import MAX_UPLOAD_BYTES
 from careloop.practices.models import Practice
 from careloop.referrals.intake import receive_web_referral
 
@@ -20,40 +22,73 @@ def practice_home(request, slug):
     return render(request, "publicsite/home.html", {"practice": practice})
 
 
+def _refused(request, practice, reason: str, status: int):
+    return render(
+        request,
+        "publicsite/refer_refused.html",
+        {"practice": practice, "reason": reason},
+        status=status,
+    )
+
+
+def _refer_too_large(request, slug):
+    practice = get_object_or_404(Practice, slug=slug)
+    return _refused(
+        request,
+        practice,
+        f"The letter is too large to send: it can be up to "
+        f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB. Scan it at a lower resolution or save "
+        "it as a PDF, and send the form again.",
+        413,
+    )
+
+
+def _refer_rate_limit(request, slug):
+    """Counted before the body is read, so a flood costs no disk or parsing."""
+    if request.method != "POST":
+        return None
+    practice = get_object_or_404(Practice, slug=slug)
+    if hit(
+        f"refer:{practice.pk}:{client_address(request)}",
+        limit=SUBMISSIONS_PER_HOUR,
+        window_seconds=3600,
+    ):
+        return None
+    return _refused(
+        request,
+        practice,
+        "Too many referrals have been sent from your network in the last hour. Please "
+        "try again later, or phone us.",
+        429,
+    )
+
+
+@guard_body(
+    max_bytes=DEFAULT_MAX_REQUEST_BYTES, too_large=_refer_too_large, before=_refer_rate_limit
+)
 def refer(request, slug):
     practice = get_object_or_404(Practice, slug=slug)
     form = PublicReferralForm(request.POST or None, request.FILES or None, practice=practice)
     status = 200
     if request.method == "POST":
-        allowed = hit(
-            f"refer:{practice.pk}:{client_address(request)}",
-            limit=SUBMISSIONS_PER_HOUR,
-            window_seconds=3600,
-        )
-        if not allowed:
-            return render(
-                request,
-                "publicsite/refer_refused.html",
-                {
-                    "practice": practice,
-                    "reason": "Too many referrals have been sent from your network in the last "
-                    "hour. Please try again later, or phone us.",
-                },
-                status=429,
-            )
         if form.looks_automated:
-            return render(
+            return _refused(
                 request,
-                "publicsite/refer_refused.html",
-                {
-                    "practice": practice,
-                    "reason": "This form could not be accepted because it looked automated (it "
-                    "was sent too quickly, or a hidden field was filled in). Please "
-                    "reload the page and send it again, or phone us.",
-                },
-                status=400,
+                practice,
+                "This form could not be accepted because it looked automated (it was sent "
+                "too quickly, or a hidden field was filled in). Please reload the page and "
+                "send it again, or phone us.",
+                400,
             )
         if form.is_valid():
+            if not form.claim_form_token():
+                return _refused(
+                    request,
+                    practice,
+                    "This form has already been sent once. To send another referral, "
+                    "reload the page and fill it in again.",
+                    400,
+                )
             referral = receive_web_referral(
                 practice,
                 form.cleaned_data,

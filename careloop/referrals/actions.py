@@ -194,6 +194,27 @@ def record_contact_attempt(
     return event
 
 
+def confirm_sender(referral: Referral, *, by) -> Referral:
+    """Staff have checked that a web-form referral came from the doctor it names."""
+    with transaction.atomic():
+        # Locked and re-read, so two confirmations record one event.
+        current = Referral.objects.select_for_update().get(pk=referral.pk)
+        if not current.sender_unverified:
+            referral.sender_unverified = False
+            return referral
+        referral.sender_unverified = False
+        referral.save(update_fields=["sender_unverified", "updated_at"])
+        _event(
+            referral,
+            EventKind.SENDER_CONFIRMED,
+            by=by,
+            note=f"Confirmed that the referral came from {referral.referring_doctor}."
+            if referral.referring_doctor
+            else "Sender confirmed.",
+        )
+    return referral
+
+
 def assign_clinician(referral: Referral, clinician, *, by) -> Referral:
     with transaction.atomic():
         referral.assigned_clinician = clinician

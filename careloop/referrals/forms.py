@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from careloop.lib.text import SingleLineForm
 from careloop.lib.uploads import UploadError, check_document
 from careloop.practices.models import User, clinicians_of
 from careloop.web.forms import AustralianDateInput, PracticeModelForm
@@ -88,7 +89,7 @@ class ReferralForm(PracticeModelForm):
         return cleaned
 
 
-class LetterUploadForm(forms.Form):
+class LetterUploadForm(SingleLineForm, forms.Form):
     letter = forms.FileField(
         label="Scanned referral letter",
         help_text="PDF or an image (PNG, JPEG, TIFF), up to 10 MB.",
@@ -104,7 +105,7 @@ class LetterUploadForm(forms.Form):
         return uploaded
 
 
-class AcknowledgeForm(forms.Form):
+class AcknowledgeForm(SingleLineForm, forms.Form):
     method = forms.ChoiceField(
         label="How",
         choices=[
@@ -118,7 +119,7 @@ class AcknowledgeForm(forms.Form):
     note = forms.CharField(required=False, max_length=500)
 
 
-class ContactAttemptForm(forms.Form):
+class ContactAttemptForm(SingleLineForm, forms.Form):
     method = forms.ChoiceField(label="How", choices=ContactMethod.choices)
     outcome = forms.ChoiceField(choices=ContactOutcome.choices)
     note = forms.CharField(
@@ -126,7 +127,7 @@ class ContactAttemptForm(forms.Form):
     )
 
 
-class AssignForm(forms.Form):
+class AssignForm(SingleLineForm, forms.Form):
     clinician = forms.ModelChoiceField(
         queryset=User.objects.none(), required=False, to_field_name="uuid", empty_label="Nobody yet"
     )
@@ -136,14 +137,14 @@ class AssignForm(forms.Form):
         self.fields["clinician"].queryset = clinicians_of(practice)
 
 
-class StatusForm(forms.Form):
+class StatusForm(SingleLineForm, forms.Form):
     status = forms.ChoiceField(choices=TriageStatus.choices)
     reason = forms.CharField(
         required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class ClarificationForm(forms.Form):
+class ClarificationForm(SingleLineForm, forms.Form):
     message = forms.CharField(
         required=False,
         max_length=2000,

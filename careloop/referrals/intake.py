@@ -13,7 +13,7 @@ def receive_web_referral(practice, data: dict, *, letter, letter_kind) -> Referr
     """Store a referral sent through the practice's public form: doctor and client
     matched (never silently merged), the letter attached, the clock started."""
     with transaction.atomic():
-        doctor, _ = match_doctor(
+        doctor, created = match_doctor(
             practice,
             ReferrerDetails(
                 given_name=data["doctor_given_name"],
@@ -59,8 +59,16 @@ def receive_web_referral(practice, data: dict, *, letter, letter_kind) -> Referr
             preferred_niche=niche if isinstance(niche, Niche) else None,
             # Staff tick it once they have seen the signature on the uploaded letter.
             letter_signed=False,
+            # Anyone can type a known doctor's name and provider number into a public
+            # form: the credit to that doctor waits for staff to confirm it.
+            sender_unverified=not created,
         )
         note = "Sent through the practice website's referral form."
+        if not created:
+            note += (
+                f" The sender gave the details of {doctor.display_name}, already on file: "
+                "confirm the referral came from them."
+            )
         if match.outcome == "possible_duplicate":
             note += " The client may already be on file: check before booking."
         actions.receive(referral, note=note)

@@ -3,6 +3,7 @@ import secrets
 from django.db import models
 from django.urls import reverse
 
+from careloop.lib import uploads
 from careloop.practices.scoping import PracticeOwned
 
 
@@ -87,6 +88,13 @@ class Referral(PracticeOwned):
     )
     reason = models.TextField("symptoms or diagnosis", blank=True)
     medications = models.TextField("current medications", blank=True)
+    sender_unverified = models.BooleanField(
+        "sender not yet confirmed",
+        default=False,
+        help_text="Sent through the public web form and credited to a doctor already on "
+        "file. Anyone can type a name or provider number, so staff confirm the referral "
+        "came from that doctor.",
+    )
     letter_signed = models.BooleanField(
         "signed and dated by the referrer",
         default=False,
@@ -161,8 +169,12 @@ class Referral(PracticeOwned):
 
 
 def referral_document_path(instance, filename: str) -> str:
-    # Files live under the practice's own folder and an unguessable name.
-    return f"practices/{instance.practice.uuid}/referrals/{instance.uuid}.bin"
+    # Files live under the practice's own folder and an unguessable name, with the
+    # extension of the type found in the content, never the one the sender gave.
+    return (
+        f"practices/{instance.practice.uuid}/referrals/{instance.uuid}"
+        f"{uploads.extension_for(instance.content_type)}"
+    )
 
 
 class ReferralDocument(PracticeOwned):
@@ -183,6 +195,12 @@ class ReferralDocument(PracticeOwned):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def download_name(self) -> str:
+        return uploads.download_name(
+            self.original_name, self.content_type, default="referral-letter"
+        )
 
     def get_absolute_url(self) -> str:
         if self.referral_id is None:
@@ -205,6 +223,7 @@ class EventKind(models.TextChoices):
     CLARIFICATION_REMINDER = "reminder", "Clarification reminder sent"
     CLARIFICATION_ANSWERED = "answered", "Clarification answered"
     NOTE = "note", "Note"
+    SENDER_CONFIRMED = "sender", "Sender confirmed"
 
 
 class ContactMethod(models.TextChoices):

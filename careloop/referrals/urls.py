@@ -17,6 +17,7 @@ urlpatterns = [
     path("<uuid:referral>/status/", views.referral_status, name="status"),
     path("<uuid:referral>/clarify/", views.referral_clarify, name="clarify"),
     path("<uuid:referral>/report-sent/", views.referral_report_sent, name="report_sent"),
+    path("<uuid:referral>/confirm-sender/", views.referral_confirm_sender, name="confirm_sender"),
     path(
         "<uuid:referral>/clarifications/<uuid:clarification>/",
         views.clarification_letter,

@@ -241,6 +241,12 @@ def referral_status(request, referral):
 
 
 @_referral_action
+def referral_confirm_sender(request, referral):
+    actions.confirm_sender(referral, by=request.user)
+    messages.success(request, "Sender confirmed.")
+
+
+@_referral_action
 def referral_report_sent(request, referral):
     actions.record_report_sent(referral, by=request.user)
     messages.success(request, "Recorded: the end-of-course report was sent.")
@@ -409,7 +415,7 @@ def _document_response(document):
     response = FileResponse(
         document.file.open("rb"),
         content_type=document.content_type,
-        filename=document.original_name,
+        filename=document.download_name,
         as_attachment=not document.shows_inline,
     )
     # A letter from outside is untrusted: no scripts, no requests, even if it is HTML.

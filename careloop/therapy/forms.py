@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from careloop.clients.models import Client
+from careloop.lib.text import SingleLineForm
 from careloop.practices.models import clinicians_of
 from careloop.practices.scoping import scoped_or_none
 from careloop.web.forms import AustralianDateTimeInput, PracticeModelForm
@@ -97,7 +98,7 @@ class TherapySessionForm(PracticeModelForm):
         return cleaned
 
 
-class ClinicalNoteForm(forms.Form):
+class ClinicalNoteForm(SingleLineForm, forms.Form):
     text = forms.CharField(
         label="Clinical note",
         max_length=20000,

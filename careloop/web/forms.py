@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from careloop.lib.identifiers import IdentifierError, check_postcode
+from careloop.lib.text import SingleLineForm
 
 DATE_PLACEHOLDER = "dd/mm/yyyy"
 
@@ -105,7 +106,7 @@ def explain_errors(field) -> None:
         field.error_messages["required"] = f"Enter the {label}."
 
 
-class PracticeModelForm(forms.ModelForm):
+class PracticeModelForm(SingleLineForm, forms.ModelForm):
     """A ModelForm that knows its practice and limits every related choice to it."""
 
     def __init__(self, *args, practice, **kwargs):

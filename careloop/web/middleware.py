@@ -15,3 +15,36 @@ class SecurityHeadersMiddleware:
             # Staff pages carry health information: never keep them in a shared cache.
             response.setdefault("Cache-Control", "no-store, private")
         return response
+
+
+class BodyGuardMiddleware:
+    """Refuses an oversized request by its Content-Length, and runs a view's own
+    pre-body checks (see careloop.lib.bodylimit), before any middleware or view reads
+    the body. It must come before CsrfViewMiddleware, which reads request.POST."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from django.shortcuts import render
+
+        from careloop.lib import bodylimit
+
+        limit = getattr(view_func, bodylimit.MAX_BYTES_ATTR, bodylimit.DEFAULT_MAX_REQUEST_BYTES)
+        if bodylimit.declared_length(request) > limit:
+            too_large = getattr(view_func, bodylimit.TOO_LARGE_ATTR, None)
+            if too_large is not None:
+                return too_large(request, *view_args, **view_kwargs)
+            return render(
+                request,
+                "413.html",
+                {"upload_limit_mb": bodylimit.MAX_UPLOAD_BYTES // (1024 * 1024)},
+                status=413,
+            )
+        before = getattr(view_func, bodylimit.BEFORE_BODY_ATTR, None)
+        if before is not None:
+            return before(request, *view_args, **view_kwargs)
+        return None

@@ -89,3 +89,24 @@ def test_the_usual_gp_choice_lists_only_gps(owner_client, alice_practice):
     psychiatrist = testing.make_doctor(alice_practice, doctor_type="psychiatrist")
     queryset = owner_client.get("/clients/new/").context["form"].fields["usual_gp"].queryset
     assert gp in queryset and psychiatrist not in queryset
+
+
+def test_a_name_with_a_line_break_is_refused_and_not_stored(owner_client):
+    response = owner_client.post(
+        "/clients/new/", client_form(family_name="Nguyen\r\nBcc: everyone@evil.example")
+    )
+    assert response.status_code == 400
+    assert "must be on one line" in response.content.decode()
+    response = owner_client.post("/clients/new/", client_form(suburb="Neutral\tBay"))
+    assert response.status_code == 400
+    assert not Client.objects.exists()
+
+
+def test_a_client_edit_refuses_a_line_break_too(owner_client, alice_practice):
+    client = testing.make_client(alice_practice, family_name="Nguyen")
+    response = owner_client.post(
+        f"/clients/{client.uuid}/edit/", client_form(given_name="Mia\nX-Header: 1")
+    )
+    assert response.status_code == 400
+    client.refresh_from_db()
+    assert client.given_name != "Mia\nX-Header: 1"

@@ -126,7 +126,9 @@ def import_message(
     except MessageRejected as rejected:
         header = rejected.header
         if header is not None and header.message_type.split("^")[0] == "ACK" and not dry_run:
-            acknowledged = _acknowledgement_of_our_letter(raw)
+            acknowledged = _acknowledgement_of_our_letter(
+                raw, practice or find_practice(header.receiving_facility)
+            )
             if acknowledged is not None:
                 return acknowledged
         return _rejected(rejected.header, rejected.problems, dry_run=dry_run)
@@ -199,9 +201,12 @@ def import_message(
     )
 
 
-def _acknowledgement_of_our_letter(raw: str) -> ImportResult | None:
+def _acknowledgement_of_our_letter(raw: str, practice: Practice | None) -> ImportResult | None:
     """An ACK for a letter we sent by HL7 marks it delivered (or refused by them).
-    Acknowledgements are not themselves acknowledged."""
+    Acknowledgements are not themselves acknowledged. Only the receiving practice's
+    letters are matched (the gateway token's, or the one MSH-6 names)."""
+    if practice is None:
+        return None
     import hl7
 
     from careloop.letters.outbox import record_acknowledgement
@@ -212,7 +217,7 @@ def _acknowledgement_of_our_letter(raw: str) -> ImportResult | None:
         text = str(msa[3]).strip() if len(msa) > 3 else ""
     except (KeyError, IndexError):
         return None
-    delivery = record_acknowledgement(control_id, code, text)
+    delivery = record_acknowledgement(practice, control_id, code, text)
     if delivery is None:
         return None
     return ImportResult(

@@ -14,6 +14,8 @@ from datetime import date
 
 import hl7
 
+from careloop.lib.text import has_control_characters
+
 SUPPORTED_VERSIONS = ("2.3", "2.3.1", "2.4", "2.5")
 REFERRER_ROLES = ("RP", "AP", "RF", "PP", "FHCP")  # referring, authoring, …; never IR/RT
 
@@ -493,7 +495,7 @@ def parse_referral(raw: str) -> ParsedReferral:
     if problems:
         raise MessageRejected(problems, header)
 
-    return ParsedReferral(
+    parsed = ParsedReferral(
         header=header,
         patient=patient,
         date_of_birth=dob,
@@ -517,6 +519,82 @@ def parse_referral(raw: str) -> ParsedReferral:
         attachments=attachments,
         warnings=warnings,
     )
+    problems = _multi_line_problems(parsed, where)
+    if problems:
+        raise MessageRejected(problems, header)
+    return parsed
+
+
+def _multi_line_problems(parsed: ParsedReferral, referrer_where) -> list[Problem]:
+    """Names, addresses, phone numbers and identifiers are single-line values (the
+    same rule as every form, careloop.lib.text): a line break hidden in one, for
+    example through an escape sequence such as \\X0D0A\\, is refused, not stored."""
+    referrer_segment, referrer_field = (referrer_where or ("PRD", 2))[:2]
+    rol = referrer_segment == "ROL"
+    checks = [
+        ("MSH", 4, "the sending facility", [parsed.header.sending_facility]),
+        ("MSH", 10, "the message control id", [parsed.header.control_id]),
+        (
+            "PID",
+            5,
+            "the patient's name",
+            [parsed.patient.family, parsed.patient.given, parsed.patient.title],
+        ),
+        (
+            "PID",
+            11,
+            "the patient's address",
+            [
+                parsed.patient_street,
+                parsed.patient_suburb,
+                parsed.patient_state,
+                parsed.patient_postcode,
+            ],
+        ),
+        ("PID", 13, "the patient's phone number", [parsed.patient_phone]),
+        (
+            referrer_segment,
+            referrer_field,
+            "the referring provider's name",
+            [parsed.referrer.family, parsed.referrer.given, parsed.referrer.title],
+        ),
+        (
+            referrer_segment,
+            4 if rol else 7,
+            "the referring provider's provider number",
+            [parsed.referrer_provider_number],
+        ),
+        (
+            referrer_segment,
+            11 if rol else 3,
+            "the referring provider's address",
+            [
+                parsed.referrer_street,
+                parsed.referrer_suburb,
+                parsed.referrer_state,
+                parsed.referrer_postcode,
+            ],
+        ),
+        (
+            referrer_segment,
+            12 if rol else 5,
+            "the referring provider's phone number",
+            [parsed.referrer_phone],
+        ),
+    ]
+    return [
+        Problem(
+            "AE",
+            f"{segment}-{field_num} ({label}) contains a line break or another control "
+            "character; it must be on one line.",
+            segment,
+            1,
+            field_num,
+            DATA_TYPE_ERROR,
+        )
+        for segment, field_num, label, values in checks
+        if any(has_control_characters(value) for value in values)
+    ]
 
 
 def _medicare(pid) -> tuple[str, str]:

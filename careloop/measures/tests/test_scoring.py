@@ -161,6 +161,11 @@ def test_gad7_total_and_bands(values, total, band):
         ("phq9", {1: "often"}, "'often' is not one of the answers"),
         ("phq9", {1: True}, "is not one of the answers"),
         ("k10", {"x": 1}, "'x' is not an item number"),
+        # They pass str.isdigit() (after lstrip("-")), but int() cannot read them.
+        ("k10", {3: "²"}, "Item 3 of the K10: '²' is not one of the answers"),
+        ("phq9", {2: "--1"}, "Item 2 of the PHQ-9: '--1' is not one of the answers"),
+        ("gad7", {1: "١"}, "Item 1 of the GAD-7: '١' is not one of the answers"),
+        ("k10", {1: 2.0}, "is not one of the answers"),
         ("nope", {}, "Unknown measure"),
     ],
 )

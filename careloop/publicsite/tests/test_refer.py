@@ -10,6 +10,7 @@ from django.utils import timezone
 from careloop import testing
 from careloop.clients.models import Client
 from careloop.directory.models import Doctor
+from careloop.lib.uploads import MAX_UPLOAD_BYTES
 from careloop.referrals.models import Referral, ReferralDocument
 
 
@@ -170,3 +171,137 @@ def test_the_thanks_page_needs_its_signed_token(client, alice_practice):
     response = client.get(f"/p/{alice_practice.slug}/refer/thanks/?t=forged")
     assert response.status_code == 302
     assert re.search(r"/refer/$", response["Location"])
+
+
+def forbid_parsing(monkeypatch):
+    """From now on, the test fails if anything parses a multipart body."""
+
+    def refuse(self):
+        raise AssertionError("the request body was parsed")
+
+    monkeypatch.setattr("django.http.multipartparser.MultiPartParser.parse", refuse)
+
+
+@pytest.fixture
+def body_never_parsed(monkeypatch):
+    forbid_parsing(monkeypatch)
+
+
+def test_an_oversized_referral_is_refused_by_its_length_before_it_is_read(
+    client, alice_practice, body_never_parsed
+):
+    data = form_data(client, alice_practice)
+    with time_machine.travel(timezone.now() + timedelta(seconds=10)):
+        response = client.post(
+            f"/p/{alice_practice.slug}/refer/", data, CONTENT_LENGTH=str(300 * 1024 * 1024)
+        )
+    assert response.status_code == 413
+    page = response.content.decode()
+    assert "too large to send" in page and "up to 10 MB" in page
+    assert not Referral.objects.exists()
+
+
+def test_a_letter_just_over_the_documented_size_is_refused_with_the_limit(client, alice_practice):
+    big = SimpleUploadedFile("scan.pdf", b"%PDF-" + b"0" * MAX_UPLOAD_BYTES)
+    response = send(client, alice_practice, letter=big)
+    assert response.status_code == 400
+    assert "the limit is 10 MB" in response.content.decode()
+    assert not Referral.objects.exists()
+
+
+def test_the_rate_limit_applies_before_the_body_is_read(client, alice_practice, monkeypatch):
+    for n in range(5):
+        assert send(client, alice_practice, patient_given_name=f"Mia{n}").status_code == 302
+    data = form_data(client, alice_practice)
+    forbid_parsing(monkeypatch)
+    with time_machine.travel(timezone.now() + timedelta(seconds=10)):
+        refused = client.post(f"/p/{alice_practice.slug}/refer/", data)
+    assert refused.status_code == 429
+
+
+def test_a_staff_upload_over_the_cap_gets_a_plain_413_page(owner_client, body_never_parsed):
+    response = owner_client.post(
+        "/referrals/upload/",
+        {"letter": SimpleUploadedFile("scan.pdf", testing.PDF_BYTES)},
+        CONTENT_LENGTH=str(50 * 1024 * 1024),
+    )
+    assert response.status_code == 413
+    assert "files can be up to 10 MB" in response.content.decode()
+
+
+def test_a_form_token_sends_one_referral_only(client, alice_practice):
+    data = form_data(client, alice_practice)
+    url = f"/p/{alice_practice.slug}/refer/"
+    with time_machine.travel(timezone.now() + timedelta(seconds=10)):
+        assert client.post(url, data).status_code == 302
+        replay = dict(data, letter=SimpleUploadedFile("referral.pdf", testing.PDF_BYTES))
+        refused = client.post(url, replay)
+    assert refused.status_code == 400
+    assert "already been sent once" in refused.content.decode()
+    assert Referral.objects.count() == 1
+
+
+def test_correcting_a_mistake_does_not_use_up_the_form_token(client, alice_practice):
+    data = form_data(client, alice_practice, patient_postcode="3000")
+    url = f"/p/{alice_practice.slug}/refer/"
+    with time_machine.travel(timezone.now() + timedelta(seconds=10)):
+        assert client.post(url, data).status_code == 400
+        fixed = dict(
+            data,
+            patient_postcode="2088",
+            letter=SimpleUploadedFile("referral.pdf", testing.PDF_BYTES),
+        )
+        assert client.post(url, fixed).status_code == 302
+    assert Referral.objects.count() == 1
+
+
+def test_a_pdf_sent_as_html_is_stored_and_served_as_a_pdf(client, alice_practice, owner):
+    send(client, alice_practice, letter=SimpleUploadedFile("evil.html", testing.PDF_BYTES))
+    document = ReferralDocument.objects.get()
+    assert document.file.name.endswith(".pdf")
+    client.force_login(owner)
+    response = client.get(document.get_absolute_url())
+    assert response["Content-Type"] == "application/pdf"
+    assert 'filename="evil.pdf"' in response["Content-Disposition"]
+    assert "evil.html" not in client.get(document.referral.get_absolute_url()).content.decode()
+
+
+def test_a_referral_naming_a_doctor_on_file_waits_for_staff_to_confirm_the_sender(
+    client, alice_practice, owner, bob_owner
+):
+    doctor = testing.make_doctor(alice_practice, provider_number="2448301T")
+    send(client, alice_practice)
+    referral = Referral.objects.get()
+    assert referral.referring_doctor == doctor and referral.sender_unverified
+    assert "confirm the referral came from them" in referral.events.get().note
+
+    client.force_login(owner)
+    assert "Unverified sender" in client.get("/referrals/").content.decode()
+    page = client.get(referral.get_absolute_url()).content.decode()
+    assert "Unverified sender" in page and "Confirm the sender" in page
+
+    confirm_url = f"/referrals/{referral.uuid}/confirm-sender/"
+    client.force_login(bob_owner)
+    assert client.post(confirm_url).status_code == 404  # another practice's referral
+    client.force_login(owner)
+    assert client.post(confirm_url).status_code == 302
+    assert client.post(confirm_url).status_code == 302  # a double click records one event
+    referral.refresh_from_db()
+    assert not referral.sender_unverified
+    [event] = referral.events.filter(kind="sender")
+    assert event.by == owner and doctor.display_name in event.note
+    assert "Unverified sender" not in client.get("/referrals/").content.decode()
+    assert "Confirm the sender" not in client.get(referral.get_absolute_url()).content.decode()
+
+
+def test_a_referral_from_a_new_doctor_needs_no_sender_confirmation(client, alice_practice):
+    send(client, alice_practice)
+    assert not Referral.objects.get().sender_unverified
+
+
+def test_a_line_break_in_a_name_is_refused_on_the_public_form(client, alice_practice):
+    response = send(client, alice_practice, patient_family_name="Nguyen\r\nBcc: x@evil.example")
+    assert response.status_code == 400
+    assert "must be on one line" in response.content.decode()
+    assert not Referral.objects.exists() and not Client.objects.exists()
+    assert not Doctor.objects.exists()

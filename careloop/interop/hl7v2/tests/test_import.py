@@ -489,3 +489,30 @@ def test_an_older_sender_may_put_medicare_in_pid_2(alice_practice):
     )
     summary = import_message(message, practice=alice_practice, dry_run=True).as_json()
     assert summary["patient"]["medicare"] == "3278851195"
+
+
+@pytest.mark.parametrize(
+    ("message", "where"),
+    [
+        # An escape sequence that unescapes to CR LF, then a header line.
+        (ref_message(family="Nguyen\\X0D0A\\Bcc: x@evil.example"), "PID-5 (the patient's name)"),
+        (ref_message(given="Mia\tJane"), "PID-5 (the patient's name)"),
+        (
+            ref_message().replace("Shah^Priya", "Shah\\X0A\\Bcc: x^Priya"),
+            "PRD-2 (the referring provider's name)",
+        ),
+        (
+            ref_message().replace("4 Ourimbah Rd", "4 Ourimbah\x0bRd"),
+            "PID-11 (the patient's address)",
+        ),
+    ],
+)
+def test_a_line_break_in_a_name_or_address_is_refused_naming_the_field(
+    alice_practice, message, where
+):
+    result = import_message(message, practice=alice_practice)
+    assert (result.status, result.ack_code) == ("rejected", "AE")
+    assert any(where in error and "one line" in error for error in result.errors), result.errors
+    assert "ERR|" in result.ack
+    assert not Referral.objects.exists() and not Client.objects.exists()
+    assert not Doctor.objects.exists()

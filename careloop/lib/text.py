@@ -1,0 +1,50 @@
+"""One rule for single-line text (names, addresses, phone numbers, identifiers), used
+by every form and by the HL7 importer: no line breaks or other control characters.
+
+A family name typed as "Nguyen\\r\\nBcc: …" would otherwise be stored as typed and
+break every e-mail that carries it in a header, on every later send.
+"""
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+# C0 and C1 control characters (tab, CR and LF among them), DEL, and the Unicode line
+# and paragraph separators, which some mail and PDF software also treat as line breaks.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+SINGLE_LINE_MESSAGE = (
+    "This must be on one line: it contains a line break or another invisible control "
+    "character (often pasted in by accident). Retype it and try again."
+)
+
+
+def has_control_characters(value: str) -> bool:
+    return bool(value) and _CONTROL.search(value) is not None
+
+
+def validate_single_line(value) -> None:
+    """A Django validator for single-line text fields."""
+    if isinstance(value, str) and has_control_characters(value):
+        raise ValidationError(SINGLE_LINE_MESSAGE, code="control_characters")
+
+
+def is_single_line(field: forms.Field) -> bool:
+    """A text field typed on one line: not a text area, and not a password (never
+    shown or sent anywhere, so any character is harmless there)."""
+    return isinstance(field, forms.CharField) and not isinstance(
+        field.widget, forms.Textarea | forms.PasswordInput
+    )
+
+
+class SingleLineForm:
+    """Mix into every form, before forms.Form or forms.ModelForm: each single-line
+    text field then refuses control characters, whichever page or channel it is on."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if is_single_line(field) and validate_single_line not in field.validators:
+                # Each form instance has its own copy of its fields and their validators.
+                field.validators.append(validate_single_line)
