@@ -4,12 +4,13 @@ subscription of this app is listed in `connect()`."""
 from careloop import events
 from careloop.clients.events import ClientsMerged
 from careloop.events import Notice
+from careloop.interop.events import AcknowledgementReceived
 from careloop.practices.models import User
 from careloop.referrals.events import ReferralBooked, ReferralDischarged
 from careloop.referrals.models import Referral
 from careloop.therapy.events import SessionAttended
 
-from . import services
+from . import outbox, services
 from .models import Letter
 
 
@@ -35,8 +36,16 @@ def move_merged_client_letters(event: ClientsMerged) -> None:
     )
 
 
+def record_letter_acknowledgement(event: AcknowledgementReceived) -> str | None:
+    delivery = outbox.record_acknowledgement(
+        event.practice_id, event.control_id, event.code, event.text
+    )
+    return delivery.get_status_display() if delivery is not None else None
+
+
 def connect() -> None:
     events.subscribe(ReferralBooked, draft_acknowledgement)
     events.subscribe(ReferralDischarged, draft_discharge_summary)
     events.subscribe(SessionAttended, draft_report_if_course_ended)
     events.subscribe(ClientsMerged, move_merged_client_letters)
+    events.subscribe(AcknowledgementReceived, record_letter_acknowledgement)

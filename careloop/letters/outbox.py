@@ -275,15 +275,15 @@ def oru_control_id(delivery) -> str:
     return oru.control_id(delivery.uuid)
 
 
-def record_acknowledgement(practice, control_id: str, code: str, text: str) -> Delivery | None:
+def record_acknowledgement(
+    practice_id: int, control_id: str, code: str, text: str
+) -> Delivery | None:
     """The recipient's ACK for a letter we sent by HL7: delivered, or refused by them.
     Only the practice that received the ACK may be matched: a control id is not secret,
     and one practice's gateway must not change another practice's letters."""
-    delivery = (
-        Delivery.objects.for_practice(practice)
-        .filter(channel=Channel.HL7, message_id=control_id)
-        .first()
-    )
+    delivery = Delivery.objects.filter(
+        practice_id=practice_id, channel=Channel.HL7, message_id=control_id
+    ).first()
     if delivery is None:
         return None
     if code in ("AA", "CA"):

@@ -5,9 +5,12 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+import hl7
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
+from careloop import events
+from careloop.interop.events import AcknowledgementReceived
 from careloop.interop.models import InboundMessage
 from careloop.practices.models import Practice
 from careloop.referrals import actions
@@ -18,7 +21,7 @@ from careloop.referrals.matching import (
     match_client,
     match_doctor,
 )
-from careloop.referrals.models import Referral, ReferralBasis, ReferralSource
+from careloop.referrals.models import Referral, ReferralBasis, ReferralDocument, ReferralSource
 
 from .ack import build_ack
 from .parser import (
@@ -27,6 +30,7 @@ from .parser import (
     ParsedReferral,
     Problem,
     parse_referral,
+    split_messages,
 )
 
 log = logging.getLogger(__name__)
@@ -207,25 +211,25 @@ def _acknowledgement_of_our_letter(raw: str, practice: Practice | None) -> Impor
     letters are matched (the gateway token's, or the one MSH-6 names)."""
     if practice is None:
         return None
-    import hl7
-
-    from careloop.letters.outbox import record_acknowledgement
-
     try:
         msa = hl7.parse(raw).segment("MSA")
         code, control_id = str(msa[1]).strip(), str(msa[2]).strip()
         text = str(msa[3]).strip() if len(msa) > 3 else ""
     except (KeyError, IndexError):
         return None
-    delivery = record_acknowledgement(practice, control_id, code, text)
-    if delivery is None:
+    recorded = [
+        outcome
+        for outcome in events.publish(AcknowledgementReceived(practice.pk, control_id, code, text))
+        if outcome
+    ]
+    if not recorded:
         return None
     return ImportResult(
         ACKNOWLEDGED,
         control_id=control_id,
         ack_code=code,
         ack=None,
-        warnings=[f"Acknowledgement of our letter: {delivery.get_status_display()}"],
+        warnings=[f"Acknowledgement of our letter: {outcome}" for outcome in recorded],
     )
 
 
@@ -316,8 +320,6 @@ def _store(parsed: ParsedReferral, practice, medicare, irn, warnings, raw, via) 
 
 
 def _attach(referral, attachment) -> None:
-    from careloop.referrals.models import ReferralDocument
-
     document = ReferralDocument(
         practice=referral.practice,
         referral=referral,
@@ -333,8 +335,6 @@ def _attach(referral, attachment) -> None:
 
 def import_text(text: str, **kwargs) -> list[ImportResult]:
     """Every message in a file or request body, each on its own."""
-    from .parser import split_messages
-
     messages = split_messages(text)
     if not messages:
         return [
