@@ -61,6 +61,8 @@ browser:
 test: install browser
 	$(CARELOOP) makemigrations --check --dry-run -v0 || (echo "Models changed without a migration: run '$(CARELOOP) makemigrations'." && exit 1)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install

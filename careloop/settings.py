@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "careloop.publicsite",
     "careloop.interop",
     "careloop.web",
+    "careloop.dashboard",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -70,6 +71,11 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
 ]
+# Demo data must never be written into a live practice's database.
+DEMO_ALLOWED = not PRODUCTION
+if DEMO_ALLOWED:
+    # Synthetic data and its command exist only where they cannot mix with real records.
+    INSTALLED_APPS.append("careloop.demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -264,6 +270,3 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
-
-# Demo data must never be written into a live practice's database.
-DEMO_ALLOWED = not PRODUCTION

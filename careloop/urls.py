@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from careloop.dashboard import views as dashboard_views
 from careloop.practices import views as practice_views
 from careloop.practices.forms import SignInForm
 from careloop.web import views as web_views
@@ -42,7 +43,7 @@ account_patterns = [
 
 urlpatterns = [
     path("", web_views.home, name="home"),
-    path("dashboard/", web_views.dashboard, name="dashboard"),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("account/", include(account_patterns)),
     path("clients/", include("careloop.clients.urls")),
     path("", include("careloop.consent.urls")),
@@ -50,7 +51,7 @@ urlpatterns = [
     path("sessions/", include("careloop.therapy.urls")),
     path("", include("careloop.directory.urls")),
     path("practice/", include("careloop.practices.urls")),
-    path("audit/", include("careloop.audit.urls")),
+    path("audit/", include("careloop.dashboard.audit_urls")),
     path("p/", include("careloop.publicsite.urls")),
     path("interop/", include("careloop.interop.urls")),
     path("", include("careloop.measures.urls")),

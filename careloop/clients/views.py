@@ -5,10 +5,10 @@ from django.urls import reverse
 
 from careloop.audit.actions import record_view
 from careloop.entitlements.actions import save_elsewhere_claims
-from careloop.entitlements.services import evaluate_client
 from careloop.measures.actions import may_follow_up
-from careloop.measures.views import client_measures_context
+from careloop.measures.summary import client_measures_context
 from careloop.practices.scoping import get_scoped_or_404
+from careloop.therapy.entitlements import evaluate_client
 from careloop.therapy.models import SessionStatus, TherapySession
 from careloop.web.lists import PracticeListView
 from careloop.web.queries import count_of, latest_of

@@ -23,6 +23,7 @@ from careloop.interop.hl7v2 import oru
 from careloop.interop.outbound import OutboundLetter
 from careloop.referrals import actions as referral_actions
 
+from .downloads import download_token
 from .models import Channel, Delivery, DeliveryStatus, Letter, LetterStatus
 from .render import feedback_url, generate_pdf
 
@@ -224,8 +225,6 @@ def _send_email(delivery) -> str:
         headers={"Message-ID": f"<letter-{delivery.uuid}@careloop>"},
     )
     if practice.letters_by_link:
-        from .downloads import download_token
-
         link = settings.SITE_URL + reverse("letters:download", args=[download_token(letter)])
         body += [f"Download it here (the link works for 14 days): {link}", ""]
     else:

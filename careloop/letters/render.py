@@ -4,7 +4,10 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from careloop.measures.views import client_measures_context
+from careloop.measures.summary import client_measures_context
+from careloop.therapy.entitlements import evaluate_client
+
+from .feedback import token_for
 
 
 def letter_context(letter, *, feedback_url: str = "") -> dict:
@@ -29,8 +32,6 @@ def letter_context(letter, *, feedback_url: str = "") -> dict:
         measures = client_measures_context(client)
         context["measure_sections"] = [s for s in measures["measure_sections"] if s["results"]]
     if letter.referral_id:
-        from careloop.entitlements.services import evaluate_client
-
         entitlement = evaluate_client(client)
         context["course"] = next(
             (r for r in entitlement.referral_rows() if r["referral"].pk == letter.referral_id),
@@ -43,7 +44,6 @@ def letter_context(letter, *, feedback_url: str = "") -> dict:
 
 
 def feedback_url(letter) -> str:
-    from .feedback import token_for
 
     return settings.SITE_URL + reverse("letters:feedback", args=[token_for(letter)])
 

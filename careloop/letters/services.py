@@ -3,8 +3,14 @@
 from django.db import transaction
 from django.utils import timezone
 
+from careloop.clients.models import Client
+from careloop.consent.rules import DisclosureRefused, check_disclosure
 from careloop.events import Notice
+from careloop.measures.scoring import get_measure
+from careloop.referrals.models import Referral
+from careloop.therapy.entitlements import evaluate_prefetched, with_history
 
+from . import outbox
 from .kinds import KINDS, SECTION_LIMIT
 from .models import DeliveryStatus, Letter, LetterStatus
 
@@ -52,7 +58,6 @@ def _prefill(kind: str, referral, client) -> dict:
 
 def _measure_summary(client) -> dict:
     """Plain sentences about the client's scores: which measures, first and latest."""
-    from careloop.measures.scoring import get_measure
 
     by_measure = {}
     for result in client.measure_results.order_by("administered_on", "created_at"):
@@ -145,8 +150,6 @@ def sign(letter: Letter, *, by) -> Letter:
 def create_due_drafts(practice, *, clients=None) -> list[Letter]:
     """End-of-course reports for every finished course without one (the engine's
     report_due). Idempotent; a fixed number of queries plus one per new draft."""
-    from careloop.clients.models import Client
-    from careloop.entitlements.services import evaluate_prefetched, with_history
 
     if clients is None:
         clients = (
@@ -190,7 +193,6 @@ def create_due_drafts(practice, *, clients=None) -> list[Letter]:
 
 def draft_due_reports_for(client_id: int) -> list[Letter]:
     """After a session is recorded: draft the report if it ended a course."""
-    from careloop.clients.models import Client
 
     client = Client.objects.select_related("practice").get(pk=client_id)
     return create_due_drafts(client.practice, clients=Client.objects.filter(pk=client_id))
@@ -201,9 +203,6 @@ def acknowledge_first_booking(referral, *, by=None) -> Notice | None:
     acknowledgement. It is drafted for a person to review and send, unless the practice
     chose automatic acknowledgements. Nothing is drafted when the referral is already
     acknowledged by any means (a phone call, an earlier letter)."""
-    from careloop.consent.rules import DisclosureRefused, check_disclosure
-
-    from . import outbox
 
     doctor = referral.referring_doctor
     if doctor is None or referral.acknowledged_at is not None:
@@ -262,7 +261,6 @@ def acknowledge_first_booking(referral, *, by=None) -> Notice | None:
 
 def draft_discharge_summary(referral_id: int, reason: str = "") -> Letter | None:
     """A discharge drafts the summary to the referrer (once per referral)."""
-    from careloop.referrals.models import Referral
 
     referral = Referral.objects.select_related(
         "client__practice", "referring_doctor", "assigned_clinician"

@@ -1,5 +1,3 @@
-from collections import defaultdict
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
@@ -13,7 +11,6 @@ from careloop.practices.scoping import get_scoped_or_404
 from careloop.web.records import practice_member_required
 
 from . import actions
-from .chart import trend_svg
 from .forms import MeasureForm
 from .models import MeasureResult
 from .scoring import AnswerError, definitions, get_measure
@@ -24,30 +21,6 @@ def _measure_or_404(code):
         return get_measure(code or "")
     except AnswerError:
         raise Http404 from None
-
-
-def client_measures_context(client) -> dict:
-    """The client page's section: a chart and the latest scores for each measure."""
-    by_measure = defaultdict(list)
-    for result in client.measure_results.order_by("administered_on", "created_at"):
-        by_measure[result.measure].append(result)
-    sections = []
-    for code, measure in definitions().items():
-        results = by_measure.get(code, [])
-        sections.append(
-            {
-                "measure": measure,
-                "results": results,
-                "latest": results[-1] if results else None,
-                "chart": trend_svg(measure, results, chart_id=f"chart-{code}") if results else "",
-            }
-        )
-    alerts = list(client.alerts.select_related("result", "followed_up_by").order_by("-created_at"))
-    return {
-        "measure_sections": sections,
-        "open_alerts": [a for a in alerts if a.followed_up_at is None],
-        "past_alerts": [a for a in alerts if a.followed_up_at is not None],
-    }
 
 
 @practice_member_required

@@ -10,6 +10,7 @@ from careloop.lib.identifiers import (
     check_provider_number,
 )
 from careloop.lib.text import SingleLineForm
+from careloop.lib.uploads import UploadError, sniff_document
 from careloop.web.forms import IdentifierField, check_postcode_against_state
 
 from .models import ClinicianProfile, Niche, Practice, Profession, Role, User
@@ -86,7 +87,6 @@ class PracticeSettingsForm(SingleLineForm, forms.ModelForm):
     )
 
     def clean_logo(self):
-        from careloop.lib.uploads import UploadError, sniff_document
 
         logo = self.cleaned_data.get("logo")
         if not logo or not hasattr(logo, "content_type"):

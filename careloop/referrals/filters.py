@@ -1,6 +1,6 @@
 import django_filters
 
-from careloop.practices.models import User
+from careloop.practices.models import User, clinicians_of
 from careloop.web.filters import PracticeFilterSet
 
 from .models import Referral, ReferralBasis, ReferralSource, TriageStatus, Urgency
@@ -45,7 +45,6 @@ class ReferralFilter(PracticeFilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from careloop.practices.models import clinicians_of
 
         self.filters["assigned_clinician"].queryset = clinicians_of(self.practice)
         for name in ("received_from", "received_to"):

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from careloop.audit.actions import record_view
 from careloop.clients.models import Client
-from careloop.entitlements.services import evaluate_client
 from careloop.lib.business_days import business_days_between
 from careloop.practices.scoping import get_scoped_or_404, scoped_or_none
+from careloop.therapy.entitlements import evaluate_client
 from careloop.therapy.models import SessionStatus, TherapySession
 from careloop.web.lists import PracticeListView
 from careloop.web.queries import count_of

@@ -9,13 +9,13 @@ from careloop import events
 from careloop.audit.actions import record_view
 from careloop.clients.models import Client
 from careloop.entitlements.schedule import Schedule
-from careloop.entitlements.services import evaluate_client, profession_of
 from careloop.practices.scoping import get_scoped_or_404, scoped_or_none
+from careloop.therapy.entitlements import evaluate_client, profession_of
 from careloop.web.lists import PracticeListView
 from careloop.web.records import practice_member_required, record_form_view
 
 from .actions import save_clinical_note, save_session
-from .entitlement import booking_panel, initial_data
+from .booking_panel import booking_panel, initial_data
 from .filters import TherapySessionFilter
 from .forms import ClinicalNoteForm, TherapySessionForm
 from .models import ClinicalNote, TherapySession

@@ -1,3 +1,6 @@
+from careloop.lib import bodylimit
+
+
 class SecurityHeadersMiddleware:
     """Headers Django's SecurityMiddleware does not set itself."""
 
@@ -30,8 +33,6 @@ class BodyGuardMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         from django.shortcuts import render
-
-        from careloop.lib import bodylimit
 
         limit = getattr(view_func, bodylimit.MAX_BYTES_ATTR, bodylimit.DEFAULT_MAX_REQUEST_BYTES)
         if bodylimit.declared_length(request) > limit:

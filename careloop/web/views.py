@@ -1,57 +1,12 @@
-from datetime import datetime, time, timedelta
-
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
-from django.utils import timezone
-
-from careloop.clients.models import Client
-from careloop.entitlements.services import courses_needing_attention
-from careloop.measures.actions import open_alerts_for
-from careloop.referrals.models import OPEN_STATUSES, Referral
-from careloop.therapy.models import SessionStatus, TherapySession
-from careloop.web.records import practice_member_required
+from django.shortcuts import redirect
 
 
 def home(request):
     if request.user.is_authenticated:
         return redirect("dashboard")
     return redirect("login")
-
-
-@practice_member_required
-def dashboard(request):
-    practice = request.practice
-    today = practice.today()
-    day_start = datetime.combine(today, time.min, tzinfo=practice.zoneinfo)
-    todays_sessions = (
-        TherapySession.objects.for_practice(practice)
-        .filter(starts_at__gte=day_start, starts_at__lt=day_start + timedelta(days=1))
-        .exclude(status=SessionStatus.CANCELLED)
-        .select_related("client", "clinician")
-        .order_by("starts_at")
-    )
-    if request.user.is_clinician and not request.user.is_owner:
-        todays_sessions = todays_sessions.filter(clinician=request.user)
-    month_start = today.replace(day=1)
-    referrals = Referral.objects.for_practice(practice)
-    open_referrals = referrals.filter(status__in=OPEN_STATUSES)
-    context = {
-        "alerts": list(open_alerts_for(request.user, practice)[:50]),
-        "open_referrals": open_referrals.count(),
-        "overdue_referrals": open_referrals.filter(next_due_at__lt=timezone.now()).count(),
-        "courses": courses_needing_attention(request.user, today=today)
-        if request.user.is_clinician
-        else None,
-        "today": today,
-        "todays_sessions": todays_sessions,
-        "recent_referrals": referrals.select_related("client", "referring_doctor").order_by(
-            "-received_at"
-        )[:8],
-        "referrals_this_month": referrals.filter(referral_date__gte=month_start).count(),
-        "client_count": Client.objects.for_practice(practice).count(),
-    }
-    return render(request, "web/dashboard.html", context)
 
 
 def healthz(request):

@@ -562,7 +562,7 @@ def test_the_recipients_ack_marks_an_hl7_letter_delivered(course, settings, tmp_
 def test_a_report_careloop_sent_is_no_longer_due_anywhere(
     course, channel, settings, tmp_path, django_capture_on_commit_callbacks
 ):
-    from careloop.entitlements.services import evaluate_client
+    from careloop.therapy.entitlements import evaluate_client
 
     settings.DATA_DIR = tmp_path
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

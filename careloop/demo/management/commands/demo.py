@@ -3,7 +3,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from careloop.practices import demo
+from careloop.demo import build as demo
 
 
 class Command(BaseCommand):

@@ -1,9 +1,8 @@
 import django_filters
 
+from careloop.audit.models import AuditAction, AuditEvent
 from careloop.practices.models import User
 from careloop.web.filters import PracticeFilterSet
-
-from .models import AuditAction, AuditEvent
 
 
 class AuditEventFilter(PracticeFilterSet):

@@ -21,6 +21,7 @@ from careloop.lib import synthetic
 from careloop.lib.geo import localities_near
 from careloop.measures.models import MeasureResult
 from careloop.measures.scoring import score
+from careloop.practices.models import ClinicianProfile, Niche, Practice, Profession, Role, User
 from careloop.referrals.actions import clock_facts, targets_for
 from careloop.referrals.models import (
     EventKind,
@@ -33,8 +34,6 @@ from careloop.referrals.models import (
 from careloop.referrals.models import TriageStatus as ReferralStatus
 from careloop.referrals.triage import next_due_at
 from careloop.therapy.models import Modality, SessionStatus, SessionType, TherapySession
-
-from .models import ClinicianProfile, Niche, Practice, Profession, Role, User
 
 DEMO_PASSWORD = "careloop-demo"  # noqa: S105 - printed on purpose: it is the demo's login
 BATCH = 2000

@@ -2,17 +2,18 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from careloop.clients.models import Client
+from careloop.entitlements import engine
+from careloop.entitlements.models import ElsewhereClaims
+from careloop.entitlements.rules import PROVIDERS, load_rules
 from careloop.referrals.models import Referral, ReferralBasis
-from careloop.therapy.models import TherapySession
 
-from . import engine
-from .models import ElsewhereClaims
-from .rules import PROVIDERS, load_rules
+from .models import TherapySession
 
 REASONS = {
     engine.OK: "Medicare-rebatable",
@@ -207,10 +208,6 @@ def evaluate_prefetched(client, **kwargs) -> Entitlement:
 def courses_needing_attention(clinician, *, today: date, recent_days: int = 120) -> list[dict]:
     """For a clinician's dashboard: clients whose course has one session left, or has
     ended with the report to the referrer still due. Four queries, however many."""
-    from datetime import timedelta
-
-    from careloop.clients.models import Client
-
     since = timezone.now() - timedelta(days=recent_days)
     clients = list(
         with_history(

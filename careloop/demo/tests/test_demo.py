@@ -2,9 +2,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from careloop.clients.models import Client
+from careloop.demo.build import DEMO_PASSWORD
 from careloop.directory.models import Doctor, MedicalPractice
 from careloop.lib.identifiers import check_medicare_number, check_provider_number
-from careloop.practices.demo import DEMO_PASSWORD
 from careloop.practices.models import Practice, User
 from careloop.referrals.models import Referral
 from careloop.therapy.models import TherapySession
@@ -67,3 +67,25 @@ def test_it_refuses_a_production_configuration(db, settings):
     with pytest.raises(CommandError, match="production"):
         call_command("demo")
     assert not Practice.objects.exists()
+
+
+def test_production_does_not_even_install_the_demo(tmp_path):
+    import subprocess
+    import sys
+
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "CARELOOP_ENVIRONMENT": "production",
+        "SECRET_KEY": "x" * 20 + "production-check-secret-with-enough-entropy-123456",
+        "ALLOWED_HOSTS": "careloop.example",
+        "CARELOOP_DATA_DIR": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "careloop", "demo"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode != 0 and "Unknown command: 'demo'" in result.stderr

@@ -5,9 +5,9 @@ from django.utils import timezone
 from careloop.clients.models import Client
 from careloop.entitlements import engine
 from careloop.entitlements.schedule import Schedule
-from careloop.entitlements.services import evaluate_client, profession_of
 from careloop.practices.models import clinicians_of
 from careloop.practices.scoping import scoped_or_none
+from careloop.therapy.entitlements import evaluate_client, profession_of
 
 from .forms import TherapySessionForm
 
