@@ -61,3 +61,41 @@ def admin_client(client, admin_user):
     """Signed in as the practice's reception/administration user."""
     client.force_login(admin_user)
     return client
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_past_the_audit_guards():
+    """The database refuses to delete audit rows (audit migration 0004). Transactional
+    tests empty the database afterwards with `flush`, so the guards are lifted and put
+    back inside the flush's own transaction: no window where they are missing."""
+    import importlib
+
+    from django.db.backends.base.operations import BaseDatabaseOperations
+
+    migration = importlib.import_module("careloop.audit.migrations.0004_forbid_deletes")
+    original = BaseDatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        guards = migration.GUARDS.get(self.connection.vendor, {})
+        # Only the guards that are there are lifted and put back, so a flush never
+        # installs one that the migrations did not.
+        present = [guards[name] for name in _trigger_names(self.connection) if name in guards]
+        drop = [drop for _create, drop in present]
+        create = [create for create, _drop in present]
+        return original(self, [*drop, *sql_list, *create])
+
+    BaseDatabaseOperations.execute_sql_flush = execute_sql_flush
+    yield
+    BaseDatabaseOperations.execute_sql_flush = original
+
+
+def _trigger_names(connection) -> list[str]:
+    query = {
+        "sqlite": "SELECT name FROM sqlite_master WHERE type = 'trigger'",
+        "postgresql": "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal",
+    }.get(connection.vendor)
+    if query is None:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(query)
+        return [row[0] for row in cursor.fetchall()]

@@ -181,7 +181,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLED = envbool("CARELOOP_LOGIN_LOCKOUT", True)
-AXES_IPWARE_PROXY_COUNT = envint("CARELOOP_PROXY_COUNT", 0) or None
+# The lockout, rate limits and audit log all see the client through one function,
+# which believes X-Forwarded-For only as far as CARELOOP_PROXY_COUNT proxies.
+BEHIND_PROXY = envbool("CARELOOP_BEHIND_PROXY", False)
+TRUSTED_PROXY_COUNT = envint("CARELOOP_PROXY_COUNT", 1 if BEHIND_PROXY else 0)
+AXES_CLIENT_IP_CALLABLE = "careloop.lib.network.client_address"
+AXES_USERNAME_CALLABLE = "careloop.lib.network.lockout_username"
 
 # Inactive sessions end after 30 minutes; every request renews the clock.
 SESSION_COOKIE_AGE = envint("CARELOOP_SESSION_MINUTES", 30) * 60
@@ -202,7 +207,7 @@ SECURE_SSL_REDIRECT = HTTPS and envbool("CARELOOP_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-if envbool("CARELOOP_BEHIND_PROXY", False):
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # No inline script or style anywhere: every script is a hashed static file.

@@ -1,8 +1,9 @@
 from careloop.audit.models import AuditAction, AuditEvent
+from careloop.lib.network import client_address
 
 
 def _client_address(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+    return client_address(request) if request is not None else None
 
 
 def record(*, request, action: str, obj, client=None, changed_fields=()) -> AuditEvent:

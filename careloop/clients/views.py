@@ -138,4 +138,5 @@ def client_edit(request, client):
         title=f"Edit {client}",
         save=lambda form: _save_client(form, request),
         cancel_url=client.get_absolute_url(),
+        audit_client=client,
     )

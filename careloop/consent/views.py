@@ -3,6 +3,7 @@ from django.core.mail import send_mail
 from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 
 from careloop.audit.actions import record_view
 from careloop.clients.models import Client
@@ -94,6 +95,7 @@ def consent_request(request, client):
     )
 
 
+@never_cache
 def consent_sign(request, token):
     """The client reads and signs, with no account; the signed form is kept as a PDF."""
     consent_request = signing.open_request(token)

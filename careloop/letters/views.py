@@ -3,6 +3,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 
 from careloop.audit.actions import record_change, record_view
 from careloop.consent.rules import DisclosureRefused
@@ -171,6 +172,7 @@ def letter_pdf(request, letter):
     return response
 
 
+@never_cache
 def letter_download(request, token):
     """The doctor's secure link from an e-mail: the signed letter, for 14 days."""
     public_id = downloads.letter_uuid_from(token)
@@ -185,6 +187,7 @@ def letter_download(request, token):
     return response
 
 
+@never_cache
 def letter_feedback(request, token):
     """The doctor's one-minute feedback on one letter: no account, a signed link."""
     public_id = letter_uuid_from(token)

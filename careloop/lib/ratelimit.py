@@ -5,6 +5,11 @@ import time
 
 from django.core.cache import cache
 
+# Re-exported: the rate limits count callers by the one address the lockout and audit use.
+from careloop.lib.network import client_address
+
+__all__ = ["client_address", "hit"]
+
 
 def hit(key: str, *, limit: int, window_seconds: int) -> bool:
     """Count one attempt; True while the key is within its limit for this window."""
@@ -16,16 +21,3 @@ def hit(key: str, *, limit: int, window_seconds: int) -> bool:
         cache.set(bucket, 1, timeout=window_seconds + 5)
         count = 1
     return count <= limit
-
-
-def client_address(request) -> str:
-    """The caller's address, honouring CARELOOP_PROXY_COUNT trusted proxies."""
-    from django.conf import settings
-
-    proxies = settings.AXES_IPWARE_PROXY_COUNT or 0
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if proxies and forwarded:
-        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
-        if len(hops) >= proxies:
-            return hops[-proxies]
-    return request.META.get("REMOTE_ADDR", "unknown")

@@ -4,6 +4,7 @@ from django.core.mail import send_mail
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 
 from careloop.audit.actions import record_view
 from careloop.clients.models import Client
@@ -143,6 +144,7 @@ def alert_follow_up(request, client, alert):
     return redirect(client.get_absolute_url() + "#alerts")
 
 
+@never_cache
 def public_measure(request, token):
     """The client's questionnaire, reached by a link: no account, one use, 7 days."""
     invitation = actions.invitation_for_token(token)

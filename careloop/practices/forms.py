@@ -9,6 +9,8 @@ from careloop.lib.identifiers import (
     check_hpio,
     check_provider_number,
 )
+from careloop.lib.network import normalise_username
+from careloop.lib.ratelimit import hit
 from careloop.lib.text import SingleLineForm
 from careloop.lib.uploads import UploadError, sniff_document
 from careloop.web.forms import IdentifierField, check_postcode_against_state
@@ -112,6 +114,9 @@ class PracticeSettingsForm(SingleLineForm, forms.ModelForm):
         return check_postcode_against_state(self, super().clean())
 
 
+NEW_MEMBER_ADDRESSES_PER_HOUR = 30
+
+
 class MemberForm(SingleLineForm, forms.ModelForm):
     """A practice member and, when they treat clients, their clinician profile."""
 
@@ -153,9 +158,27 @@ class MemberForm(SingleLineForm, forms.ModelForm):
             )
 
     def clean_email(self):
-        email = self.cleaned_data["email"].lower()
+        email = normalise_username(self.cleaned_data["email"])
+        if self.instance.pk and email == self.instance.email:
+            return email
+        # One account per e-mail across the whole server, so whether an address is free
+        # says something about other practices. The refusal names no reason, and the
+        # number of new addresses an owner may try each hour is capped, so the form
+        # cannot be used to check a list of people.
+        if not hit(
+            f"member-email:{self.practice.uuid}",
+            limit=NEW_MEMBER_ADDRESSES_PER_HOUR,
+            window_seconds=3600,
+        ):
+            raise ValidationError(
+                "Too many new e-mail addresses have been tried in the last hour. "
+                "Please try again in an hour."
+            )
         if User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
-            raise ValidationError("Someone already signs in with this e-mail address.")
+            raise ValidationError(
+                "This e-mail address cannot be used for a new account. Ask the person "
+                "for another address, for example their e-mail at this practice."
+            )
         return email
 
     def clean(self):

@@ -205,8 +205,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def may_read_clinical_notes(self) -> bool:
         """Treating clinicians only: administration staff and a non-clinical owner never
-        see session notes."""
-        return self.is_active and self.is_clinician
+        see session notes. The role decides, not the profession: a receptionist who is
+        also a trained counsellor reads no notes until the owner makes them a clinician."""
+        if not self.is_active:
+            return False
+        if self.role == Role.CLINICIAN:
+            return True
+        return self.role == Role.OWNER and hasattr(self, "clinician_profile")
 
 
 class Profession(models.TextChoices):

@@ -331,6 +331,7 @@ def referral_edit(request, referral):
         title=f"Edit {referral}",
         save=lambda form: actions.save_referral(form, request=request),
         cancel_url=referral.get_absolute_url(),
+        audit_client=referral.client,
     )
 
 

@@ -137,6 +137,7 @@ def session_edit(request, session):
         title=f"Edit {session}",
         save=lambda form: _save_session(form, request),
         cancel_url=session.get_absolute_url(),
+        audit_client=session.client,
     )
 
 

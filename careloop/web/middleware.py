@@ -1,3 +1,5 @@
+from django.utils.cache import add_never_cache_headers
+
 from careloop.lib import bodylimit
 
 
@@ -15,8 +17,9 @@ class SecurityHeadersMiddleware:
         )
         response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         if request.user.is_authenticated if hasattr(request, "user") else False:
-            # Staff pages carry health information: never keep them in a shared cache.
-            response.setdefault("Cache-Control", "no-store, private")
+            # Staff pages carry health information: no cache, shared or in the browser,
+            # may keep them, whatever the view said.
+            add_never_cache_headers(response)
         return response
 
 

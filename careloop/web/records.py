@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect, render
 
-from careloop.audit.actions import record_change
+from careloop.audit.actions import record_change, record_view
 
 
 def save_practice_record(form, *, request, client_of=None):
@@ -54,9 +54,13 @@ def record_form_view(
     cancel_url,
     initial=None,
     extra_context=None,
+    audit_client=None,
 ):
     """Render a create or edit form; on a valid POST call `save(form)` and go to
-    the saved record's page."""
+    the saved record's page.
+
+    An edit form shows the whole record, so opening one is audited as a view of
+    `instance` when `audit_client` names the client it is about."""
     if request.method == "POST":
         form = form_class(request.POST, request.FILES, instance=instance, practice=request.practice)
         if form.is_valid():
@@ -66,6 +70,8 @@ def record_form_view(
             return redirect(obj.get_absolute_url())
     else:
         form = form_class(instance=instance, practice=request.practice, initial=initial)
+        if instance is not None and audit_client is not None:
+            record_view(request, instance, client=audit_client)
     context = {"form": form, "title": title, "cancel_url": cancel_url, "object": instance}
     context.update(extra_context or {})
     return render(request, template, context, status=400 if form.errors else 200)

@@ -94,3 +94,65 @@ def test_a_very_long_name_and_email_still_fit_the_audit_row(client, alice_practi
     client.force_login(long_user)
     assert client.get(f"/clients/{person.uuid}/").status_code == 200
     assert len(AuditEvent.objects.get().actor_label) <= 160
+
+
+def test_opening_an_edit_form_is_recorded_as_a_view(owner_client, alice_practice):
+    referral = testing.make_referral(alice_practice)
+    session = testing.make_session(alice_practice, client=referral.client)
+    pages = {
+        referral.client.uuid: f"/clients/{referral.client.uuid}/edit/",
+        referral.uuid: f"/referrals/{referral.uuid}/edit/",
+        session.uuid: f"/sessions/{session.uuid}/edit/",
+    }
+    for url in pages.values():
+        assert owner_client.get(url).status_code == 200
+    events = AuditEvent.objects.filter(action="view")
+    assert {e.object_uuid for e in events} == set(pages)
+    assert {e.client_uuid for e in events} == {referral.client.uuid}
+
+
+def test_an_edit_form_of_another_practices_record_is_not_found_and_not_recorded(
+    client, bob_owner, alice_practice
+):
+    record = testing.make_client(alice_practice)
+    client.force_login(bob_owner)
+    assert client.get(f"/clients/{record.uuid}/edit/").status_code == 404
+    assert not AuditEvent.objects.exists()
+
+
+def test_the_database_refuses_to_delete_an_audit_row(alice_practice):
+    event = testing.make_audit_event(alice_practice)
+    for sql in [
+        "DELETE FROM audit_auditevent WHERE id = %s",
+        "DELETE FROM audit_auditevent WHERE id = %s OR 1 = 1",
+    ]:
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [event.pk])
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+@pytest.mark.postgresql_only
+def test_postgresql_refuses_to_truncate_the_audit_log(alice_practice):
+    if connection.vendor != "postgresql":
+        pytest.skip("TRUNCATE is PostgreSQL's; SQLite's DELETE is covered above")
+    testing.make_audit_event(alice_practice)
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("TRUNCATE audit_auditevent")
+    assert AuditEvent.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transactional_test_can_still_empty_its_database():
+    # pytest-django flushes after this test; the guards must survive the flush.
+    practice = testing.make_practice("guarded")
+    testing.make_audit_event(practice)
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_guards_are_back_after_a_flush():
+    assert not AuditEvent.objects.exists()
+    testing.make_audit_event(testing.make_practice("guarded-again"))
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent")

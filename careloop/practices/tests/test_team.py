@@ -46,11 +46,44 @@ def test_it_checks_the_clinicians_registration(owner_client):
     assert "Counsellors cannot bill Medicare" in page
 
 
-def test_an_email_can_belong_to_one_account_only(owner_client, clinician):
-    page = owner_client.post(
-        "/practice/team/new/", member_form(email="CLINICIAN@alice.test")
-    ).content.decode()
-    assert "already signs in with this e-mail" in page
+def email_errors(response):
+    return response.context["form"].errors.get("email")
+
+
+def test_an_address_in_use_here_or_in_another_practice_is_refused_without_saying_where(
+    owner_client, clinician, bob_owner
+):
+    here = owner_client.post("/practice/team/new/", member_form(email="CLINICIAN@alice.test"))
+    elsewhere = owner_client.post("/practice/team/new/", member_form(email="owner@bob.test"))
+    assert here.status_code == elsewhere.status_code == 400
+    assert email_errors(here) == email_errors(elsewhere)
+    assert "cannot be used for a new account" in email_errors(elsewhere)[0]
+    assert "Bob" not in elsewhere.content.decode()
+    assert User.objects.filter(email="owner@bob.test").get() == bob_owner
+
+
+def test_an_owner_cannot_check_a_list_of_addresses_against_other_practices(
+    owner_client, bob_owner, monkeypatch
+):
+    monkeypatch.setattr("careloop.practices.forms.NEW_MEMBER_ADDRESSES_PER_HOUR", 3)
+    for _ in range(3):
+        owner_client.post("/practice/team/new/", member_form(email="owner@bob.test"))
+    taken = owner_client.post("/practice/team/new/", member_form(email="owner@bob.test"))
+    free = owner_client.post("/practice/team/new/", member_form(email="nina@alice.test"))
+    # Over the hour's allowance a free address and a taken one get the same answer.
+    assert email_errors(taken) == email_errors(free)
+    assert "try again in an hour" in email_errors(free)[0]
+    assert not User.objects.filter(email="nina@alice.test").exists()
+
+
+def test_saving_a_member_without_changing_their_address_is_not_counted(
+    owner_client, clinician, monkeypatch
+):
+    monkeypatch.setattr("careloop.practices.forms.NEW_MEMBER_ADDRESSES_PER_HOUR", 1)
+    edit = f"/practice/team/{clinician.uuid}/edit/"
+    for name in ["Clara C", "Clara Clinician"]:
+        response = owner_client.post(edit, member_form(full_name=name, email=clinician.email))
+        assert response.status_code == 302
 
 
 def test_the_last_owner_cannot_be_demoted(owner_client, owner):
