@@ -1,36 +1,78 @@
+"""The audit log's one write path. Actions call it with the acting user (or None for
+the public, a link or a background job) and `Via`: the channel and address an action
+came through. No request reaches this module, so imports, jobs and links are audited
+exactly like staff pages."""
+
+from dataclasses import dataclass
+
 from careloop.audit.models import AuditAction, AuditEvent
 from careloop.lib.network import client_address
 
+STAFF_APP = "staff app"
+PUBLIC_FORM = "practice website"
+SECURE_MESSAGING = "secure messaging"
+CLIENT_LINK = "client's link"
+DOCTOR_LINK = "doctor's link"
+BACKGROUND_JOB = "background job"
+COMMAND_LINE = "command line"
 
-def _client_address(request) -> str | None:
-    return client_address(request) if request is not None else None
+
+@dataclass(frozen=True)
+class Via:
+    """Where an action came from: the channel, and the caller's address if any."""
+
+    channel: str = STAFF_APP
+    address: str | None = None
 
 
-def record(*, request, action: str, obj, client=None, changed_fields=()) -> AuditEvent:
+JOB = Via(BACKGROUND_JOB)
+COMMAND = Via(COMMAND_LINE)
+
+
+def via_request(request, channel: str = STAFF_APP) -> Via:
+    return Via(channel, client_address(request))
+
+
+def _actor(by):
+    return by if by is not None and getattr(by, "is_authenticated", False) else None
+
+
+def record(
+    obj, *, action: str, by, via: Via, client=None, changed_fields=(), label: str = ""
+) -> AuditEvent:
     """Append one audit row for `obj` (any practice-owned record with a uuid)."""
-    user = request.user
+    actor = _actor(by)
     return AuditEvent.objects.create(
-        practice=obj.practice,
-        actor=user if user.is_authenticated else None,
+        practice_id=obj.practice_id,
+        actor=actor,
         actor_label=(
-            f"{user.get_full_name()} <{user.email}>" if user.is_authenticated else "public"
+            f"{actor.get_full_name()} <{actor.email}>" if actor is not None else via.channel
         )[:160],
         action=action,
         object_type=obj._meta.verbose_name,
         object_uuid=obj.uuid,
-        object_label=str(obj)[:200],
+        object_label=(label or str(obj))[:200],
         client_uuid=client.uuid if client is not None else None,
         changed_fields=sorted(changed_fields),
-        ip_address=_client_address(request),
+        ip_address=via.address,
+        channel=via.channel[:30],
     )
 
 
-def record_view(request, obj, *, client) -> AuditEvent:
-    return record(request=request, action=AuditAction.VIEW, obj=obj, client=client)
+def record_view(obj, *, by, via: Via, client) -> AuditEvent:
+    return record(obj, action=AuditAction.VIEW, by=by, via=via, client=client)
 
 
-def record_change(request, obj, *, client, created: bool, changed_fields=()) -> AuditEvent:
+def record_change(
+    obj, *, by, via: Via, client, created: bool, changed_fields=(), label: str = ""
+) -> AuditEvent:
     action = AuditAction.CREATE if created else AuditAction.UPDATE
     return record(
-        request=request, action=action, obj=obj, client=client, changed_fields=changed_fields
+        obj,
+        action=action,
+        by=by,
+        via=via,
+        client=client,
+        changed_fields=changed_fields,
+        label=label,
     )

@@ -42,6 +42,11 @@ class AuditEvent(models.Model):
     client_uuid = models.UUIDField(null=True, blank=True)
     changed_fields = models.JSONField(default=list, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # Nullable so that adding it is a plain ALTER TABLE (on SQLite a table rebuild would
+    # drop the append-only triggers).
+    channel = models.CharField(
+        max_length=30, null=True, blank=True, help_text="Staff app, a link, secure messaging…"
+    )
     at = models.DateTimeField(auto_now_add=True)
 
     objects = AuditEventQuerySet.as_manager()

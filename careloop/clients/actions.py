@@ -23,7 +23,7 @@ _FILLABLE = (
 )
 
 
-def confirm_same_person(duplicate, *, request):
+def confirm_same_person(duplicate, *, by, via):
     """Staff confirmed the flagged client is the earlier one: move everything across,
     keep the earlier record, and remove the empty duplicate. One transaction: each app
     moves its own rows (ClientsMerged); if any cannot, nothing changes."""
@@ -39,20 +39,27 @@ def confirm_same_person(duplicate, *, request):
         keep.save()
         events.publish(ClientsMerged(keep.practice_id, keep.pk, duplicate.pk))
         record_change(
-            request, keep, client=keep, created=False, changed_fields=filled + ["merged duplicate"]
+            keep,
+            by=by,
+            via=via,
+            client=keep,
+            created=False,
+            changed_fields=filled + ["merged duplicate"],
+            label=f"{keep} (merged with {duplicate}, {duplicate.uuid})",
         )
         duplicate.possible_duplicates.update(possible_duplicate_of=keep)
         duplicate.delete()
     return keep
 
 
-def confirm_different_people(duplicate, *, request):
+def confirm_different_people(duplicate, *, by, via):
     with transaction.atomic():
         duplicate.possible_duplicate_of = None
         duplicate.save(update_fields=["possible_duplicate_of", "updated_at"])
         record_change(
-            request,
             duplicate,
+            by=by,
+            via=via,
             client=duplicate,
             created=False,
             changed_fields=["possible_duplicate_of"],

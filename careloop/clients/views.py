@@ -3,7 +3,6 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from careloop.audit.actions import record_view
 from careloop.entitlements.actions import save_elsewhere_claims
 from careloop.measures.actions import may_follow_up
 from careloop.measures.summary import client_measures_context
@@ -12,7 +11,13 @@ from careloop.therapy.entitlements import evaluate_client
 from careloop.therapy.models import SessionStatus, TherapySession
 from careloop.web.lists import PracticeListView
 from careloop.web.queries import count_of, latest_of
-from careloop.web.records import practice_member_required, record_form_view, save_practice_record
+from careloop.web.records import (
+    acting,
+    audit_view,
+    practice_member_required,
+    record_form_view,
+    save_form,
+)
 
 from .actions import confirm_different_people, confirm_same_person
 from .filters import ClientFilter
@@ -43,13 +48,13 @@ class ClientListView(PracticeListView):
 
 
 def _save_client(form, request):
-    return save_practice_record(form, request=request, client_of=lambda client: client)
+    return save_form(form, request, client_of=lambda client: client)
 
 
 @practice_member_required
 def client_detail(request, client):
     client = get_scoped_or_404(Client.objects.select_related("usual_gp"), request.practice, client)
-    record_view(request, client, client=client)
+    audit_view(request, client, client=client)
     return render(request, "clients/client_detail.html", _detail_context(request, client))
 
 
@@ -91,7 +96,7 @@ def client_elsewhere(request, client):
             _detail_context(request, client, elsewhere_form=form),
             status=400,
         )
-    save_elsewhere_claims(client, form.cleaned_data, request=request)
+    save_elsewhere_claims(client, form.cleaned_data, **acting(request))
     messages.success(request, "Services claimed elsewhere saved; the counts now include them.")
     return redirect(client.get_absolute_url())
 
@@ -107,10 +112,10 @@ def client_duplicate(request, client):
         messages.error(request, "This client is not flagged as a possible duplicate.")
         return redirect(client.get_absolute_url())
     if request.POST.get("decision") == "same":
-        keep = confirm_same_person(client, request=request)
+        keep = confirm_same_person(client, **acting(request))
         messages.success(request, f"Merged into {keep}: referrals and sessions moved across.")
         return redirect(keep.get_absolute_url())
-    confirm_different_people(client, request=request)
+    confirm_different_people(client, **acting(request))
     messages.success(request, "Kept as two different people.")
     return redirect(client.get_absolute_url())
 

@@ -6,7 +6,7 @@ from careloop.audit.actions import record_change
 from .models import Consent
 
 
-def record_consent(client, data: dict, *, request) -> Consent:
+def record_consent(client, data: dict, *, by, via) -> Consent:
     with transaction.atomic():
         consent = Consent.objects.create(
             practice=client.practice,
@@ -18,26 +18,36 @@ def record_consent(client, data: dict, *, request) -> Consent:
             obtained_on=data["obtained_on"],
             expires_on=data.get("expires_on"),
             notes=data.get("notes", ""),
-            recorded_by=request.user,
+            recorded_by=by,
         )
         record_change(
-            request, consent, client=client, created=True, changed_fields=list(data["scopes"])
+            consent,
+            by=by,
+            via=via,
+            client=client,
+            created=True,
+            changed_fields=list(data["scopes"]),
         )
     return consent
 
 
-def withdraw_consent(consent: Consent, reason: str, *, request) -> Consent:
+def withdraw_consent(consent: Consent, reason: str, *, by, via) -> Consent:
     """Withdrawal takes effect at once: anything checked after this is refused."""
     if consent.withdrawn_at is not None:
         return consent
     with transaction.atomic():
         consent.withdrawn_at = timezone.now()
-        consent.withdrawn_by = request.user
+        consent.withdrawn_by = by
         consent.withdrawal_reason = reason
         consent.save(
             update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason", "updated_at"]
         )
         record_change(
-            request, consent, client=consent.client, created=False, changed_fields=["withdrawn"]
+            consent,
+            by=by,
+            via=via,
+            client=consent.client,
+            created=False,
+            changed_fields=["withdrawn"],
         )
     return consent

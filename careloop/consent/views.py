@@ -5,10 +5,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
-from careloop.audit.actions import record_view
 from careloop.clients.models import Client
 from careloop.practices.scoping import get_scoped_or_404
-from careloop.web.records import practice_member_required
+from careloop.web.records import acting, audit_view, practice_member_required
 
 from . import signing
 from .actions import record_consent, withdraw_consent
@@ -38,11 +37,11 @@ def _context(client, form=None, withdrawal_form=None):
 def consent_list(request, client):
     """The client's consents and everything disclosed under them."""
     client = get_scoped_or_404(Client.objects.select_related("practice"), request.practice, client)
-    record_view(request, client, client=client)
+    audit_view(request, client, client=client)
     if request.method == "POST":
         form = ConsentForm(request.POST, client=client)
         if form.is_valid():
-            record_consent(client, form.cleaned_data, request=request)
+            record_consent(client, form.cleaned_data, **acting(request))
             messages.success(request, "Consent recorded.")
             return redirect("consent:list", client.uuid)
         return render(request, "consent/consent_list.html", _context(client, form=form), status=400)
@@ -60,7 +59,7 @@ def consent_withdraw(request, client, consent):
         return render(
             request, "consent/consent_list.html", _context(client, withdrawal_form=form), status=400
         )
-    withdraw_consent(consent, form.cleaned_data["reason"], request=request)
+    withdraw_consent(consent, form.cleaned_data["reason"], **acting(request))
     messages.success(request, "Consent withdrawn. Nothing more will be sent under it.")
     return redirect("consent:list", client.uuid)
 
@@ -121,7 +120,7 @@ def consent_copy(request, client, consent):
     consent = get_scoped_or_404(Consent.objects.filter(client=client), request.practice, consent)
     if not consent.signed_copy:
         raise Http404
-    record_view(request, consent, client=client)
+    audit_view(request, consent, client=client)
     return FileResponse(
         consent.signed_copy.open("rb"),
         content_type="application/pdf",

@@ -6,7 +6,7 @@ from careloop.practices.scoping import get_scoped_or_404
 from careloop.referrals.models import Referral
 from careloop.web.lists import PracticeListView
 from careloop.web.queries import count_of
-from careloop.web.records import practice_member_required, record_form_view, save_practice_record
+from careloop.web.records import practice_member_required, record_form_view, save_form
 
 from .filters import DoctorFilter, MedicalPracticeFilter
 from .forms import DoctorForm, MedicalPracticeForm
@@ -78,7 +78,7 @@ def doctor_create(request):
         form_class=DoctorForm,
         template="web/record_form.html",
         title="Add a doctor",
-        save=lambda form: save_practice_record(form, request=request),
+        save=lambda form: save_form(form, request),
         cancel_url=reverse("directory:doctor_list"),
     )
 
@@ -92,7 +92,7 @@ def doctor_edit(request, doctor):
         instance=doctor,
         template="web/record_form.html",
         title=f"Edit {doctor}",
-        save=lambda form: save_practice_record(form, request=request),
+        save=lambda form: save_form(form, request),
         cancel_url=doctor.get_absolute_url(),
     )
 
@@ -117,7 +117,7 @@ def medical_practice_create(request):
         form_class=MedicalPracticeForm,
         template="web/record_form.html",
         title="Add a medical practice",
-        save=lambda form: save_practice_record(form, request=request),
+        save=lambda form: save_form(form, request),
         cancel_url=reverse("directory:medical_practice_list"),
     )
 
@@ -133,6 +133,6 @@ def medical_practice_edit(request, medical_practice):
         instance=medical_practice,
         template="web/record_form.html",
         title=f"Edit {medical_practice.name}",
-        save=lambda form: save_practice_record(form, request=request),
+        save=lambda form: save_form(form, request),
         cancel_url=medical_practice.get_absolute_url(),
     )

@@ -7,7 +7,7 @@ from careloop.audit.actions import record_change
 from .models import ElsewhereClaims
 
 
-def save_elsewhere_claims(client, data: dict, *, request) -> ElsewhereClaims:
+def save_elsewhere_claims(client, data: dict, *, by, via) -> ElsewhereClaims:
     with transaction.atomic():
         claims, created = ElsewhereClaims.objects.update_or_create(
             client=client,
@@ -21,8 +21,9 @@ def save_elsewhere_claims(client, data: dict, *, request) -> ElsewhereClaims:
             },
         )
         record_change(
-            request,
             claims,
+            by=by,
+            via=via,
             client=client,
             created=created,
             changed_fields=["individual", "group", "family_carer"],

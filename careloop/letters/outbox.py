@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from careloop.audit.actions import JOB, Via, record_change
 from careloop.consent.rules import DisclosureRefused, check_disclosure, disclose
 from careloop.interop.fhir.letter_bundle import build_letter_bundle
 from careloop.interop.hl7v2 import oru
@@ -86,7 +87,7 @@ def queue(letter: Letter, channel: str, *, by=None) -> Delivery:
     return delivery
 
 
-def confirm_printed(delivery: Delivery, *, by) -> Delivery:
+def confirm_printed(delivery: Delivery, *, by, via: Via) -> Delivery:
     """Staff say the printed or faxed letter went: only now is it a disclosure.
     DisclosureRefused if consent was withdrawn since it was queued."""
     with transaction.atomic():
@@ -106,6 +107,14 @@ def confirm_printed(delivery: Delivery, *, by) -> Delivery:
         locked.sent_at = timezone.now()
         locked.attempts += 1
         locked.save(update_fields=["status", "sent_at", "attempts", "updated_at"])
+        record_change(
+            letter,
+            by=by,
+            via=via,
+            client=letter.client,
+            created=False,
+            changed_fields=["printed or faxed: sent"],
+        )
         _letter_went(letter, locked, by=by)
     return locked
 
@@ -173,6 +182,14 @@ def process_due(now=None, *, only=None, limit: int = 100) -> int:
                 delivery.attempts += 1
                 delivery.last_error = ""
                 delivery.save()
+                record_change(
+                    letter,
+                    by=None,
+                    via=JOB,
+                    client=letter.client,
+                    created=False,
+                    changed_fields=[f"sent by {delivery.get_channel_display().lower()}"],
+                )
                 _letter_went(letter, delivery, by=delivery.queued_by)
             sent += 1
         except DisclosureRefused as refused:

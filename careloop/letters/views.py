@@ -5,11 +5,10 @@ from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
-from careloop.audit.actions import record_change, record_view
 from careloop.consent.rules import DisclosureRefused
 from careloop.practices.scoping import get_scoped_or_404
 from careloop.referrals.models import Referral
-from careloop.web.records import practice_member_required
+from careloop.web.records import acting, audit_view, practice_member_required
 
 from . import downloads, outbox, services
 from .feedback import letter_uuid_from
@@ -85,7 +84,7 @@ def letter_new(request, referral):
 @practice_member_required
 def letter_detail(request, letter):
     letter = get_scoped_or_404(_letters(), request.practice, letter)
-    record_view(request, letter, client=letter.client)
+    audit_view(request, letter, client=letter.client)
     form = LetterForm(request.POST or None, letter=letter)
     if request.method == "POST":
         action = request.POST.get("action")
@@ -150,11 +149,7 @@ def letter_confirm_printed(request, letter, delivery):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:
-        with transaction.atomic():
-            outbox.confirm_printed(delivery, by=request.user)
-            record_change(
-                request, letter, client=letter.client, created=False, changed_fields=["printed"]
-            )
+        outbox.confirm_printed(delivery, **acting(request))
     except DisclosureRefused as refused:
         messages.error(request, f"Not recorded as sent: {refused}")
     else:
@@ -165,7 +160,7 @@ def letter_confirm_printed(request, letter, delivery):
 @practice_member_required
 def letter_pdf(request, letter):
     letter = get_scoped_or_404(_letters(), request.practice, letter)
-    record_view(request, letter, client=letter.client)
+    audit_view(request, letter, client=letter.client)
     name, mimetype, pdf = generate_pdf(letter)
     response = HttpResponse(pdf, content_type=mimetype)
     response["Content-Disposition"] = f'inline; filename="{name}"'

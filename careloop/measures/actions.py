@@ -8,7 +8,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from careloop.audit.actions import record_change
+from careloop.audit.actions import COMMAND, Via, record_change
 from careloop.lib import tokens
 from careloop.practices.models import Role
 
@@ -32,8 +32,8 @@ def record_result(
     answers: dict,
     *,
     on,
-    request=None,
     by=None,
+    via: Via = COMMAND,
     extra_answers=None,
     by_client=False,
 ) -> MeasureResult:
@@ -56,10 +56,14 @@ def record_result(
             entered_by=by if by is not None and by.is_authenticated else None,
             completed_by_client=by_client,
         )
-        if request is not None:
-            record_change(
-                request, stored, client=client, created=True, changed_fields=[measure.short_name]
-            )
+        record_change(
+            stored,
+            by=by,
+            via=via,
+            client=client,
+            created=True,
+            changed_fields=[measure.short_name],
+        )
         raise_alerts(stored)
     return stored
 
@@ -146,10 +150,10 @@ def may_follow_up(user) -> bool:
     return user.role == Role.CLINICIAN or (user.is_owner and user.is_clinician)
 
 
-def record_follow_up(alert: RiskAlert, note: str, *, request) -> RiskAlert:
+def record_follow_up(alert: RiskAlert, note: str, *, by, via: Via) -> RiskAlert:
     """A clinician says what was done. Only clinicians: a receptionist cannot close a
     safety alert."""
-    user = request.user
+    user = by
     if not may_follow_up(user):
         raise PermissionError("Only a clinician can record the follow-up of a safety alert.")
     note = note.strip()
@@ -164,7 +168,12 @@ def record_follow_up(alert: RiskAlert, note: str, *, request) -> RiskAlert:
         locked.follow_up = note
         locked.save(update_fields=["followed_up_at", "followed_up_by", "follow_up", "updated_at"])
         record_change(
-            request, locked, client=locked.client, created=False, changed_fields=["follow-up"]
+            locked,
+            by=by,
+            via=via,
+            client=locked.client,
+            created=False,
+            changed_fields=["follow-up"],
         )
     return locked
 
@@ -180,15 +189,24 @@ def open_alerts_for(user, practice):
     return alerts.select_related("client", "result", "clinician").order_by("created_at")
 
 
-def invite(client, measure_code: str, *, by) -> tuple[MeasureInvitation, str]:
+def invite(client, measure_code: str, *, by, via: Via = COMMAND) -> tuple[MeasureInvitation, str]:
     get_measure(measure_code)  # refuse unknown measures early
-    invitation = MeasureInvitation.objects.create(
-        practice=client.practice,
-        client=client,
-        measure=measure_code,
-        expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
-        created_by=by,
-    )
+    with transaction.atomic():
+        invitation = MeasureInvitation.objects.create(
+            practice=client.practice,
+            client=client,
+            measure=measure_code,
+            expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
+            created_by=by,
+        )
+        record_change(
+            invitation,
+            by=by,
+            via=via,
+            client=client,
+            created=True,
+            label=f"{invitation.get_measure_display()} link for {client}",
+        )
     return invitation, tokens.make(str(invitation.uuid), salt=_SALT)
 
 
@@ -204,7 +222,7 @@ def invitation_for_token(token: str) -> MeasureInvitation | None:
     )
 
 
-def complete_invitation(invitation: MeasureInvitation, answers: dict, extra=None):
+def complete_invitation(invitation: MeasureInvitation, answers: dict, extra=None, *, via: Via):
     with transaction.atomic():
         locked = MeasureInvitation.objects.select_for_update().get(pk=invitation.pk)
         if locked.completed_at is not None:
@@ -216,6 +234,7 @@ def complete_invitation(invitation: MeasureInvitation, answers: dict, extra=None
             on=locked.client.practice.today(),
             extra_answers=extra,
             by_client=True,
+            via=via,
         )
         locked.completed_at = timezone.now()
         locked.result = result

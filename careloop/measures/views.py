@@ -6,10 +6,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
-from careloop.audit.actions import record_view
+from careloop.audit.actions import CLIENT_LINK, via_request
 from careloop.clients.models import Client
 from careloop.practices.scoping import get_scoped_or_404
-from careloop.web.records import practice_member_required
+from careloop.web.records import acting, audit_view, practice_member_required
 
 from . import actions
 from .forms import MeasureForm
@@ -41,8 +41,7 @@ def measure_new(request, client):
                 measure.code,
                 form.answers,
                 on=form.cleaned_data["administered_on"],
-                request=request,
-                by=request.user,
+                **acting(request),
                 extra_answers=form.extra_answers,
             )
         except AnswerError as error:
@@ -69,7 +68,7 @@ def measure_result(request, client, result):
     result = get_scoped_or_404(
         MeasureResult.objects.filter(client=client), request.practice, result
     )
-    record_view(request, result, client=client)
+    audit_view(request, result, client=client)
     measure = get_measure(result.measure)
     labels = {str(o["value"]): o["label"] for o in measure.options}
     rows = [
@@ -99,7 +98,7 @@ def measure_invite(request, client):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     measure = _measure_or_404(request.POST.get("measure"))
-    invitation, token = actions.invite(client, measure.code, by=request.user)
+    invitation, token = actions.invite(client, measure.code, **acting(request))
     link = request.build_absolute_uri(reverse("measures:public", args=[token]))
     emailed = False
     if request.POST.get("email") and client.email:
@@ -134,7 +133,7 @@ def alert_follow_up(request, client, alert):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:
-        actions.record_follow_up(alert, request.POST.get("follow_up", ""), request=request)
+        actions.record_follow_up(alert, request.POST.get("follow_up", ""), **acting(request))
     except PermissionError as refused:
         raise PermissionDenied(str(refused)) from None
     except ValueError as problem:
@@ -155,7 +154,12 @@ def public_measure(request, token):
     form = MeasureForm(request.POST or None, measure=measure, staff=False)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.complete_invitation(invitation, form.answers, form.extra_answers)
+            actions.complete_invitation(
+                invitation,
+                form.answers,
+                form.extra_answers,
+                via=via_request(request, CLIENT_LINK),
+            )
         except AnswerError as error:
             form.add_error(None, str(error))
         else:

@@ -4,14 +4,16 @@ from django.core import signing
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from careloop.audit.actions import PUBLIC_FORM, via_request
 from careloop.lib.bodylimit import DEFAULT_MAX_REQUEST_BYTES, guard_body
 from careloop.lib.business_days import add_business_days
 from careloop.lib.ratelimit import client_address, hit
 from careloop.lib.uploads import MAX_UPLOAD_BYTES
 from careloop.practices.models import Practice
-from careloop.referrals.intake import receive_web_referral
+from careloop.referrals.intake import take_in
 
 from .forms import PublicReferralForm
+from .intake import incoming_from_form
 
 SUBMISSIONS_PER_HOUR = 5
 _THANKS_SALT = "careloop.public-referral-thanks"
@@ -89,12 +91,12 @@ def refer(request, slug):
                     "reload the page and fill it in again.",
                     400,
                 )
-            referral = receive_web_referral(
+            referral = take_in(
                 practice,
-                form.cleaned_data,
-                letter=form.cleaned_data["letter"],
-                letter_kind=form.letter_kind,
-            )
+                incoming_from_form(practice, form.cleaned_data, form.letter_kind),
+                by=None,
+                via=via_request(request, PUBLIC_FORM),
+            ).referral
             token = signing.dumps(
                 {"ref": referral.reference, "at": referral.received_at.timestamp()},
                 salt=_THANKS_SALT,

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from careloop import events
-from careloop.audit.actions import record_change
+from careloop.audit.actions import Via, record_change
 from careloop.lib.business_days import add_business_days
 from careloop.web.records import save_practice_record
 
@@ -85,54 +85,52 @@ def receive(referral: Referral, *, by=None, note: str = "") -> Referral:
     return referral
 
 
-def save_referral(form, *, request, source=None, document=None):
-    """Create or edit a referral from a staff form, with its letter: all or nothing."""
+def update_referral(
+    referral: Referral, *, changed_fields=(), upload=None, upload_kind=None, by, via: Via
+) -> Referral:
+    """Save staff's changes to a referral (and a letter they attached): all or nothing."""
     with transaction.atomic():
-        created = form.instance.pk is None
-        if created:
-            form.instance.received_at = form.instance.received_at or timezone.now()
-            if source:
-                form.instance.source = source
-        referral = save_practice_record(form, request=request, client_of=lambda obj: obj.client)
-        if created:
-            receive(referral, by=request.user)
-        else:
-            _refresh_clock(referral)
-            referral.save(update_fields=["next_due_at"])
-        uploaded = form.cleaned_data.get("document")
-        if uploaded:
-            attach_document(
-                referral, uploaded, kind=form.document_kind, by=request.user, request=request
-            )
-        if document is not None:
-            file_document(document, referral, request=request)
+        _refresh_clock(referral)
+        save_practice_record(
+            referral,
+            practice=referral.practice,
+            client_of=lambda obj: obj.client,
+            changed_fields=changed_fields,
+            by=by,
+            via=via,
+            created=False,
+        )
+        if upload is not None:
+            attach_document(referral, upload, kind=upload_kind, by=by, via=via)
     return referral
 
 
-def attach_document(
-    referral, uploaded, *, kind, by=None, request=None, name=None
-) -> ReferralDocument:
+def attach_document(referral, uploaded, *, kind, by=None, via: Via, name=None) -> ReferralDocument:
     document = ReferralDocument(
         practice=referral.practice,
         referral=referral,
-        original_name=(name or uploaded.name)[:200],
+        original_name=(name or uploaded.name or "referral-letter")[:200],
         content_type=kind.content_type,
         size=uploaded.size,
         uploaded_by=by if by is not None and by.is_authenticated else None,
     )
     document.file.save(f"{document.uuid}{kind.extension}", uploaded, save=False)
     document.save()
-    if request is not None:
-        record_change(request, document, client=referral.client, created=True)
+    record_change(document, by=by, via=via, client=referral.client, created=True)
     return document
 
 
-def file_document(document: ReferralDocument, referral: Referral, *, request) -> None:
+def file_document(document: ReferralDocument, referral: Referral, *, by, via: Via) -> None:
     """Attach an uploaded letter, waiting on its own, to the referral typed from it."""
     document.referral = referral
     document.save(update_fields=["referral", "updated_at"])
     record_change(
-        request, document, client=referral.client, created=False, changed_fields=["referral"]
+        document,
+        by=by,
+        via=via,
+        client=referral.client,
+        created=False,
+        changed_fields=["referral"],
     )
 
 

@@ -7,7 +7,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from careloop.audit.actions import record_view
 from careloop.clients.models import Client
 from careloop.lib.business_days import business_days_between
 from careloop.practices.scoping import get_scoped_or_404, scoped_or_none
@@ -15,7 +14,13 @@ from careloop.therapy.entitlements import evaluate_client
 from careloop.therapy.models import SessionStatus, TherapySession
 from careloop.web.lists import PracticeListView
 from careloop.web.queries import count_of
-from careloop.web.records import practice_member_required, record_form_view
+from careloop.web.records import (
+    acting,
+    audit_view,
+    practice_member_required,
+    record_form_view,
+    unpack,
+)
 
 from . import actions, triage
 from .filters import ReferralFilter
@@ -28,6 +33,7 @@ from .forms import (
     ReferralForm,
     StatusForm,
 )
+from .intake import IncomingDocument, IncomingReferral, take_in
 from .models import (
     OPEN_STATUSES,
     ClarificationRequest,
@@ -106,7 +112,7 @@ def _referral_queryset():
 @practice_member_required
 def referral_detail(request, referral):
     referral = get_scoped_or_404(_referral_queryset(), request.practice, referral)
-    record_view(request, referral, client=referral.client)
+    audit_view(request, referral, client=referral.client)
     return render(request, "referrals/referral_detail.html", _detail_context(request, referral))
 
 
@@ -285,7 +291,7 @@ def _clarification_or_404(request, referral_id, clarification_id):
 @practice_member_required
 def clarification_letter(request, referral, clarification):
     referral, clarification = _clarification_or_404(request, referral, clarification)
-    record_view(request, referral, client=referral.client)
+    audit_view(request, referral, client=referral.client)
     return render(
         request,
         "referrals/clarification_letter.html",
@@ -303,6 +309,34 @@ def clarification_answered(request, referral, clarification):
     return redirect(reverse("referrals:edit", args=[referral.uuid]))
 
 
+def _take_in_typed(form, request, source, *, waiting=None):
+    """A referral staff typed (from a phone call, a fax, or a scanned letter beside
+    the form) enters through the same pipeline as every other channel."""
+    referral, _, _ = unpack(form)
+    referral.source = source
+    upload = form.cleaned_data.get("document")
+    incoming = IncomingReferral(
+        referral=referral,
+        doctor=referral.referring_doctor,
+        client=referral.client,
+        documents=[IncomingDocument(upload.name, upload, form.document_kind)] if upload else [],
+        waiting_documents=[waiting] if waiting is not None else [],
+    )
+    return take_in(request.practice, incoming, **acting(request)).referral
+
+
+def _save_edited(form, request):
+    referral, changed, _ = unpack(form)
+    upload = form.cleaned_data.get("document")
+    return actions.update_referral(
+        referral,
+        changed_fields=changed,
+        upload=upload,
+        upload_kind=form.document_kind if upload else None,
+        **acting(request),
+    )
+
+
 @practice_member_required
 def referral_create(request):
     initial = {}
@@ -314,7 +348,7 @@ def referral_create(request):
         form_class=ReferralForm,
         template="web/record_form.html",
         title="Type a referral",
-        save=lambda form: actions.save_referral(form, request=request, source=ReferralSource.STAFF),
+        save=lambda form: _take_in_typed(form, request, ReferralSource.STAFF),
         cancel_url=reverse("referrals:list"),
         initial=initial,
     )
@@ -329,7 +363,7 @@ def referral_edit(request, referral):
         instance=referral,
         template="web/record_form.html",
         title=f"Edit {referral}",
-        save=lambda form: actions.save_referral(form, request=request),
+        save=lambda form: _save_edited(form, request),
         cancel_url=referral.get_absolute_url(),
         audit_client=referral.client,
     )
@@ -375,9 +409,7 @@ def referral_upload_type(request, document):
     if request.method == "POST":
         form = ReferralForm(request.POST, practice=request.practice, with_document=False)
         if form.is_valid():
-            referral = actions.save_referral(
-                form, request=request, source=ReferralSource.UPLOAD, document=document
-            )
+            referral = _take_in_typed(form, request, ReferralSource.UPLOAD, waiting=document)
             messages.success(request, f"{referral} added with its letter.")
             return redirect(referral.get_absolute_url())
     else:
@@ -408,7 +440,7 @@ def referral_document(request, referral, document):
     document = get_scoped_or_404(
         ReferralDocument.objects.filter(referral=referral), request.practice, document
     )
-    record_view(request, document, client=referral.client)
+    audit_view(request, document, client=referral.client)
     return _document_response(document)
 
 

@@ -1,7 +1,7 @@
 from django.db import transaction
 
 from careloop import events
-from careloop.audit.actions import record_change
+from careloop.audit.actions import Via, record_change
 from careloop.referrals.actions import session_booked
 from careloop.web.records import save_practice_record
 
@@ -9,24 +9,31 @@ from .events import SessionAttended
 from .models import ClinicalNote
 
 
-def save_session(form, *, request):
+def save_session(session, *, practice, changed_fields=(), by, via: Via):
     """Save a session and move its referral's triage on (booked, then seen)."""
     with transaction.atomic():
-        session = save_practice_record(form, request=request, client_of=lambda obj: obj.client)
+        session = save_practice_record(
+            session,
+            practice=practice,
+            client_of=lambda obj: obj.client,
+            changed_fields=changed_fields,
+            by=by,
+            via=via,
+        )
         if session.referral_id:
-            session_booked(session.referral, session, by=request.user)
+            session_booked(session.referral, session, by=by)
         if session.status == "attended":
             events.publish(SessionAttended(session.pk, session.client_id))
     return session
 
 
-def save_clinical_note(session, text: str, *, request):
+def save_clinical_note(session, text: str, *, by, via: Via):
     with transaction.atomic():
         note, created = ClinicalNote.objects.update_or_create(
             session=session,
-            defaults={"practice": session.practice, "text": text, "author": request.user},
+            defaults={"practice": session.practice, "text": text, "author": by},
         )
         record_change(
-            request, note, client=session.client, created=created, changed_fields=["text"]
+            note, by=by, via=via, client=session.client, created=created, changed_fields=["text"]
         )
     return note

@@ -6,13 +6,18 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from careloop import events
-from careloop.audit.actions import record_view
 from careloop.clients.models import Client
 from careloop.entitlements.schedule import Schedule
 from careloop.practices.scoping import get_scoped_or_404, scoped_or_none
 from careloop.therapy.entitlements import evaluate_client, profession_of
 from careloop.web.lists import PracticeListView
-from careloop.web.records import practice_member_required, record_form_view
+from careloop.web.records import (
+    acting,
+    audit_view,
+    practice_member_required,
+    record_form_view,
+    unpack,
+)
 
 from .actions import save_clinical_note, save_session
 from .booking_panel import booking_panel, initial_data
@@ -40,8 +45,11 @@ def _session_queryset():
 
 
 def _save_session(form, request):
+    session, changed, _ = unpack(form)
     with events.collect_notices() as notices:
-        session = save_session(form, request=request)
+        session = save_session(
+            session, practice=request.practice, changed_fields=changed, **acting(request)
+        )
     for notice in notices:
         text = (
             format_html('{} <a href="{}">Review it</a>.', notice.text, notice.url)
@@ -55,7 +63,7 @@ def _save_session(form, request):
 @practice_member_required
 def session_detail(request, session):
     session = get_scoped_or_404(_session_queryset(), request.practice, session)
-    record_view(request, session, client=session.client)
+    audit_view(request, session, client=session.client)
     entitlement = evaluate_client(session.client)
     profession = profession_of(session.clinician)
     price = None
@@ -167,13 +175,13 @@ def clinical_note(request, session):
     if request.method == "POST":
         form = ClinicalNoteForm(request.POST)
         if form.is_valid():
-            save_clinical_note(session, form.cleaned_data["text"], request=request)
+            save_clinical_note(session, form.cleaned_data["text"], **acting(request))
             messages.success(request, "Clinical note saved.")
             return redirect(reverse("therapy:note", args=[session.uuid]))
     else:
         form = ClinicalNoteForm(initial={"text": note.text if note else ""})
         if note is not None:
-            record_view(request, note, client=session.client)
+            audit_view(request, note, client=session.client)
     return render(
         request,
         "therapy/clinical_note.html",

@@ -1,4 +1,5 @@
-"""The write path every staff form shares: scope, save, audit, in one transaction."""
+"""The write path every staff form shares: scope, save, audit, in one transaction;
+and the small helpers that turn a staff request into an action's keywords."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -6,29 +7,67 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect, render
 
-from careloop.audit.actions import record_change, record_view
+from careloop.audit.actions import record_change, record_view, via_request
 
 
-def save_practice_record(form, *, request, client_of=None):
-    """Save a PracticeModelForm's object into the request's practice.
+def acting(request) -> dict:
+    """The acting user and the audit context of a staff request, as an action's
+    keywords: `actions.do_it(thing, **acting(request))`."""
+    return {"by": request.user, "via": via_request(request)}
+
+
+def audit_view(request, obj, *, client) -> None:
+    record_view(obj, client=client, **acting(request))
+
+
+def unpack(form) -> tuple:
+    """A valid ModelForm as an action wants it: the unsaved object, the names of the
+    changed fields, and the many-to-many values to set once it is saved."""
+    obj = form.save(commit=False)
+    m2m = {
+        field.name: form.cleaned_data[field.name]
+        for field in obj._meta.many_to_many
+        if field.name in form.cleaned_data
+    }
+    return obj, list(form.changed_data), m2m
+
+
+def save_practice_record(
+    obj, *, practice, by, via, client_of=None, changed_fields=(), m2m=None, created=None
+):
+    """Save a practice-owned record into `practice`.
 
     `client_of(obj)` names the client the record is about; when it does, the change
     is written to the audit log in the same transaction, so there is no change
     without its audit row.
     """
     with transaction.atomic():
-        obj = form.save(commit=False)
-        created = obj.pk is None
+        if created is None:
+            created = obj.pk is None
         if created:
-            obj.practice = request.practice
+            obj.practice = practice
         obj.save()
-        form.save_m2m()
+        for name, values in (m2m or {}).items():
+            getattr(obj, name).set(values)
         client = client_of(obj) if client_of else None
         if client is not None:
             record_change(
-                request, obj, client=client, created=created, changed_fields=form.changed_data
+                obj, by=by, via=via, client=client, created=created, changed_fields=changed_fields
             )
     return obj
+
+
+def save_form(form, request, *, client_of=None):
+    """The plain case: a staff form whose record needs no action of its own."""
+    obj, changed, m2m = unpack(form)
+    return save_practice_record(
+        obj,
+        practice=request.practice,
+        client_of=client_of,
+        changed_fields=changed,
+        m2m=m2m,
+        **acting(request),
+    )
 
 
 def practice_member_required(view):
@@ -71,7 +110,7 @@ def record_form_view(
     else:
         form = form_class(instance=instance, practice=request.practice, initial=initial)
         if instance is not None and audit_client is not None:
-            record_view(request, instance, client=audit_client)
+            audit_view(request, instance, client=audit_client)
     context = {"form": form, "title": title, "cancel_url": cancel_url, "object": instance}
     context.update(extra_context or {})
     return render(request, template, context, status=400 if form.errors else 200)

@@ -6,22 +6,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import hl7
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
 from careloop import events
+from careloop.audit.actions import COMMAND_LINE, SECURE_MESSAGING, Via
 from careloop.interop.events import AcknowledgementReceived
 from careloop.interop.models import InboundMessage
+from careloop.lib.uploads import DocumentKind
 from careloop.practices.models import Practice
-from careloop.referrals import actions
+from careloop.referrals.intake import IncomingDocument, IncomingReferral, take_in
 from careloop.referrals.matching import (
     PatientDetails,
     ReferrerDetails,
     clean_medicare,
-    match_client,
-    match_doctor,
 )
-from careloop.referrals.models import Referral, ReferralBasis, ReferralDocument, ReferralSource
+from careloop.referrals.models import Referral, ReferralBasis, ReferralSource
 
 from .ack import build_ack
 from .parser import (
@@ -252,58 +251,57 @@ def _duplicate(existing, parsed, practice, dry_run) -> ImportResult:
 
 def _store(parsed: ParsedReferral, practice, medicare, irn, warnings, raw, via) -> Referral:
     header = parsed.header
-    doctor, _ = match_doctor(
+    intake = take_in(
         practice,
-        ReferrerDetails(
-            family_name=parsed.referrer.family,
-            given_name=parsed.referrer.given,
-            title=parsed.referrer.title or "Dr",
-            provider_number=parsed.referrer_provider_number,
-            practice_name=""
-            if "." in header.sending_facility_name
-            else header.sending_facility_name,
-            street=parsed.referrer_street,
-            suburb=parsed.referrer_suburb,
-            state=parsed.referrer_state,
-            postcode=parsed.referrer_postcode,
-            phone=parsed.referrer_phone,
+        IncomingReferral(
+            referral=Referral(
+                source=ReferralSource.HL7,
+                referral_date=parsed.referral_date or practice.today(),
+                basis=ReferralBasis.UNSTATED,
+                reason=parsed.reason,
+                medications=parsed.medications,
+                # A secure message is authenticated and signed by the sender's system.
+                letter_signed=True,
+            ),
+            referrer=ReferrerDetails(
+                family_name=parsed.referrer.family,
+                given_name=parsed.referrer.given,
+                title=parsed.referrer.title or "Dr",
+                provider_number=parsed.referrer_provider_number,
+                practice_name=""
+                if "." in header.sending_facility_name
+                else header.sending_facility_name,
+                street=parsed.referrer_street,
+                suburb=parsed.referrer_suburb,
+                state=parsed.referrer_state,
+                postcode=parsed.referrer_postcode,
+                phone=parsed.referrer_phone,
+            ),
+            patient=PatientDetails(
+                family_name=parsed.patient.family,
+                given_name=parsed.patient.given,
+                date_of_birth=parsed.date_of_birth,
+                medicare_number=medicare,
+                medicare_irn=irn,
+                street=parsed.patient_street,
+                suburb=parsed.patient_suburb,
+                state=parsed.patient_state,
+                postcode=parsed.patient_postcode,
+                phone=parsed.patient_phone,
+            ),
+            documents=[
+                IncomingDocument(a.name, a.content, DocumentKind(a.content_type, a.extension))
+                for a in parsed.attachments
+            ],
+            note=f"Secure message {header.control_id} from "
+            f"{header.sending_facility_name or 'sender'}.",
+            warnings=warnings,
         ),
+        by=None,
+        via=Via(SECURE_MESSAGING if via == "http" else COMMAND_LINE),
     )
-    match = match_client(
-        practice,
-        PatientDetails(
-            family_name=parsed.patient.family,
-            given_name=parsed.patient.given,
-            date_of_birth=parsed.date_of_birth,
-            medicare_number=medicare,
-            medicare_irn=irn,
-            street=parsed.patient_street,
-            suburb=parsed.patient_suburb,
-            state=parsed.patient_state,
-            postcode=parsed.patient_postcode,
-            phone=parsed.patient_phone,
-        ),
-    )
-    referral = Referral(
-        practice=practice,
-        source=ReferralSource.HL7,
-        client=match.client,
-        referring_doctor=doctor,
-        referral_date=parsed.referral_date or practice.today(),
-        basis=ReferralBasis.UNSTATED,
-        reason=parsed.reason,
-        medications=parsed.medications,
-        # A secure message is authenticated and signed by the sender's system.
-        letter_signed=True,
-    )
-    note = f"Secure message {header.control_id} from {header.sending_facility_name or 'sender'}."
-
-    if match.outcome == "possible_duplicate":
-        note += " The client may already be on file: check before booking."
-        warnings.append("Possible duplicate client: flagged for staff to confirm.")
-    actions.receive(referral, note=note + (" " + " ".join(warnings) if warnings else ""))
-    for attachment in parsed.attachments:
-        _attach(referral, attachment)
+    warnings[:] = intake.warnings
+    referral = intake.referral
     ack = build_ack(header, "AA", f"Referral received, reference {referral.reference}.")
     InboundMessage.objects.create(
         practice=practice,
@@ -317,20 +315,6 @@ def _store(parsed: ParsedReferral, practice, medicare, irn, warnings, raw, via) 
         received_via=via,
     )
     return referral
-
-
-def _attach(referral, attachment) -> None:
-    document = ReferralDocument(
-        practice=referral.practice,
-        referral=referral,
-        original_name=attachment.name,
-        content_type=attachment.content_type,
-        size=len(attachment.content),
-    )
-    document.file.save(
-        f"{document.uuid}{attachment.extension}", ContentFile(attachment.content), save=False
-    )
-    document.save()
 
 
 def import_text(text: str, **kwargs) -> list[ImportResult]:
