@@ -12,7 +12,7 @@ from careloop.audit.actions import record_change
 from careloop.lib.business_days import add_business_days
 from careloop.web.records import save_practice_record
 
-from . import triage
+from . import tasks, triage
 from .models import (
     ClarificationRequest,
     ContactOutcome,
@@ -152,7 +152,7 @@ def change_status(referral: Referral, target: str, *, by, reason: str = "") -> R
             note=reason.strip(),
         )
         if target == TriageStatus.DISCHARGED and referral.referring_doctor_id:
-            from careloop.letters.services import draft_discharge_summary
+            from careloop.letters.tasks import draft_discharge_summary
 
             transaction.on_commit(lambda: draft_discharge_summary(referral.pk, reason), robust=True)
     return referral
@@ -273,7 +273,7 @@ def request_clarification(referral: Referral, *, by, message: str = "") -> Clari
         _event(referral, EventKind.CLARIFICATION, by=by, note="Asked for: " + "; ".join(items))
         if doctor.email:
             transaction.on_commit(
-                lambda: _email_clarification(request.pk, reminder=False), robust=True
+                lambda: tasks.email_clarification(request.pk, reminder=False), robust=True
             )
     return request
 
@@ -341,7 +341,8 @@ def send_clarification_reminders(now=None) -> list[ClarificationRequest]:
             )
             if request.channel == "email" and settings.EMAIL_BACKEND:
                 transaction.on_commit(
-                    lambda pk=request.pk: _email_clarification(pk, reminder=True), robust=True
+                    lambda pk=request.pk: tasks.email_clarification(pk, reminder=True),
+                    robust=True,
                 )
         due.append(request)
     return due

@@ -13,9 +13,9 @@ def save_session(form, *, request):
         if session.referral_id:
             notices = session_booked(session.referral, session, by=request.user)
         if session.status == "attended":
-            from careloop.letters.services import draft_due_reports_for
+            from careloop.letters.tasks import draft_due_reports
 
-            transaction.on_commit(lambda: draft_due_reports_for(session.client_id), robust=True)
+            transaction.on_commit(lambda: draft_due_reports(session.client_id), robust=True)
     return session, notices
 
 
