@@ -58,4 +58,3 @@ def test_jobs_share_redis_when_there_is_one(tmp_path):
     assert config["huey_class"] == "huey.RedisHuey"
     assert config["connection"] == {"url": "redis://cache.internal:6379/1"}
     assert "filename" not in config
-
