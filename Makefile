@@ -36,15 +36,21 @@ system:
 	  fi; \
 	fi
 
+# The job consumer (letters, e-mails, the every-minute outbox) runs beside the web server.
+# It starts in a session of its own, so Ctrl+C reaches it once, from the trap: a second
+# interrupt would cut short a letter it is sending instead of letting it finish.
 run: install
 	$(CARELOOP) migrate --noinput -v0
 	$(CARELOOP) collectstatic --noinput -v0
 	$(CARELOOP) demo --if-empty
-	$(CARELOOP) send_letters
 
 	@echo ""
 	@echo "Careloop is starting on http://$(HOST):$(PORT)/ — sign in with a demo login above."
 	@echo "Press Ctrl+C to stop. Your data stays in ./data between runs."
+	@trap 'kill -INT $$jobs 2>/dev/null; wait $$jobs' EXIT; \
+	trap 'exit 130' INT TERM HUP; \
+	$(BIN)/python -c 'import os, sys; os.setsid(); os.execv(sys.argv[1], sys.argv[1:])' \
+	  $(CARELOOP) run_huey & jobs=$$!; \
 	$(CARELOOP) runserver $(HOST):$(PORT)
 
 # Debian's Chromium drives the browser tests; install it when the system allows.
@@ -78,6 +84,7 @@ format: install
 
 check-deploy: install
 	CARELOOP_ENVIRONMENT=production SECRET_KEY=check-deploy-$$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyz ALLOWED_HOSTS=careloop.example \
+	  REDIS_URL=redis://127.0.0.1:6379/0 \
 	  $(CARELOOP) check --deploy --fail-level WARNING
 
 clean:

@@ -10,7 +10,15 @@ from pathlib import Path
 
 import dj_database_url
 
-from careloop.lib.env import EnvError, email_settings, envbool, envint, envlist, envstr
+from careloop.lib.env import (
+    EnvError,
+    email_settings,
+    envbool,
+    envint,
+    envlist,
+    envstr,
+    jobs_settings,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = PACKAGE_DIR.parent
@@ -70,6 +78,7 @@ INSTALLED_APPS = [
     "csp",
     "django_filters",
     "django_htmx",
+    "huey.contrib.djhuey",
 ]
 # Demo data must never be written into a live practice's database.
 DEMO_ALLOWED = not PRODUCTION
@@ -146,6 +155,15 @@ if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
+
+# --- Background jobs ------------------------------------------------------------------
+# Letters, e-mails and PDFs leave through Huey's consumer (`careloop run_huey`, started by
+# `make run`), which also runs the periodic jobs declared in each app's tasks.py. Tests run
+# every job at once, in the test's own process.
+JOBS_IMMEDIATE = envbool("CARELOOP_JOBS_IMMEDIATE", TESTING)
+if not REDIS_URL and not JOBS_IMMEDIATE:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+HUEY = jobs_settings(REDIS_URL, DATA_DIR, immediate=JOBS_IMMEDIATE)
 
 # --- Accounts and security ------------------------------------------------------------
 AUTH_USER_MODEL = "practices.User"
@@ -273,5 +291,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # Given a handler here, the consumer does not add a second one of its own.
+        "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.mail import send_mail
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -9,7 +9,7 @@ from careloop.clients.models import Client
 from careloop.practices.scoping import get_scoped_or_404
 from careloop.web.records import acting, audit_view, practice_member_required
 
-from . import signing
+from . import signing, tasks
 from .actions import record_consent, withdraw_consent
 from .forms import ConsentForm, SignatureForm, WithdrawalForm
 from .models import Consent
@@ -75,19 +75,13 @@ def consent_request(request, client):
     form.fields["obtained_on"].required = False
     if not form.is_valid():
         return render(request, "consent/consent_list.html", _context(client, form=form), status=400)
-    _, token = signing.create_request(client, form.cleaned_data, by=request.user)
+    consent_request, token = signing.create_request(client, form.cleaned_data, by=request.user)
     link = request.build_absolute_uri(reverse("consent:sign", args=[token]))
     emailed = bool(request.POST.get("email_client")) and bool(client.email)
     if emailed:
-        # The e-mail holds only the link; the form itself says what is shared.
-        send_mail(
-            f"Your consent form from {client.practice.name}",
-            f"Hello {client.preferred_name or client.given_name},\n\n"
-            f"{client.practice.name} asks you to read and sign a consent form about "
-            f"what we may share with your doctor:\n{link}\n\n"
-            f"The link works once, for {signing.LINK_DAYS} days.\n",
-            None,
-            [client.email],
+        site = request.build_absolute_uri("/")
+        transaction.on_commit(
+            lambda: tasks.email_consent_request(consent_request.pk, site), robust=True
         )
     return render(
         request, "consent/request_ready.html", {"client": client, "link": link, "emailed": emailed}

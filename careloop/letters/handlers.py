@@ -10,7 +10,7 @@ from careloop.referrals.events import ReferralBooked, ReferralDischarged
 from careloop.referrals.models import Referral
 from careloop.therapy.events import SessionAttended
 
-from . import outbox, services
+from . import outbox, services, tasks
 from .models import Letter
 
 
@@ -23,11 +23,12 @@ def draft_acknowledgement(event: ReferralBooked) -> Notice | None:
 
 
 def draft_discharge_summary(event: ReferralDischarged) -> None:
-    services.draft_discharge_summary(event.referral_id, event.reason)
+    # Delivered on commit; the drafting itself (the engine, the scores) is a job.
+    tasks.draft_discharge_summary(event.referral_id, event.reason)
 
 
 def draft_report_if_course_ended(event: SessionAttended) -> None:
-    services.draft_due_reports_for(event.client_id)
+    tasks.draft_due_reports(event.client_id)
 
 
 def move_merged_client_letters(event: ClientsMerged) -> None:

@@ -4,7 +4,7 @@ A delivery is stored as queued before any attempt. A worker claims it with a
 conditional update (so two workers never send the same one), checks consent at that
 moment, sends, logs the disclosure, and marks it sent in one transaction. A channel
 failure puts it back in the queue with a growing delay; consent withdrawn since
-queuing refuses it. Run `careloop send_letters` every minute to retry.
+queuing refuses it. The `run_outbox` job (tasks.py) retries every minute.
 """
 
 import logging
@@ -24,6 +24,7 @@ from careloop.interop.hl7v2 import oru
 from careloop.interop.outbound import OutboundLetter
 from careloop.referrals import actions as referral_actions
 
+from . import tasks
 from .downloads import download_token
 from .models import Channel, Delivery, DeliveryStatus, Letter, LetterStatus
 from .render import feedback_url, generate_pdf
@@ -82,8 +83,8 @@ def queue(letter: Letter, channel: str, *, by=None) -> Delivery:
             letter.deliveries.filter(channel=channel, status__in=LIVE_STATUSES).first()
         ) from None
     if not printed:
-        # Sent in-process once the queue entry is committed; the command retries.
-        transaction.on_commit(lambda: process_due(only=[delivery.pk]), robust=True)
+        # A job sends it once the queue entry is committed; `run_outbox` retries.
+        transaction.on_commit(lambda: tasks.send_delivery(delivery.pk), robust=True)
     return delivery
 
 

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -10,7 +9,7 @@ from careloop.practices.scoping import get_scoped_or_404
 from careloop.referrals.models import Referral
 from careloop.web.records import acting, audit_view, practice_member_required
 
-from . import downloads, outbox, services
+from . import downloads, outbox, services, tasks
 from .feedback import letter_uuid_from
 from .forms import FeedbackForm, LetterForm, SendForm
 from .models import Delivery, DeliveryStatus, Feedback, Letter, LetterStatus
@@ -213,13 +212,4 @@ def letter_feedback(request, token):
 
 
 def _tell_the_clinician(letter) -> None:
-    clinician = letter.signed_by or letter.author
-    if clinician and clinician.email:
-        send_mail(
-            f"Feedback from {letter.doctor} on your {letter.kind_info.title.lower()}",
-            f"{letter.doctor} answered the feedback form for your letter about "
-            f"{letter.client.given_name} {letter.client.family_name[:1]}. "
-            f"Sign in to Careloop to read it.",
-            None,
-            [clinician.email],
-        )
+    transaction.on_commit(lambda: tasks.tell_clinician_of_feedback(letter.pk), robust=True)

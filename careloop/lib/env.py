@@ -89,3 +89,35 @@ def email_settings(url: str) -> dict[str, object]:
     raise EnvError(
         f"EMAIL_URL scheme {scheme!r} is not supported: use smtp, smtps, console, file or memory"
     )
+
+
+def jobs_settings(redis_url: str, data_dir: Path, *, immediate: bool) -> dict[str, object]:
+    """Huey's settings (huey.contrib.djhuey): jobs kept in Redis when there is one, so that
+    several app servers share one queue, or else in SQLite beside the data.
+
+    Immediate mode runs each job in the calling process as it is enqueued, with nothing
+    stored: for tests, and for a machine that cannot run a consumer.
+    """
+    config: dict[str, object] = {
+        "name": "careloop",
+        "immediate": immediate,
+        # Nothing reads a job's return value; stored results would pile up unread.
+        "results": False,
+        "utc": True,
+        "consumer": {
+            "workers": 2,
+            "worker_type": "thread",
+            # An idle consumer looks for new jobs at least every second (SQLite is
+            # polled; Redis wakes it at once), so a letter leaves within seconds.
+            "initial_delay": 0.1,
+            "backoff": 1.15,
+            "max_delay": 1.0,
+        },
+    }
+    if redis_url:
+        config["huey_class"] = "huey.RedisHuey"
+        config["connection"] = {"url": redis_url}
+    else:
+        config["huey_class"] = "huey.SqliteHuey"
+        config["filename"] = str(Path(data_dir) / "jobs.sqlite3")
+    return config

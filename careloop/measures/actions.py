@@ -12,6 +12,7 @@ from careloop.audit.actions import COMMAND, Via, record_change
 from careloop.lib import tokens
 from careloop.practices.models import Role
 
+from . import tasks
 from .models import MeasureInvitation, MeasureResult, RiskAlert
 from .scoring import get_measure, score
 
@@ -102,7 +103,7 @@ def raise_alerts(result: MeasureResult) -> list[RiskAlert]:
         for flag in result.flags
     ]
     for alert in alerts:
-        transaction.on_commit(lambda pk=alert.pk: notify_risk_alert(pk), robust=True)
+        transaction.on_commit(lambda pk=alert.pk: tasks.notify_risk_alert(pk), robust=True)
     return alerts
 
 

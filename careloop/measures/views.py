@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
+from django.db import transaction
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,7 +11,7 @@ from careloop.clients.models import Client
 from careloop.practices.scoping import get_scoped_or_404
 from careloop.web.records import acting, audit_view, practice_member_required
 
-from . import actions
+from . import actions, tasks
 from .forms import MeasureForm
 from .models import MeasureResult
 from .scoring import AnswerError, definitions, get_measure
@@ -102,16 +102,8 @@ def measure_invite(request, client):
     link = request.build_absolute_uri(reverse("measures:public", args=[token]))
     emailed = False
     if request.POST.get("email") and client.email:
-        # The e-mail carries the link only: no clinical information leaves by e-mail.
-        send_mail(
-            f"A short questionnaire from {client.practice.name}",
-            f"Hello {client.preferred_name or client.given_name},\n\n"
-            f"{client.practice.name} asks you to fill in a short questionnaire before "
-            f"your next session. It takes about 5 minutes:\n{link}\n\n"
-            f"The link works once, for {actions.INVITATION_DAYS} days.\n",
-            None,
-            [client.email],
-        )
+        site = request.build_absolute_uri("/")
+        transaction.on_commit(lambda: tasks.email_invitation(invitation.pk, site), robust=True)
         emailed = True
     return render(
         request,

@@ -7,6 +7,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from . import tasks
 from .models import User
 
 
@@ -20,11 +21,12 @@ def save_member(form, *, practice, request) -> User:
         user.save()
         form.save_profile(user)
     if created:
-        transaction.on_commit(lambda: send_welcome(user, request), robust=True)
+        domain = request.get_host()
+        transaction.on_commit(lambda: tasks.send_welcome(user.pk, domain), robust=True)
     return user
 
 
-def send_welcome(user: User, request) -> None:
+def send_welcome(user: User, *, domain: str) -> None:
     """E-mail a new member a one-time link to choose their password.
 
     Django's PasswordResetForm skips accounts without a usable password, which is
@@ -36,7 +38,7 @@ def send_welcome(user: User, request) -> None:
         "uid": urlsafe_base64_encode(force_bytes(user.pk)),
         "token": default_token_generator.make_token(user),
         "protocol": "https" if settings.HTTPS else "http",
-        "domain": request.get_host(),
+        "domain": domain,
     }
     subject = "".join(render_to_string("registration/welcome_subject.txt", context).splitlines())
     body = render_to_string("registration/welcome_email.txt", context)

@@ -13,7 +13,7 @@ from careloop.audit.actions import Via, record_change
 from careloop.lib.business_days import add_business_days
 from careloop.web.records import save_practice_record
 
-from . import triage
+from . import tasks, triage
 from .events import ReferralBooked, ReferralDischarged
 from .models import (
     ClarificationRequest,
@@ -289,7 +289,7 @@ def request_clarification(referral: Referral, *, by, message: str = "") -> Clari
         _event(referral, EventKind.CLARIFICATION, by=by, note="Asked for: " + "; ".join(items))
         if doctor.email:
             transaction.on_commit(
-                lambda: _email_clarification(request.pk, reminder=False), robust=True
+                lambda: tasks.email_clarification(request.pk, reminder=False), robust=True
             )
     return request
 
@@ -357,7 +357,8 @@ def send_clarification_reminders(now=None) -> list[ClarificationRequest]:
             )
             if request.channel == "email" and settings.EMAIL_BACKEND:
                 transaction.on_commit(
-                    lambda pk=request.pk: _email_clarification(pk, reminder=True), robust=True
+                    lambda pk=request.pk: tasks.email_clarification(pk, reminder=True),
+                    robust=True,
                 )
         due.append(request)
     return due

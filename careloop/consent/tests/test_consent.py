@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -153,14 +154,20 @@ def test_a_client_signs_the_consent_form_at_a_link_and_a_pdf_is_kept(
     assert client.get(path).status_code == 410  # used once
 
 
-def test_the_consent_link_can_be_emailed_to_the_client(owner_client, referral):
+def test_the_consent_link_can_be_emailed_to_the_client(
+    owner_client, client, referral, django_capture_on_commit_callbacks
+):
     from django.core import mail
 
     referral.client.email = "mia@example.com"
     referral.client.save()
-    ready = owner_client.post(
-        f"/clients/{referral.client.uuid}/consent/form/",
-        {"referral": referral.uuid, "scopes": ["status"], "email_client": "1"},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        ready = owner_client.post(
+            f"/clients/{referral.client.uuid}/consent/form/",
+            {"referral": referral.uuid, "scopes": ["status"], "email_client": "1"},
+        )
+    assert ready.context["emailed"]
     assert mail.outbox[0].to == ["mia@example.com"]
-    assert ready.context["link"] in mail.outbox[0].body
+    # The job signs its own link to the same form, on the address staff used.
+    emailed = re.search(r"http://testserver(/\S+)", mail.outbox[0].body)[1]
+    assert client.get(emailed).status_code == 200

@@ -397,10 +397,15 @@ def test_the_doctor_answers_the_feedback_link_once(
     path = link.split("127.0.0.1:8000", 1)[1]
     page = client.get(path)
     assert page.status_code == 200 and "How did we do?" in page.content.decode()
-    client.post(
-        path,
-        {"usefulness": "5", "refer_again": "yes", "about_client": "Started sertraline last week."},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            path,
+            {
+                "usefulness": "5",
+                "refer_again": "yes",
+                "about_client": "Started sertraline last week.",
+            },
+        )
     feedback = Feedback.objects.get()
     assert (feedback.doctor, feedback.usefulness) == (course["doctor"], 5)
     assert mail.outbox[-1].to == [course["clinician"].email]

@@ -1,6 +1,6 @@
 import pytest
 
-from careloop.lib.env import EnvError, email_settings, envbool, envint
+from careloop.lib.env import EnvError, email_settings, envbool, envint, jobs_settings
 
 
 def test_it_reads_smtp_urls_with_starttls_by_default():
@@ -43,3 +43,18 @@ def test_it_refuses_non_numbers(monkeypatch):
     monkeypatch.setenv("CARELOOP_N", "ten")
     with pytest.raises(EnvError, match="whole number"):
         envint("CARELOOP_N", 1)
+
+
+def test_jobs_are_kept_in_sqlite_beside_the_data_by_default(tmp_path):
+    config = jobs_settings("", tmp_path, immediate=False)
+    assert config["huey_class"] == "huey.SqliteHuey"
+    assert config["filename"] == str(tmp_path / "jobs.sqlite3")
+    assert config["immediate"] is False
+    assert "connection" not in config
+
+
+def test_jobs_share_redis_when_there_is_one(tmp_path):
+    config = jobs_settings("redis://cache.internal:6379/1", tmp_path, immediate=False)
+    assert config["huey_class"] == "huey.RedisHuey"
+    assert config["connection"] == {"url": "redis://cache.internal:6379/1"}
+    assert "filename" not in config

@@ -170,6 +170,8 @@ def test_deploy_checks_pass_with_production_settings(tmp_path):
         "SECRET_KEY": "x" * 20 + "production-check-secret-with-enough-entropy-123456",
         "ALLOWED_HOSTS": "careloop.example",
         "CARELOOP_DATA_DIR": str(tmp_path),
+        # Shared cache and job queue; nothing connects to it during the checks.
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
     }
     result = subprocess.run(
         [sys.executable, "-m", "careloop", "check", "--deploy", "--fail-level", "WARNING"],

@@ -6,8 +6,9 @@ from careloop.referrals.actions import send_clarification_reminders
 class Command(BaseCommand):
     help = (
         "Remind referring doctors who have not answered a clarification request after 2 "
-        "business days. Safe to run as often as you like (each request gets one "
-        "reminder); schedule it hourly, e.g. from cron."
+        "business days. The job consumer (`careloop run_huey`) already does this hourly; "
+        "this command is for running it by hand or from cron instead. Safe to run as "
+        "often as you like: each request gets one reminder."
     )
 
     def handle(self, *args, **options):

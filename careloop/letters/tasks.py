@@ -1,0 +1,71 @@
+"""Background jobs for letters, run by Huey's consumer (`careloop run_huey`).
+
+Each job takes ids and reloads what it needs: a job may run on another machine, after
+the request that enqueued it is long gone. Enqueue from an action with
+`transaction.on_commit(lambda: send_delivery(pk))`, so that a job never runs before
+the rows it reads are committed.
+"""
+
+from django.core.mail import send_mail
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+
+from careloop.practices.models import Practice
+
+from . import outbox, services
+from .models import Letter
+
+# E-mail that cannot reach the mail server now is tried again a little later.
+MAIL_RETRIES = {"retries": 3, "retry_delay": 60}
+
+
+@db_task()
+def send_delivery(delivery_id: int) -> None:
+    """Send one queued letter now. It needs no retry of its own: a failure puts the
+    delivery back in the outbox with a delay, and `run_outbox` tries it again."""
+    outbox.process_due(only=[delivery_id])
+
+
+def draft_and_send_due() -> tuple[int, int]:
+    """Draft the end-of-course reports that have fallen due in every practice, then send
+    queued letters (first tries and retries). Idempotent. Returns (drafted, sent)."""
+    drafted = sum(len(services.create_due_drafts(practice)) for practice in Practice.objects.all())
+    return drafted, outbox.process_due()
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("letters-run-outbox")
+def run_outbox() -> None:
+    # The lock keeps a slow run (many PDFs) from overlapping the next minute's, also
+    # when several consumers share one Redis queue.
+    draft_and_send_due()
+
+
+@db_task()
+def draft_due_reports(client_id: int) -> None:
+    """After an attended session: draft the end-of-course report if it ended a course."""
+    services.draft_due_reports_for(client_id)
+
+
+@db_task()
+def draft_discharge_summary(referral_id: int, reason: str = "") -> None:
+    services.draft_discharge_summary(referral_id, reason)
+
+
+@db_task(**MAIL_RETRIES)
+def tell_clinician_of_feedback(letter_id: int) -> None:
+    """The doctor answered the feedback form: the clinician hears that there is feedback,
+    and signs in to read it (no answers leave by e-mail)."""
+    letter = Letter.objects.select_related("doctor", "client", "signed_by", "author").get(
+        pk=letter_id
+    )
+    clinician = letter.signed_by or letter.author
+    if clinician and clinician.email:
+        send_mail(
+            f"Feedback from {letter.doctor} on your {letter.kind_info.title.lower()}",
+            f"{letter.doctor} answered the feedback form for your letter about "
+            f"{letter.client.given_name} {letter.client.family_name[:1]}. "
+            f"Sign in to Careloop to read it.",
+            None,
+            [clinician.email],
+        )

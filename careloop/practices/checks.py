@@ -1,0 +1,48 @@
+"""Deployment checks (`careloop check --deploy`): what production needs beyond Django's own."""
+
+from django.conf import settings
+from django.core.checks import Tags, Warning, register
+
+
+@register(Tags.caches, deploy=True)
+def check_shared_cache(app_configs, **kwargs) -> list[Warning]:
+    backend = settings.CACHES["default"]["BACKEND"]
+    if not settings.PRODUCTION or not backend.endswith("LocMemCache"):
+        return []
+    return [
+        Warning(
+            "Production runs on the local-memory cache: every gunicorn worker keeps its own, "
+            "so each rate limit (sign-ins, public forms) counts per worker, not per site.",
+            hint="Set REDIS_URL (e.g. redis://127.0.0.1:6379/0) for a shared cache.",
+            id="careloop.W001",
+        )
+    ]
+
+
+@register(deploy=True)
+def check_job_queue(app_configs, **kwargs) -> list[Warning]:
+    if not settings.PRODUCTION:
+        return []
+    warnings = []
+    if settings.HUEY.get("immediate"):
+        warnings.append(
+            Warning(
+                "Background jobs run immediately, inside web requests "
+                "(CARELOOP_JOBS_IMMEDIATE is on): letters and e-mails slow pages down, and "
+                "nothing retries them every minute or sends the hourly reminders.",
+                hint="Unset CARELOOP_JOBS_IMMEDIATE and run `careloop run_huey` as a service.",
+                id="careloop.W002",
+            )
+        )
+    elif settings.HUEY.get("huey_class") == "huey.SqliteHuey":
+        warnings.append(
+            Warning(
+                f"Background jobs are queued in SQLite at {settings.HUEY['filename']}: only "
+                "a consumer on this machine sees them, so a second app server's letters "
+                "would wait for a consumer of its own.",
+                hint="Set REDIS_URL so that every app server and consumer shares one queue. "
+                "With a single app server, run `careloop run_huey` beside it as a service.",
+                id="careloop.W003",
+            )
+        )
+    return warnings

@@ -1,0 +1,18 @@
+"""Background jobs for practices and people, run by Huey's consumer (`careloop run_huey`)."""
+
+from huey.contrib.djhuey import db_task
+
+from . import actions
+from .models import User
+
+MAIL_RETRIES = {"retries": 3, "retry_delay": 60}
+
+
+@db_task(**MAIL_RETRIES)
+def send_welcome(user_id: int, domain: str) -> None:
+    """E-mail a new member the link to choose a password. `domain` is the host the owner
+    added them from, so the link opens where the practice signs in."""
+    user = User.objects.select_related("practice").get(pk=user_id)
+    if not user.is_active or user.has_usable_password():
+        return  # switched off, or already chose a password, before the job ran
+    actions.send_welcome(user, domain=domain)

@@ -1,0 +1,52 @@
+"""`careloop check --deploy` says what production needs: a shared cache and job queue."""
+
+from django.core.checks import run_checks
+
+from careloop.lib.env import jobs_settings
+
+LOCAL_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+REDIS_CACHE = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:6379/0",
+    }
+}
+
+
+def careloop_warnings() -> dict[str, str]:
+    return {
+        message.id: message.msg
+        for message in run_checks(include_deployment_checks=True)
+        if message.id.startswith("careloop.")
+    }
+
+
+def test_it_warns_when_production_has_no_shared_cache_or_queue(settings, tmp_path):
+    settings.PRODUCTION = True
+    settings.CACHES = LOCAL_CACHE
+    settings.HUEY = jobs_settings("", tmp_path, immediate=False)
+    warnings = careloop_warnings()
+    assert set(warnings) == {"careloop.W001", "careloop.W003"}
+    assert "rate limit" in warnings["careloop.W001"]
+    assert str(tmp_path / "jobs.sqlite3") in warnings["careloop.W003"]
+
+
+def test_it_is_quiet_when_production_shares_redis(settings):
+    settings.PRODUCTION = True
+    settings.CACHES = REDIS_CACHE
+    settings.HUEY = jobs_settings("redis://127.0.0.1:6379/0", "/unused", immediate=False)
+    assert careloop_warnings() == {}
+
+
+def test_it_warns_when_production_runs_jobs_inside_requests(settings):
+    settings.PRODUCTION = True
+    settings.CACHES = REDIS_CACHE
+    settings.HUEY = jobs_settings("redis://127.0.0.1:6379/0", "/unused", immediate=True)
+    assert set(careloop_warnings()) == {"careloop.W002"}
+
+
+def test_development_needs_neither(settings, tmp_path):
+    settings.PRODUCTION = False
+    settings.CACHES = LOCAL_CACHE
+    settings.HUEY = jobs_settings("", tmp_path, immediate=False)
+    assert careloop_warnings() == {}
