@@ -147,6 +147,7 @@ def draft(
 ) -> Letter:
     if kind not in KINDS:
         raise LetterError(f"Unknown kind of letter {kind!r}.")
+    prefilled = _prefill(kind, referral, client, entitlement)
     return Letter.objects.create(
         practice=client.practice,
         client=client,
@@ -154,7 +155,8 @@ def draft(
         doctor=doctor,
         author=author,
         kind=kind,
-        sections=_prefill(kind, referral, client, entitlement),
+        sections=prefilled,
+        prefilled=prefilled,
         due_reason=due_reason,
     )
 
@@ -178,11 +180,35 @@ def sign(letter: Letter, *, by) -> Letter:
     ]
     if missing:
         raise LetterError("Fill in before signing: " + ", ".join(missing) + ".")
+    only_automatic = [
+        s.title
+        for s in letter.kind_info.sections
+        if s.own_words
+        and _words(letter.prefilled.get(s.code, ""))
+        and _words(letter.sections.get(s.code, "")) == _words(letter.prefilled[s.code])
+    ]
+    if only_automatic:
+        several = len(only_automatic) > 1
+        raise LetterError(
+            f"Write the {_and(only_automatic)} section{'s' if several else ''} in your own "
+            f"words: {'they still hold' if several else 'it still holds'} only the "
+            "automatic text."
+        )
     letter.status = LetterStatus.SIGNED
     letter.signed_by = by
     letter.signed_at = timezone.now()
     letter.save(update_fields=["status", "signed_by", "signed_at", "updated_at"])
     return letter
+
+
+def _words(text: str) -> str:
+    # Spacing and line breaks added to the automatic text do not make it the
+    # clinician's own.
+    return " ".join(text.split())
+
+
+def _and(titles: list[str]) -> str:
+    return titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
 
 
 def create_due_drafts(practice, *, clients=None) -> list[Letter]:
