@@ -68,6 +68,7 @@ def _detail_context(request, client, elsewhere_form=None):
 
     for session in sessions:
         session.medicare = entitlement.judgement_of(session)
+        session.drawn_elsewhere = entitlement.drawn_elsewhere(session)
     return {
         "client": client,
         "referrals": referrals,

@@ -27,6 +27,11 @@ class InboundMessage(PracticeOwned):
         related_name="inbound_messages",
     )
     received_via = models.CharField(max_length=10, default="file")
+    # The sender's MSH-16. Those that ask get an RRI^I12 application acknowledgement
+    # once the referral is accepted or declined (interop/hl7v2/rri.py), sent once.
+    application_ack_type = models.CharField(max_length=2, blank=True)
+    application_ack = models.TextField(blank=True)
+    application_ack_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

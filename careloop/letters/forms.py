@@ -12,7 +12,13 @@ class LetterForm(SingleLineForm, forms.Form):
         for section in letter.kind_info.sections:
             self.fields[section.code] = forms.CharField(
                 label=section.title,
-                help_text=section.help,
+                help_text=section.help
+                + (
+                    " Required in your own words: any starting text filled in for you "
+                    "is not enough to sign."
+                    if section.own_words
+                    else ""
+                ),
                 required=False,
                 max_length=SECTION_LIMIT,
                 initial=letter.sections.get(section.code, ""),

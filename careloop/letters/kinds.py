@@ -16,6 +16,9 @@ class Section:
     title: str
     help: str
     required: bool = True
+    # The clinician's own account, required before signing: the automatic starting
+    # text (session counts, scores) alone does not make the report Medicare asks for.
+    own_words: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,13 +66,29 @@ KINDS = {
         # The written report Better Access items require (descriptor clause (d)):
         # assessments carried out, treatment provided, recommendations; plus outcomes.
         (
-            Section("assessments", "Assessments carried out", "What was assessed, and how."),
-            Section("treatment", "Treatment provided", "The therapy and the sessions given."),
-            Section("outcomes", "Outcomes", "Change over the course, with the scores below."),
+            Section(
+                "assessments",
+                "Assessments carried out",
+                "What was assessed, and how.",
+                own_words=True,
+            ),
+            Section(
+                "treatment",
+                "Treatment provided",
+                "The therapy and the sessions given.",
+                own_words=True,
+            ),
+            Section(
+                "outcomes",
+                "Outcomes",
+                "Change over the course, with the scores below.",
+                own_words=True,
+            ),
             Section(
                 "recommendations",
                 "Recommendations for future management",
                 "Including whether a further course of treatment is recommended.",
+                own_words=True,
             ),
         ),
         includes_measures=True,

@@ -27,6 +27,9 @@ class Letter(PracticeOwned):
     )
     kind = models.CharField(max_length=20, choices=[(k, v.title) for k, v in KINDS.items()])
     sections = models.JSONField(default=dict, blank=True)
+    # The automatic starting text of each section, as drafted: signing refuses a
+    # section the clinician must write that still holds only this.
+    prefilled = models.JSONField(default=dict, blank=True)
     status = models.CharField(
         max_length=10, choices=LetterStatus.choices, default=LetterStatus.DRAFT
     )

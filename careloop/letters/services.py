@@ -5,10 +5,11 @@ from django.utils import timezone
 
 from careloop.clients.models import Client
 from careloop.consent.rules import DisclosureRefused, check_disclosure
+from careloop.entitlements import engine
 from careloop.events import Notice
 from careloop.measures.scoring import get_measure
 from careloop.referrals.models import Referral
-from careloop.therapy.entitlements import evaluate_prefetched, with_history
+from careloop.therapy.entitlements import evaluate_client, evaluate_prefetched, with_history
 
 from . import outbox
 from .kinds import KINDS, SECTION_LIMIT
@@ -19,7 +20,51 @@ class LetterError(ValueError):
     pass
 
 
-def _prefill(kind: str, referral, client) -> dict:
+# Why a session given under the referral was not part of its Medicare course.
+NOT_REBATED = {
+    engine.ANNUAL_CAP_REACHED: "annual cap reached",
+    engine.REFERRAL_EXHAUSTED: "no sessions left on any referral",
+    engine.NO_REFERRAL: "no referral dated on or before the session",
+    engine.NO_ITEM_ON_DATE: "no Medicare item for that type of session on the date",
+    engine.PROVIDER_NOT_ELIGIBLE: "private fee",
+}
+
+
+def _sessions_given(referral, client, entitlement=None) -> str:
+    """The course as the entitlement engine counts it (the count the letter's opening
+    gives too), then the sessions given under the referral that Medicare did not rebate."""
+    if referral is None:
+        return ""
+    zone = client.practice.zoneinfo
+    entitlement = entitlement or evaluate_client(client)
+    if entitlement.course_row(referral) is None:
+        # A self-referral has no Medicare course: every session is private.
+        course = list(referral.sessions.filter(status="attended").order_by("starts_at"))
+        not_rebated = []
+    else:
+        course = entitlement.course_sessions(referral)
+        not_rebated = entitlement.not_rebated_under(referral)
+    sentences = []
+    if course:
+        sentences.append(
+            f"{_count(len(course), 'session')} from "
+            f"{timezone.localtime(course[0].starts_at, zone):%d/%m/%Y} to "
+            f"{timezone.localtime(course[-1].starts_at, zone):%d/%m/%Y}."
+        )
+    for reason, sessions in not_rebated:
+        further = len(sessions)
+        sentences.append(
+            f"{further} {'further ' if course else ''}session{'s' if further != 1 else ''} "
+            f"{'were' if further != 1 else 'was'} not Medicare-rebated ({NOT_REBATED[reason]})."
+        )
+    return " ".join(sentences)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n != 1 else ''}"
+
+
+def _prefill(kind: str, referral, client, entitlement=None) -> dict:
     """Starting text from the referral and the scores: never from session notes."""
     sections = {}
     if kind == "acknowledgement":
@@ -34,22 +79,13 @@ def _prefill(kind: str, referral, client) -> dict:
             else f"We are contacting {client.given_name} to book a first appointment."
         )
     measures = _measure_summary(client)
-    attended = (
-        list(referral.sessions.filter(status="attended").order_by("starts_at")) if referral else []
-    )
     if kind == "assessment_plan":
         sections["presenting_concerns"] = referral.reason if referral else ""
         sections["assessment"] = measures["first"]
     if kind in ("end_of_course", "discharge"):
-        if attended:
-            sessions_text = (
-                f"{len(attended)} session{'s' if len(attended) != 1 else ''} from "
-                f"{timezone.localtime(attended[0].starts_at):%d/%m/%Y} to "
-                f"{timezone.localtime(attended[-1].starts_at):%d/%m/%Y}."
-            )
-        else:
-            sessions_text = ""
-        sections["treatment" if kind == "end_of_course" else "summary"] = sessions_text
+        sections["treatment" if kind == "end_of_course" else "summary"] = _sessions_given(
+            referral, client, entitlement
+        )
         sections["outcomes"] = measures["change"]
         if kind == "end_of_course":
             sections["assessments"] = measures["used"]
@@ -106,9 +142,12 @@ def _measure_summary(client) -> dict:
     }
 
 
-def draft(kind: str, *, client, doctor, referral=None, author=None, due_reason="") -> Letter:
+def draft(
+    kind: str, *, client, doctor, referral=None, author=None, due_reason="", entitlement=None
+) -> Letter:
     if kind not in KINDS:
         raise LetterError(f"Unknown kind of letter {kind!r}.")
+    prefilled = _prefill(kind, referral, client, entitlement)
     return Letter.objects.create(
         practice=client.practice,
         client=client,
@@ -116,7 +155,8 @@ def draft(kind: str, *, client, doctor, referral=None, author=None, due_reason="
         doctor=doctor,
         author=author,
         kind=kind,
-        sections=_prefill(kind, referral, client),
+        sections=prefilled,
+        prefilled=prefilled,
         due_reason=due_reason,
     )
 
@@ -140,11 +180,35 @@ def sign(letter: Letter, *, by) -> Letter:
     ]
     if missing:
         raise LetterError("Fill in before signing: " + ", ".join(missing) + ".")
+    only_automatic = [
+        s.title
+        for s in letter.kind_info.sections
+        if s.own_words
+        and _words(letter.prefilled.get(s.code, ""))
+        and _words(letter.sections.get(s.code, "")) == _words(letter.prefilled[s.code])
+    ]
+    if only_automatic:
+        several = len(only_automatic) > 1
+        raise LetterError(
+            f"Write the {_and(only_automatic)} section{'s' if several else ''} in your own "
+            f"words: {'they still hold' if several else 'it still holds'} only the "
+            "automatic text."
+        )
     letter.status = LetterStatus.SIGNED
     letter.signed_by = by
     letter.signed_at = timezone.now()
     letter.save(update_fields=["status", "signed_by", "signed_at", "updated_at"])
     return letter
+
+
+def _words(text: str) -> str:
+    # Spacing and line breaks added to the automatic text do not make it the
+    # clinician's own.
+    return " ".join(text.split())
+
+
+def _and(titles: list[str]) -> str:
+    return titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
 
 
 def create_due_drafts(practice, *, clients=None) -> list[Letter]:
@@ -167,7 +231,8 @@ def create_due_drafts(practice, *, clients=None) -> list[Letter]:
     )
     made = []
     for client in with_history(clients):
-        for action in evaluate_prefetched(client).actions():
+        entitlement = evaluate_prefetched(client)
+        for action in entitlement.actions():
             referral = action.get("referral_obj")
             if (
                 action["code"] != "report_due"
@@ -185,6 +250,7 @@ def create_due_drafts(practice, *, clients=None) -> list[Letter]:
                         referral=referral,
                         author=referral.assigned_clinician,
                         due_reason="The course of treatment has ended.",
+                        entitlement=entitlement,
                     )
                 )
             existing.add(referral.pk)

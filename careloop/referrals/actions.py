@@ -14,7 +14,7 @@ from careloop.lib.business_days import add_business_days
 from careloop.web.records import save_practice_record
 
 from . import tasks, triage
-from .events import ReferralBooked, ReferralDischarged
+from .events import ReferralAccepted, ReferralBooked, ReferralDeclined, ReferralDischarged
 from .models import (
     ClarificationRequest,
     ContactOutcome,
@@ -157,6 +157,10 @@ def change_status(referral: Referral, target: str, *, by, reason: str = "") -> R
         )
         if target == TriageStatus.DISCHARGED and referral.referring_doctor_id:
             events.publish(ReferralDischarged(referral.pk, reason, _user_id(by)))
+        if target in (TriageStatus.OFFERED, TriageStatus.BOOKED):
+            events.publish(ReferralAccepted(referral.pk))
+        elif target in (TriageStatus.DECLINED, TriageStatus.UNABLE_TO_CONTACT):
+            events.publish(ReferralDeclined(referral.pk, target))
     return referral
 
 

@@ -24,3 +24,20 @@ class ReferralDischarged(Event):
     referral_id: int
     reason: str
     by_id: int | None
+
+
+@dataclass(frozen=True)
+class ReferralAccepted(Event):
+    """The practice took the referral on without a booking yet (an appointment was
+    offered). A first booking publishes ReferralBooked instead."""
+
+    referral_id: int
+
+
+@dataclass(frozen=True)
+class ReferralDeclined(Event):
+    """The practice will not take the referral on: declined, or the client could not be
+    contacted."""
+
+    referral_id: int
+    status: str

@@ -123,14 +123,19 @@ def _detail_context(request, referral, **forms):
     first_booked = next(
         (s.starts_at for s in sessions if s.status == "booked" and s.starts_at >= now), None
     )
-    course = next(
-        (
-            row
-            for row in evaluate_client(referral.client).referral_rows()
-            if row["referral"].pk == referral.pk
-        ),
-        None,
-    )
+    # Every count here is the entitlement engine's: it draws each attended session from
+    # the earliest referral with sessions left, which may not be the one it was booked
+    # under, and the page says so either way.
+    entitlement = evaluate_client(referral.client)
+    course = entitlement.course_row(referral)
+    for session in sessions:
+        session.drawn_elsewhere = entitlement.drawn_elsewhere(session)
+    booked_elsewhere = [
+        s for s in entitlement.course_sessions(referral) if s.referral_id != referral.pk
+    ]
+    referrals_by_pk = {r.pk: r for r in entitlement.referrals.values()}
+    for session in booked_elsewhere:
+        session.booked_under = referrals_by_pk.get(session.referral_id)
     steps = triage.next_steps(
         actions.clock_facts(referral, first_booked), actions.targets_for(practice)
     )
@@ -145,6 +150,7 @@ def _detail_context(request, referral, **forms):
         "next_steps": steps,
         "now": now,
         "course": course,
+        "drawn_here_booked_elsewhere": booked_elsewhere,
         **_last_days(
             triage.deadlines(actions.clock_facts(referral), actions.targets_for(practice))
         ),

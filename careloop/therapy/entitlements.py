@@ -92,6 +92,46 @@ class Entitlement:
     def referral_rows(self):
         return [{**row, "referral": self.referrals[row["id"]]} for row in self.result["referrals"]]
 
+    def course_row(self, referral) -> dict | None:
+        """The engine's count for one referral (None for a self-referral: no course)."""
+        return next((r for r in self.referral_rows() if r["referral"].pk == referral.pk), None)
+
+    def drawn_from(self, session) -> Referral | None:
+        """The referral whose course the engine drew `session` from. It can differ from
+        the referral the session was booked under: the engine draws each attended
+        session from the earliest referral with sessions left."""
+        judgement = self.session_judgements.get(session.pk)
+        if not judgement or not judgement["rebatable"] or session.session_type == "group":
+            return None
+        return self.referrals.get(judgement["referral"])
+
+    def drawn_elsewhere(self, session) -> Referral | None:
+        """The referral the session was drawn from, when it is not the one it was
+        booked under (so pages can say so)."""
+        drawn = self.drawn_from(session)
+        return drawn if drawn is not None and drawn.pk != session.referral_id else None
+
+    def course_sessions(self, referral) -> list[TherapySession]:
+        """The sessions the engine drew from `referral`'s course, in date order: the one
+        count every page and letter gives for the course."""
+        drawn = [s for s in self.sessions if (d := self.drawn_from(s)) and d.pk == referral.pk]
+        return sorted(drawn, key=lambda s: (s.starts_at, s.pk))
+
+    def not_rebated_under(self, referral) -> list[tuple[str, list[TherapySession]]]:
+        """Attended sessions booked under `referral` that Medicare did not rebate, by
+        reason (e.g. past the annual cap): given, but not part of any course."""
+        by_reason: dict[str, list[TherapySession]] = defaultdict(list)
+        for session in self.sessions:
+            judgement = self.session_judgements.get(session.pk)
+            if (
+                session.referral_id == referral.pk
+                and session.status == "attended"
+                and judgement is not None
+                and not judgement["rebatable"]
+            ):
+                by_reason[judgement["reason"]].append(session)
+        return list(by_reason.items())
+
     def actions(self):
         labelled = []
         for action in self.result["actions"]:

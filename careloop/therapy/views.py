@@ -81,6 +81,7 @@ def session_detail(request, session):
         {
             "session": session,
             "judgement": entitlement.judgement_of(session),
+            "drawn_elsewhere": entitlement.drawn_elsewhere(session),
             "price": price,
             "entitlement": entitlement,
         },

@@ -313,6 +313,7 @@ def _store(parsed: ParsedReferral, practice, medicare, irn, warnings, raw, via) 
         warnings=warnings,
         referral=referral,
         received_via=via,
+        application_ack_type=header.application_ack_type,
     )
     return referral
 

@@ -70,6 +70,9 @@ class Header:
     control_id: str = ""
     processing_id: str = "P"
     version: str = ""
+    # MSH-16: when the sender wants an application acknowledgement (AL always, SU on
+    # success, ER on error or reject, NE or empty never).
+    application_ack_type: str = ""
 
     @property
     def sender(self) -> str:
@@ -264,6 +267,7 @@ def parse_header(raw: str):
         control_id=_msh_value(msh, 10),
         processing_id=_msh_value(msh, 11) or "P",
         version=_msh_value(msh, 12),
+        application_ack_type=_msh_value(msh, 16).upper()[:2],
     )
     problems = []
     if len(header.control_id) > 199 or len(header.sender) > 400:

@@ -579,3 +579,63 @@ def test_a_report_careloop_sent_is_no_longer_due_anywhere(
     codes = [a["code"] for a in evaluate_client(course["client"]).actions()]
     assert "report_due" not in codes
     assert services.create_due_drafts(course["client"].practice) == []
+
+
+def test_a_report_holding_only_the_automatic_text_cannot_be_signed(course):
+    [letter] = services.create_due_drafts(course["client"].practice)
+    assert letter.prefilled["treatment"] == letter.sections["treatment"] != ""
+    services.update_sections(
+        letter,
+        {
+            **letter.sections,
+            # Spacing added to the automatic text does not make it the clinician's.
+            "treatment": letter.sections["treatment"] + "\n ",
+            "recommendations": SECTIONS["recommendations"],
+        },
+    )
+    with pytest.raises(
+        services.LetterError,
+        match="^Write the Assessments carried out, Treatment provided and Outcomes sections "
+        "in your own words: they still hold only the automatic text.$",
+    ):
+        services.sign(letter, by=course["clinician"])
+
+    services.update_sections(letter, {**SECTIONS, "treatment": letter.prefilled["treatment"]})
+    with pytest.raises(
+        services.LetterError,
+        match="^Write the Treatment provided section in your own words: it still holds only "
+        "the automatic text.$",
+    ):
+        services.sign(letter, by=course["clinician"])
+    letter.refresh_from_db()
+    assert letter.status == "draft"
+
+    # The automatic text kept, with the clinician's own account added, is theirs.
+    services.update_sections(
+        letter,
+        {**SECTIONS, "treatment": letter.prefilled["treatment"] + " CBT for low mood."},
+    )
+    assert services.sign(letter, by=course["clinician"]).status == "signed"
+
+
+def test_the_page_tells_the_clinician_which_sections_still_hold_only_the_automatic_text(
+    owner_client, course
+):
+    [letter] = services.create_due_drafts(course["client"].practice)
+    response = owner_client.post(
+        letter.get_absolute_url(),
+        {
+            "action": "sign",
+            **letter.sections,
+            "outcomes": SECTIONS["outcomes"],
+            "assessments": SECTIONS["assessments"],
+            "recommendations": SECTIONS["recommendations"],
+        },
+    )
+    assert response.status_code == 400
+    assert (
+        "Write the Treatment provided section in your own words: it still holds only the "
+        "automatic text." in response.content.decode()
+    )
+    letter.refresh_from_db()
+    assert letter.status == "draft"
