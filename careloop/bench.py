@@ -106,8 +106,8 @@ def measure(repeat: int) -> list[dict]:
 
 def _bench_letter(referral):
     """An end-of-course report for the measured client, drafted once per database."""
+    from careloop.letters.actions import draft
     from careloop.letters.models import Letter
-    from careloop.letters.services import draft
 
     existing = Letter.objects.filter(referral=referral).first()
     return existing or draft(

@@ -10,7 +10,7 @@ from careloop.referrals.events import ReferralBooked, ReferralDischarged
 from careloop.referrals.models import Referral
 from careloop.therapy.events import SessionAttended
 
-from . import outbox, services, tasks
+from . import actions, outbox, tasks
 from .models import Letter
 
 
@@ -19,7 +19,7 @@ def draft_acknowledgement(event: ReferralBooked) -> Notice | None:
         "practice", "client", "referring_doctor", "assigned_clinician"
     ).get(pk=event.referral_id)
     by = User.objects.filter(pk=event.by_id).first() if event.by_id else None
-    return services.acknowledge_first_booking(referral, by=by)
+    return actions.acknowledge_first_booking(referral, by=by)
 
 
 def draft_discharge_summary(event: ReferralDischarged) -> None:

@@ -28,6 +28,10 @@ class Kind:
     scope: str
     sections: tuple[Section, ...]
     includes_measures: bool = False
+    # A clinical letter carries a clinician's opinion and only a clinician signs it;
+    # an administrative one (the acknowledgement) any member may check and send for
+    # the practice.
+    clinical: bool = True
 
 
 KINDS = {
@@ -43,6 +47,7 @@ KINDS = {
             ),
             Section("note", "Note", "Anything the doctor needs to know now.", required=False),
         ),
+        clinical=False,
     ),
     "assessment_plan": Kind(
         "assessment_plan",

@@ -12,7 +12,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from careloop.practices.models import Practice
 
-from . import outbox, services
+from . import actions, outbox
 from .models import Letter
 
 # E-mail that cannot reach the mail server now is tried again a little later.
@@ -29,7 +29,7 @@ def send_delivery(delivery_id: int) -> None:
 def draft_and_send_due() -> tuple[int, int]:
     """Draft the end-of-course reports that have fallen due in every practice, then send
     queued letters (first tries and retries). Idempotent. Returns (drafted, sent)."""
-    drafted = sum(len(services.create_due_drafts(practice)) for practice in Practice.objects.all())
+    drafted = sum(len(actions.create_due_drafts(practice)) for practice in Practice.objects.all())
     return drafted, outbox.process_due()
 
 
@@ -44,12 +44,12 @@ def run_outbox() -> None:
 @db_task()
 def draft_due_reports(client_id: int) -> None:
     """After an attended session: draft the end-of-course report if it ended a course."""
-    services.draft_due_reports_for(client_id)
+    actions.draft_due_reports_for(client_id)
 
 
 @db_task()
 def draft_discharge_summary(referral_id: int, reason: str = "") -> None:
-    services.draft_discharge_summary(referral_id, reason)
+    actions.draft_discharge_summary(referral_id, reason)
 
 
 @db_task(**MAIL_RETRIES)

@@ -1,15 +1,16 @@
 from django.contrib import messages
-from django.db import IntegrityError, transaction
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
+from careloop.audit.actions import DOCTOR_LINK, via_request
 from careloop.consent.rules import DisclosureRefused
+from careloop.practices import permissions
 from careloop.practices.scoping import get_scoped_or_404
 from careloop.referrals.models import Referral
 from careloop.web.records import acting, audit_view, practice_member_required
 
-from . import downloads, outbox, services, tasks
+from . import actions, downloads, outbox
 from .feedback import letter_uuid_from
 from .forms import FeedbackForm, LetterForm, SendForm
 from .models import Delivery, DeliveryStatus, Feedback, Letter, LetterStatus
@@ -67,14 +68,14 @@ def letter_new(request, referral):
         messages.error(request, "A self-referral has no doctor to write to.")
         return redirect(referral.get_absolute_url())
     try:
-        letter = services.draft(
+        letter = actions.draft(
             request.POST.get("kind", ""),
             client=referral.client,
             doctor=referral.referring_doctor,
             referral=referral,
             author=request.user if request.user.is_clinician else None,
         )
-    except services.LetterError as error:
+    except actions.LetterError as error:
         messages.error(request, str(error))
         return redirect(referral.get_absolute_url())
     return redirect(letter.get_absolute_url())
@@ -89,16 +90,25 @@ def letter_detail(request, letter):
         action = request.POST.get("action")
         try:
             if action == "save" and form.is_valid():
-                services.update_sections(letter, form.cleaned_data)
+                actions.update_sections(letter, form.cleaned_data, **acting(request))
                 messages.success(request, "Draft saved.")
                 return redirect(letter.get_absolute_url())
-            if action == "sign":
-                if form.is_valid():
-                    services.update_sections(letter, form.cleaned_data)
-                services.sign(letter, by=request.user)
-                messages.success(request, "Signed. Choose how to send it.")
+            if action == "sign" and form.is_valid():
+                actions.update_sections(letter, form.cleaned_data, **acting(request))
+                if not request.POST.get("confirm"):
+                    raise actions.LetterError(
+                        "Tick \u201cI have read this letter and it is ready to go\u201d to "
+                        "sign it. Your changes are saved."
+                    )
+                letter = actions.sign(letter, **acting(request))
+                messages.success(
+                    request,
+                    "Signed. Choose how to send it."
+                    if letter.signed_by
+                    else "Approved for the practice. Choose how to send it.",
+                )
                 return redirect(letter.get_absolute_url())
-        except services.LetterError as error:
+        except actions.LetterError as error:
             form.add_error(None, str(error))
     return render(
         request,
@@ -108,6 +118,11 @@ def letter_detail(request, letter):
             "form": form,
             "send_form": SendForm(initial={"channel": letter.doctor.preferred_channel}),
             "deliveries": letter.deliveries.all(),
+            "may_sign": (
+                permissions.may_sign_clinical_letters(request.user)
+                if letter.kind_info.clinical
+                else permissions.may_approve_administrative_letters(request.user)
+            ),
         },
         status=400 if form.errors else 200,
     )
@@ -193,15 +208,7 @@ def letter_feedback(request, token):
         return render(request, "letters/feedback_thanks.html", {"practice": practice})
     form = FeedbackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                Feedback.objects.create(
-                    practice=practice, letter=letter, doctor=letter.doctor, **form.cleaned_data
-                )
-        except IntegrityError:
-            pass  # sent twice: the first answer stands
-        else:
-            _tell_the_clinician(letter)
+        actions.record_feedback(letter, form.cleaned_data, via=via_request(request, DOCTOR_LINK))
         return render(request, "letters/feedback_thanks.html", {"practice": practice})
     return render(
         request,
@@ -209,7 +216,3 @@ def letter_feedback(request, token):
         {"practice": practice, "letter": letter, "form": form},
         status=400 if form.errors else 200,
     )
-
-
-def _tell_the_clinician(letter) -> None:
-    transaction.on_commit(lambda: tasks.tell_clinician_of_feedback(letter.pk), robust=True)

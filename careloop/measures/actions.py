@@ -11,6 +11,7 @@ from django.utils import timezone
 from careloop.audit.actions import COMMAND, Via, record_change
 from careloop.lib import tokens
 from careloop.practices.models import Role
+from careloop.practices.permissions import may_follow_up_risk_alerts
 
 from . import tasks
 from .models import MeasureInvitation, MeasureResult, RiskAlert
@@ -145,10 +146,7 @@ def notify_risk_alert(alert_id: int) -> None:
     )
 
 
-def may_follow_up(user) -> bool:
-    """Clinicians, and owners who are clinicians; never reception, even one who has a
-    profession on file."""
-    return user.role == Role.CLINICIAN or (user.is_owner and user.is_clinician)
+may_follow_up = may_follow_up_risk_alerts
 
 
 def record_follow_up(alert: RiskAlert, note: str, *, by, via: Via) -> RiskAlert:
@@ -190,7 +188,11 @@ def open_alerts_for(user, practice):
     return alerts.select_related("client", "result", "clinician").order_by("created_at")
 
 
-def invite(client, measure_code: str, *, by, via: Via = COMMAND) -> tuple[MeasureInvitation, str]:
+def invite(
+    client, measure_code: str, *, by, via: Via = COMMAND, email_to: str = "", site: str = ""
+) -> tuple[MeasureInvitation, str]:
+    """A one-use link for the client; e-mailed to them (after commit, by a job) when
+    `email_to` is given. The e-mail carries the link only, no clinical information."""
     get_measure(measure_code)  # refuse unknown measures early
     with transaction.atomic():
         invitation = MeasureInvitation.objects.create(
@@ -208,6 +210,11 @@ def invite(client, measure_code: str, *, by, via: Via = COMMAND) -> tuple[Measur
             created=True,
             label=f"{invitation.get_measure_display()} link for {client}",
         )
+        if email_to:
+            transaction.on_commit(
+                lambda: tasks.email_invitation(invitation.pk, site or settings.SITE_URL),
+                robust=True,
+            )
     return invitation, tokens.make(str(invitation.uuid), salt=_SALT)
 
 

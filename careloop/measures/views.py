@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,7 +10,7 @@ from careloop.clients.models import Client
 from careloop.practices.scoping import get_scoped_or_404
 from careloop.web.records import acting, audit_view, practice_member_required
 
-from . import actions, tasks
+from . import actions
 from .forms import MeasureForm
 from .models import MeasureResult
 from .scoring import AnswerError, definitions, get_measure
@@ -98,13 +97,15 @@ def measure_invite(request, client):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     measure = _measure_or_404(request.POST.get("measure"))
-    invitation, token = actions.invite(client, measure.code, **acting(request))
+    emailed = bool(request.POST.get("email") and client.email)
+    invitation, token = actions.invite(
+        client,
+        measure.code,
+        email_to=client.email if emailed else "",
+        site=request.build_absolute_uri("/"),
+        **acting(request),
+    )
     link = request.build_absolute_uri(reverse("measures:public", args=[token]))
-    emailed = False
-    if request.POST.get("email") and client.email:
-        site = request.build_absolute_uri("/")
-        transaction.on_commit(lambda: tasks.email_invitation(invitation.pk, site), robust=True)
-        emailed = True
     return render(
         request,
         "measures/invited.html",

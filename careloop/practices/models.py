@@ -7,6 +7,9 @@ from django.utils import timezone
 
 from careloop.lib.identifiers import STATES
 
+from . import permissions
+from .roles import Role
+
 AUSTRALIAN_TIME_ZONES = [
     ("Australia/Sydney", "Sydney, Canberra (AEST/AEDT)"),
     ("Australia/Melbourne", "Melbourne (AEST/AEDT)"),
@@ -136,12 +139,6 @@ class Practice(models.Model):
         return timezone.now().astimezone(self.zoneinfo).date()
 
 
-class Role(models.TextChoices):
-    OWNER = "owner", "Practice owner"
-    CLINICIAN = "clinician", "Clinician"
-    ADMIN = "admin", "Administration"
-
-
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -204,14 +201,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def may_read_clinical_notes(self) -> bool:
-        """Treating clinicians only: administration staff and a non-clinical owner never
-        see session notes. The role decides, not the profession: a receptionist who is
-        also a trained counsellor reads no notes until the owner makes them a clinician."""
-        if not self.is_active:
-            return False
-        if self.role == Role.CLINICIAN:
-            return True
-        return self.role == Role.OWNER and hasattr(self, "clinician_profile")
+        return permissions.may_read_clinical_notes(self)
 
 
 class Profession(models.TextChoices):

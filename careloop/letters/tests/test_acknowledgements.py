@@ -90,7 +90,9 @@ def test_a_person_sends_the_draft_once_and_the_referral_counts_as_acknowledged(
     letter = Letter.objects.get(kind="acknowledgement")
     url = letter.get_absolute_url()
     owner_client.force_login(clinician)
-    owner_client.post(url, {"action": "sign", "appointment": letter.sections["appointment"]})
+    owner_client.post(
+        url, {"action": "sign", "confirm": "1", "appointment": letter.sections["appointment"]}
+    )
     with django_capture_on_commit_callbacks(execute=True):
         owner_client.post(f"{url}send/", {"channel": "email"})
     with django_capture_on_commit_callbacks(execute=True):

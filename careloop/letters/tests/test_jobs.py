@@ -8,7 +8,8 @@ from django.core import mail
 from huey.contrib.djhuey import HUEY
 from huey.signals import SIGNAL_EXECUTING
 
-from careloop.letters import outbox, services, tasks
+from careloop.letters import actions as letter_actions
+from careloop.letters import outbox, tasks
 from careloop.letters.models import Delivery
 from careloop.letters.tests.test_letters import SECTIONS, course  # noqa: F401 (fixture)
 
@@ -38,9 +39,9 @@ def test_a_queued_letter_is_sent_by_a_job_once_committed(
     django_capture_on_commit_callbacks,
 ):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    [letter] = services.create_due_drafts(course["client"].practice)
-    services.update_sections(letter, SECTIONS)
-    services.sign(letter, by=course["clinician"])
+    [letter] = letter_actions.create_due_drafts(course["client"].practice)
+    letter_actions.update_sections(letter, SECTIONS)
+    letter_actions.sign(letter, by=course["clinician"])
     with django_capture_on_commit_callbacks() as callbacks:
         delivery = outbox.queue(letter, "email")
     # Nothing leaves inside the request's transaction...
@@ -64,8 +65,8 @@ def test_the_outbox_job_drafts_due_reports_and_sends_waiting_letters(
     [letter] = course["referral"].letters.all()
     assert (letter.kind, letter.status) == ("end_of_course", "draft")
 
-    services.update_sections(letter, SECTIONS)
-    services.sign(letter, by=course["clinician"])
+    letter_actions.update_sections(letter, SECTIONS)
+    letter_actions.sign(letter, by=course["clinician"])
     # Queued, but its own job never ran (the consumer was down): the minute's run sends it.
     delivery = outbox.queue(letter, "email")
     assert Delivery.objects.get().status == "queued"

@@ -18,7 +18,8 @@ from fhir.resources.R4B.bundle import Bundle
 
 from careloop import testing
 from careloop.consent.models import Consent, Disclosure
-from careloop.letters import outbox, services
+from careloop.letters import actions as letter_actions
+from careloop.letters import outbox
 from careloop.letters.models import Delivery, Feedback, Letter
 from careloop.letters.render import generate_pdf, render_html
 from careloop.measures.actions import record_result
@@ -86,27 +87,28 @@ def course(alice_practice, clinician, admin_user):
 
 
 def signed_report(course):
-    [letter] = services.create_due_drafts(course["client"].practice)
-    services.update_sections(letter, SECTIONS)
-    return services.sign(letter, by=course["clinician"])
+    [letter] = letter_actions.create_due_drafts(course["client"].practice)
+    letter_actions.update_sections(letter, SECTIONS)
+    return letter_actions.sign(letter, by=course["clinician"])
 
 
 def test_a_finished_course_gets_one_end_of_course_draft(course, alice_practice):
-    [letter] = services.create_due_drafts(alice_practice)
+    [letter] = letter_actions.create_due_drafts(alice_practice)
     assert (letter.kind, letter.referral, letter.doctor) == (
         "end_of_course",
         course["referral"],
         course["doctor"],
     )
-    assert services.create_due_drafts(alice_practice) == []  # idempotent
+    assert letter_actions.create_due_drafts(alice_practice) == []  # idempotent
 
 
 def test_signing_needs_every_required_section(course):
-    [letter] = services.create_due_drafts(course["client"].practice)
+    [letter] = letter_actions.create_due_drafts(course["client"].practice)
     with pytest.raises(
-        services.LetterError, match="Fill in before signing: Recommendations for future management"
+        letter_actions.LetterError,
+        match="Fill in before signing: Recommendations for future management",
     ):
-        services.sign(letter, by=course["clinician"])
+        letter_actions.sign(letter, by=course["clinician"])
 
 
 def test_the_report_has_the_medicare_sections_scores_and_chart_and_no_notes(course):
@@ -168,14 +170,14 @@ def test_email_goes_through_a_real_smtp_server_once_and_waits_while_it_is_down(
     delivery = Delivery.objects.get()
     assert delivery.status == "queued" and delivery.attempts == 1
     assert "Connection" in delivery.last_error or "refused" in delivery.last_error.lower()
-    second = services.draft(
+    second = letter_actions.draft(
         "acknowledgement",
         client=course["client"],
         doctor=course["doctor"],
         referral=course["referral"],
     )
-    services.update_sections(second, {"appointment": "Seen on 01/11."})
-    services.sign(second, by=course["clinician"])
+    letter_actions.update_sections(second, {"appointment": "Seen on 01/11."})
+    letter_actions.sign(second, by=course["clinician"])
     with django_capture_on_commit_callbacks(execute=True):
         outbox.queue(second, "email")
     assert Disclosure.objects.count() == 0  # nothing left, nothing logged
@@ -427,7 +429,7 @@ def test_staff_follow_the_letter_from_due_to_sent(owner_client, course, settings
     owner_client.post(url, {"action": "save", **SECTIONS})
     signer = testing.make_user(course["client"].practice, Role.CLINICIAN)
     owner_client.force_login(signer)
-    owner_client.post(url, {"action": "sign", **SECTIONS})
+    owner_client.post(url, {"action": "sign", "confirm": "1", **SECTIONS})
     letter.refresh_from_db()
     assert letter.status == "signed" and letter.signed_by == signer
     assert owner_client.get(f"{url}pdf/")["Content-Type"] == "application/pdf"
@@ -466,7 +468,7 @@ def test_recording_the_last_session_of_a_course_drafts_the_report(
 
 
 def test_a_draft_starts_from_the_sessions_and_scores_but_never_the_notes(course):
-    [letter] = services.create_due_drafts(course["client"].practice)
+    [letter] = letter_actions.create_due_drafts(course["client"].practice)
     assert letter.sections["assessments"] == "Measures used: K10."
     assert letter.sections["treatment"].startswith("2 sessions from ")
     assert "K10: total 30 (Very high)" in letter.sections["outcomes"]
@@ -578,13 +580,13 @@ def test_a_report_careloop_sent_is_no_longer_due_anywhere(
     assert course["referral"].report_sent_at is not None
     codes = [a["code"] for a in evaluate_client(course["client"]).actions()]
     assert "report_due" not in codes
-    assert services.create_due_drafts(course["client"].practice) == []
+    assert letter_actions.create_due_drafts(course["client"].practice) == []
 
 
 def test_a_report_holding_only_the_automatic_text_cannot_be_signed(course):
-    [letter] = services.create_due_drafts(course["client"].practice)
+    [letter] = letter_actions.create_due_drafts(course["client"].practice)
     assert letter.prefilled["treatment"] == letter.sections["treatment"] != ""
-    services.update_sections(
+    letter_actions.update_sections(
         letter,
         {
             **letter.sections,
@@ -594,38 +596,40 @@ def test_a_report_holding_only_the_automatic_text_cannot_be_signed(course):
         },
     )
     with pytest.raises(
-        services.LetterError,
+        letter_actions.LetterError,
         match="^Write the Assessments carried out, Treatment provided and Outcomes sections "
         "in your own words: they still hold only the automatic text.$",
     ):
-        services.sign(letter, by=course["clinician"])
+        letter_actions.sign(letter, by=course["clinician"])
 
-    services.update_sections(letter, {**SECTIONS, "treatment": letter.prefilled["treatment"]})
+    letter_actions.update_sections(letter, {**SECTIONS, "treatment": letter.prefilled["treatment"]})
     with pytest.raises(
-        services.LetterError,
+        letter_actions.LetterError,
         match="^Write the Treatment provided section in your own words: it still holds only "
         "the automatic text.$",
     ):
-        services.sign(letter, by=course["clinician"])
+        letter_actions.sign(letter, by=course["clinician"])
     letter.refresh_from_db()
     assert letter.status == "draft"
 
     # The automatic text kept, with the clinician's own account added, is theirs.
-    services.update_sections(
+    letter_actions.update_sections(
         letter,
         {**SECTIONS, "treatment": letter.prefilled["treatment"] + " CBT for low mood."},
     )
-    assert services.sign(letter, by=course["clinician"]).status == "signed"
+    assert letter_actions.sign(letter, by=course["clinician"]).status == "signed"
 
 
 def test_the_page_tells_the_clinician_which_sections_still_hold_only_the_automatic_text(
     owner_client, course
 ):
-    [letter] = services.create_due_drafts(course["client"].practice)
+    [letter] = letter_actions.create_due_drafts(course["client"].practice)
+    owner_client.force_login(course["clinician"])
     response = owner_client.post(
         letter.get_absolute_url(),
         {
             "action": "sign",
+            "confirm": "1",
             **letter.sections,
             "outcomes": SECTIONS["outcomes"],
             "assessments": SECTIONS["assessments"],
@@ -639,3 +643,30 @@ def test_the_page_tells_the_clinician_which_sections_still_hold_only_the_automat
     )
     letter.refresh_from_db()
     assert letter.status == "draft"
+
+
+def test_reception_cannot_sign_a_clinical_letter_but_a_clinician_can_and_it_is_audited(
+    client, course, admin_user
+):
+    from careloop.audit.models import AuditEvent
+
+    [letter] = letter_actions.create_due_drafts(course["client"].practice)
+    url = letter.get_absolute_url()
+    client.force_login(admin_user)
+    page = client.get(url).content.decode()
+    assert 'value="sign"' not in page and "Only a clinician can sign" in page
+    refused = client.post(url, {"action": "sign", "confirm": "1", **SECTIONS})
+    assert refused.status_code == 400 and "Only a clinician can sign" in refused.content.decode()
+    with pytest.raises(letter_actions.NotAllowed):
+        letter_actions.sign(letter, by=admin_user)
+    letter.refresh_from_db()
+    assert letter.status == "draft"
+
+    client.force_login(course["clinician"])
+    unconfirmed = client.post(url, {"action": "sign", **SECTIONS})
+    assert unconfirmed.status_code == 400 and "ready to go" in unconfirmed.content.decode()
+    client.post(url, {"action": "sign", "confirm": "1", **SECTIONS})
+    letter.refresh_from_db()
+    assert letter.status == "signed" and letter.signed_by == course["clinician"]
+    signed = AuditEvent.objects.filter(object_uuid=letter.uuid, changed_fields=["signed"])
+    assert signed.get().actor == course["clinician"]

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from careloop import testing
-from careloop.letters import services
+from careloop.letters import actions as letter_actions
 from careloop.letters.render import render_html
 from careloop.measures.actions import record_result
 
@@ -27,7 +27,7 @@ def letter_with_scores(practice, clinician):
     record_result(person, "k10", dict.fromkeys(range(1, 11), 2), on=today - timedelta(days=20))
     record_result(person, "gad7", dict.fromkeys(range(1, 8), 2), on=today - timedelta(days=40))
     record_result(person, "gad7", dict.fromkeys(range(1, 8), 1), on=today - timedelta(days=20))
-    return services.draft(
+    return letter_actions.draft(
         "end_of_course",
         client=person,
         doctor=referral.referring_doctor,
@@ -53,7 +53,7 @@ def test_results_on_one_band_set_name_it_once(alice_practice, clinician):
     record_result(person, "k10", dict.fromkeys(range(1, 11), 3), on=first)
     record_result(person, "k10", dict.fromkeys(range(1, 11), 1), on=last)
     report, plan = (
-        services.draft(
+        letter_actions.draft(
             kind, client=person, doctor=referral.referring_doctor, referral=referral
         ).sections
         for kind in ("end_of_course", "assessment_plan")

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from careloop import testing
 from careloop.entitlements.models import ElsewhereClaims
-from careloop.letters import services
+from careloop.letters import actions as letter_actions
 from careloop.letters.render import render_html
 
 TODAY = testing.aware(2026, 6, 30)
@@ -54,7 +54,7 @@ def two_referrals(alice_practice, clinician):
 
 
 def test_the_reports_treatment_section_counts_the_engines_course(two_referrals):
-    [letter] = services.create_due_drafts(two_referrals["client"].practice)
+    [letter] = letter_actions.create_due_drafts(two_referrals["client"].practice)
     assert letter.referral == two_referrals["first"]
     # Not the 4 booked under the referral: the 6 the engine drew from its course.
     assert letter.sections["treatment"] == "6 sessions from 03/03/2026 to 14/04/2026."
@@ -64,7 +64,7 @@ def test_the_reports_treatment_section_counts_the_engines_course(two_referrals):
 
 
 def test_the_later_referrals_course_holds_only_what_the_engine_drew_from_it(two_referrals):
-    letter = services.draft(
+    letter = letter_actions.draft(
         "end_of_course",
         client=two_referrals["client"],
         doctor=two_referrals["second"].referring_doctor,
@@ -117,7 +117,7 @@ def test_sessions_past_the_annual_cap_are_reported_apart_from_the_course(alice_p
             status="attended",
             starts_at=testing.aware(2026, 3, day),
         )
-    letter = services.draft(
+    letter = letter_actions.draft(
         "end_of_course", client=person, doctor=referral.referring_doctor, referral=referral
     )
     assert letter.sections["treatment"] == (
@@ -138,7 +138,7 @@ def test_a_self_referrals_sessions_are_all_private(alice_practice, clinician):
         status="attended",
         starts_at=timezone.now(),
     )
-    letter = services.draft(
+    letter = letter_actions.draft(
         "discharge", client=person, doctor=referral.referring_doctor, referral=referral
     )
     assert letter.sections["summary"] == "1 session from 30/06/2026 to 30/06/2026."

@@ -10,7 +10,7 @@ from django.utils import timezone
 from careloop import testing
 from careloop.browser_testing import PageProblems, axe_violations
 from careloop.consent.models import Consent, Disclosure
-from careloop.letters.services import create_due_drafts
+from careloop.letters.actions import create_due_drafts
 from careloop.measures.actions import record_result
 from careloop.practices.models import Role
 from careloop.therapy.models import ClinicalNote
@@ -90,6 +90,7 @@ def test_a_clinician_writes_previews_and_sends_the_end_of_course_report(
     page.get_by_label("Treatment provided").fill("Two sessions of CBT.")
     page.get_by_label("Outcomes").fill("Distress fell from very high to low.")
     page.get_by_label("Recommendations for future management").fill("No further course now.")
+    page.get_by_label("I have read this letter and it is ready to go").check()
     page.get_by_role("button", name="Sign", exact=True).click()
     page.get_by_role("button", name="Send", exact=True).wait_for()
 

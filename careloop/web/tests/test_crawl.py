@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from careloop import testing
 from careloop.consent.models import Consent
-from careloop.letters import services as letters
+from careloop.letters import actions as letters
 from careloop.measures.actions import record_result
 from careloop.practices.models import Profession, Role
 from careloop.referrals import actions as referral_actions

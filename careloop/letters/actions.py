@@ -1,19 +1,21 @@
 """Drafting letters when they fall due, editing, signing."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from careloop.audit.actions import COMMAND, JOB, Via, record_change
 from careloop.clients.models import Client
 from careloop.consent.rules import DisclosureRefused, check_disclosure
 from careloop.entitlements import engine
 from careloop.events import Notice
 from careloop.measures.scoring import get_measure
+from careloop.practices import permissions
 from careloop.referrals.models import Referral
 from careloop.therapy.entitlements import evaluate_client, evaluate_prefetched, with_history
 
-from . import outbox
+from . import outbox, tasks
 from .kinds import KINDS, SECTION_LIMIT
-from .models import DeliveryStatus, Letter, LetterStatus
+from .models import DeliveryStatus, Feedback, Letter, LetterStatus
 
 
 class LetterError(ValueError):
@@ -143,36 +145,96 @@ def _measure_summary(client) -> dict:
 
 
 def draft(
-    kind: str, *, client, doctor, referral=None, author=None, due_reason="", entitlement=None
+    kind: str,
+    *,
+    client,
+    doctor,
+    referral=None,
+    author=None,
+    due_reason="",
+    entitlement=None,
+    by=None,
+    via: Via = JOB,
 ) -> Letter:
+    """A new draft, started from the referral, the sessions and the scores (never the
+    notes). Drafted by a person (`by`) or, when a letter falls due, by a job."""
     if kind not in KINDS:
         raise LetterError(f"Unknown kind of letter {kind!r}.")
     prefilled = _prefill(kind, referral, client, entitlement)
-    return Letter.objects.create(
-        practice=client.practice,
-        client=client,
-        referral=referral,
-        doctor=doctor,
-        author=author,
-        kind=kind,
-        sections=prefilled,
-        prefilled=prefilled,
-        due_reason=due_reason,
-    )
-
-
-def update_sections(letter: Letter, values: dict) -> Letter:
-    if letter.status != LetterStatus.DRAFT:
-        raise LetterError("A signed letter cannot be changed; write a new one.")
-    known = {s.code for s in letter.kind_info.sections}
-    letter.sections = {code: (values.get(code) or "").strip()[:SECTION_LIMIT] for code in known}
-    letter.save(update_fields=["sections", "updated_at"])
+    with transaction.atomic():
+        letter = Letter.objects.create(
+            practice=client.practice,
+            client=client,
+            referral=referral,
+            doctor=doctor,
+            author=author,
+            kind=kind,
+            sections=prefilled,
+            prefilled=prefilled,
+            due_reason=due_reason,
+        )
+        record_change(letter, by=by, via=via, client=client, created=True)
     return letter
 
 
-def sign(letter: Letter, *, by) -> Letter:
+def update_sections(letter: Letter, values: dict, *, by=None, via: Via = COMMAND) -> Letter:
     if letter.status != LetterStatus.DRAFT:
-        raise LetterError("Only a draft can be signed.")
+        raise LetterError("A signed letter cannot be changed; write a new one.")
+    known = {s.code for s in letter.kind_info.sections}
+    before = dict(letter.sections)
+    letter.sections = {code: (values.get(code) or "").strip()[:SECTION_LIMIT] for code in known}
+    with transaction.atomic():
+        letter.save(update_fields=["sections", "updated_at"])
+        changed = [
+            s.title
+            for s in letter.kind_info.sections
+            if before.get(s.code, "") != letter.sections[s.code]
+        ]
+        if changed:
+            record_change(
+                letter, by=by, via=via, client=letter.client, created=False, changed_fields=changed
+            )
+    return letter
+
+
+class NotAllowed(LetterError):
+    pass
+
+
+def sign(letter: Letter, *, by, via: Via = COMMAND) -> Letter:
+    """Sign a draft: atomically (two people pressing Sign at once sign it once), audited,
+    and only by whom the kind allows. A clinical letter is signed in the clinician's
+    name; an administrative one approved by other staff goes out for the practice."""
+    clinical = letter.kind_info.clinical
+    if clinical and not permissions.may_sign_clinical_letters(by):
+        raise NotAllowed(
+            f"Only a clinician can sign {letter.kind_info.title.lower()}s: it carries a "
+            "clinical opinion. Ask the treating clinician to sign it."
+        )
+    if not clinical and not permissions.may_approve_administrative_letters(by):
+        raise NotAllowed("Only a member of the practice can approve this letter.")
+    with transaction.atomic():
+        locked = Letter.objects.select_for_update().get(pk=letter.pk)
+        if locked.status != LetterStatus.DRAFT:
+            raise LetterError("Only a draft can be signed.")
+        letter.sections, letter.prefilled = locked.sections, locked.prefilled
+        _check_complete(letter)
+        letter.status = LetterStatus.SIGNED
+        letter.signed_by = by if permissions.is_treating_clinician(by) else None
+        letter.signed_at = timezone.now()
+        letter.save(update_fields=["status", "signed_by", "signed_at", "updated_at"])
+        record_change(
+            letter,
+            by=by,
+            via=via,
+            client=letter.client,
+            created=False,
+            changed_fields=["signed" if letter.signed_by else "approved for the practice"],
+        )
+    return letter
+
+
+def _check_complete(letter: Letter) -> None:
     missing = [
         s.title
         for s in letter.kind_info.sections
@@ -194,11 +256,6 @@ def sign(letter: Letter, *, by) -> Letter:
             f"words: {'they still hold' if several else 'it still holds'} only the "
             "automatic text."
         )
-    letter.status = LetterStatus.SIGNED
-    letter.signed_by = by
-    letter.signed_at = timezone.now()
-    letter.save(update_fields=["status", "signed_by", "signed_at", "updated_at"])
-    return letter
 
 
 def _words(text: str) -> str:
@@ -349,3 +406,25 @@ def draft_discharge_summary(referral_id: int, reason: str = "") -> Letter | None
         letter.sections = {**letter.sections, "reason": reason[:SECTION_LIMIT]}
         letter.save(update_fields=["sections", "updated_at"])
     return letter
+
+
+def record_feedback(letter: Letter, answers: dict, *, via: Via) -> Feedback | None:
+    """The doctor's answer from the feedback link. Sent twice (a double tap), the first
+    answer stands. The clinician is told by e-mail that there is feedback to read."""
+    try:
+        with transaction.atomic():
+            feedback = Feedback.objects.create(
+                practice=letter.practice, letter=letter, doctor=letter.doctor, **answers
+            )
+            record_change(
+                feedback,
+                by=None,
+                via=via,
+                client=letter.client,
+                created=True,
+                label=f"Feedback from {letter.doctor} on {letter.kind_info.title.lower()}",
+            )
+    except IntegrityError:
+        return None
+    transaction.on_commit(lambda: tasks.tell_clinician_of_feedback(letter.pk), robust=True)
+    return feedback
