@@ -4,9 +4,7 @@ from django.core.mail import send_mail
 from django.urls import reverse
 from huey.contrib.djhuey import db_task
 
-from careloop.lib import tokens
-
-from . import signing
+from . import actions
 from .models import ConsentRequest
 
 MAIL_RETRIES = {"retries": 3, "retry_delay": 60}
@@ -20,14 +18,14 @@ def email_consent_request(request_id: int, site: str) -> None:
     client = request.client
     if request.consent_id is not None or not client.email:
         return  # signed already (on the tablet), or no address any more
-    token = tokens.make(str(request.uuid), salt=signing._SALT)
+    token = actions.link_token(request)
     link = site.rstrip("/") + reverse("consent:sign", args=[token])
     send_mail(
         f"Your consent form from {client.practice.name}",
         f"Hello {client.preferred_name or client.given_name},\n\n"
         f"{client.practice.name} asks you to read and sign a consent form about "
         f"what we may share with your doctor:\n{link}\n\n"
-        f"The link works once, for {signing.LINK_DAYS} days.\n",
+        f"The link works once, for {actions.LINK_DAYS} days.\n",
         None,
         [client.email],
     )

@@ -1,15 +1,15 @@
 from django.contrib import messages
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
+from careloop.audit.actions import CLIENT_LINK, via_request
 from careloop.clients.models import Client
 from careloop.practices.scoping import get_scoped_or_404
 from careloop.web.records import acting, audit_view, practice_member_required
 
-from . import signing, tasks
+from . import actions
 from .actions import record_consent, withdraw_consent
 from .forms import ConsentForm, SignatureForm, WithdrawalForm
 from .models import Consent
@@ -75,14 +75,15 @@ def consent_request(request, client):
     form.fields["obtained_on"].required = False
     if not form.is_valid():
         return render(request, "consent/consent_list.html", _context(client, form=form), status=400)
-    consent_request, token = signing.create_request(client, form.cleaned_data, by=request.user)
-    link = request.build_absolute_uri(reverse("consent:sign", args=[token]))
     emailed = bool(request.POST.get("email_client")) and bool(client.email)
-    if emailed:
-        site = request.build_absolute_uri("/")
-        transaction.on_commit(
-            lambda: tasks.email_consent_request(consent_request.pk, site), robust=True
-        )
+    consent_request, token = actions.create_request(
+        client,
+        form.cleaned_data,
+        email_client=emailed,
+        site=request.build_absolute_uri("/"),
+        **acting(request),
+    )
+    link = request.build_absolute_uri(reverse("consent:sign", args=[token]))
     return render(
         request, "consent/request_ready.html", {"client": client, "link": link, "emailed": emailed}
     )
@@ -91,19 +92,23 @@ def consent_request(request, client):
 @never_cache
 def consent_sign(request, token):
     """The client reads and signs, with no account; the signed form is kept as a PDF."""
-    consent_request = signing.open_request(token)
+    consent_request = actions.open_request(token)
     if consent_request is None:
         return render(request, "link_expired.html", status=410)
     form = SignatureForm(request.POST or None, client=consent_request.client)
     if request.method == "POST" and form.is_valid():
-        signing.sign(consent_request, form.cleaned_data["signed_name"])
+        actions.sign_request(
+            consent_request,
+            form.cleaned_data["signed_name"],
+            via=via_request(request, CLIENT_LINK),
+        )
         return render(
             request, "consent/signed_thanks.html", {"practice": consent_request.client.practice}
         )
     return render(
         request,
         "consent/sign.html",
-        {**signing.form_context(consent_request), "form": form},
+        {**actions.form_context(consent_request), "form": form},
         status=400 if form.errors else 200,
     )
 

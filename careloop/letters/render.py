@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from careloop.measures.summary import client_measures_context
 from careloop.therapy.entitlements import evaluate_client
+from careloop.web.pdf import html_to_pdf
 
 from .feedback import token_for
 
@@ -56,9 +57,6 @@ def render_html(letter) -> str:
 
 def generate_pdf(letter) -> tuple[str, str, bytes]:
     """(filename, mimetype, bytes): the renderer interface every channel uses."""
-    import weasyprint
-
-    html = render_html(letter)
-    pdf = weasyprint.HTML(string=html, base_url=str(settings.PACKAGE_DIR)).write_pdf()
+    pdf = html_to_pdf(render_html(letter))
     name = f"{letter.kind}-{letter.client.family_name.lower()}-{letter.uuid.hex[:8]}.pdf"
     return name, "application/pdf", pdf

@@ -4,7 +4,8 @@ every staff page, and the no-account links a doctor or client opens."""
 from django.core import mail
 
 from careloop import testing
-from careloop.consent.signing import create_request
+from careloop.audit.actions import COMMAND
+from careloop.consent.actions import create_request
 from careloop.letters import outbox
 from careloop.letters.downloads import download_token
 from careloop.letters.feedback import token_for
@@ -58,7 +59,7 @@ def test_the_clients_consent_and_questionnaire_links_are_not_stored(
     person = testing.make_client(alice_practice)
     doctor = testing.make_doctor(alice_practice)
     _, consent_token = create_request(
-        person, {"doctor": doctor, "scopes": ["status"]}, by=admin_user
+        person, {"doctor": doctor, "scopes": ["status"]}, by=admin_user, via=COMMAND
     )
     _, measure_token = invite(person, "k10", by=admin_user)
     for url in [f"/c/{consent_token}/", f"/m/{measure_token}/"]:

@@ -113,7 +113,8 @@ def test_a_clinician_writes_previews_and_sends_the_end_of_course_report(
 
 
 def test_the_newer_pages_have_no_accessibility_violations(page, live_server, finished_course):
-    from careloop.consent.signing import create_request
+    from careloop.audit.actions import COMMAND
+    from careloop.consent.actions import create_request
     from careloop.letters.feedback import token_for
     from careloop.letters.models import Letter
     from careloop.measures.actions import invite
@@ -123,7 +124,7 @@ def test_the_newer_pages_have_no_accessibility_violations(page, live_server, fin
     admin = testing.make_user(person.practice, Role.ADMIN)
     _, measure_token = invite(person, "dass21", by=admin)
     _, consent_token = create_request(
-        person, {"referral": letter.referral, "scopes": ["status"]}, by=admin
+        person, {"referral": letter.referral, "scopes": ["status"]}, by=admin, via=COMMAND
     )
     problems = PageProblems(page)
     page.goto(f"{live_server.url}/account/sign-in/")
