@@ -7,7 +7,7 @@ from django.views.decorators.cache import never_cache
 
 from careloop.audit.actions import record_view
 from careloop.clients.models import Client
-from careloop.practices.scoping import get_scoped_or_404
+from careloop.practices.scoping import get_scoped_or_404, in_scope_of
 from careloop.web.records import practice_member_required
 
 from . import signing
@@ -95,7 +95,13 @@ def consent_request(request, client):
     )
 
 
+def _consent_request_practice(request, token):
+    consent_request = signing.open_request(token)
+    return consent_request.practice_id if consent_request else None
+
+
 @never_cache
+@in_scope_of(_consent_request_practice)
 def consent_sign(request, token):
     """The client reads and signs, with no account; the signed form is kept as a PDF."""
     consent_request = signing.open_request(token)

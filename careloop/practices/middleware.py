@@ -2,11 +2,18 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django_otp import user_has_device
+from django_scopes import scope
+
+from .scoping import practice_scope
 
 
 class PracticeMiddleware:
-    """Resolves the request's practice from the signed-in user and shows times in
-    that practice's zone. Public pages find their practice from the URL instead."""
+    """Resolves the request's practice from the signed-in user, shows times in that
+    practice's zone, and runs the request inside that practice's scope, so a query
+    that forgets its practice still sees only this practice's rows. A request with
+    no practice (public pages, signed links) gets an empty scope: its views find
+    their practice from the URL or the link and enter that practice's scope, and
+    any query before that raises instead of reading every practice."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -18,7 +25,12 @@ class PracticeMiddleware:
             timezone.activate(request.practice.zoneinfo)
         else:
             timezone.deactivate()
-        return self.get_response(request)
+            # A fresh, enabled scope without a practice, even inside a caller's
+            # scopes_disabled() (the tests): the view must name its practice.
+            with scope():
+                return self.get_response(request)
+        with practice_scope(request.practice):
+            return self.get_response(request)
 
 
 # Pages a signed-in user may reach before the second factor is checked.

@@ -1,19 +1,88 @@
 """Every domain record belongs to one practice, and every query says which.
 
-Models inherit PracticeOwned; views fetch through `get_scoped_or_404`, so an
-object of another practice is indistinguishable from one that does not exist.
+Models inherit PracticeOwned. Their manager is django-scopes' ScopedManager: a query
+made outside `scope(practice=...)` raises ScopeError instead of returning every
+practice's rows. Staff requests run inside their practice's scope
+(PracticeMiddleware); public links, the public site and the HL7 gateway enter the
+scope of the practice they resolve; commands and jobs enter each practice's scope
+or say `scopes_disabled()` where they truly span practices. Views fetch through
+`get_scoped_or_404`, so an object of another practice is indistinguishable from one
+that does not exist. Saving a row whose foreign keys point into another practice is
+refused (PracticeOwned.save).
 """
 
+import functools
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
+from django_scopes import ScopedManager, get_scope, scope, scopes_disabled
+
+__all__ = [
+    "CrossPracticeReference",
+    "PracticeOwned",
+    "PracticeScopedQuerySet",
+    "get_scoped_or_404",
+    "in_scope_of",
+    "practice_scope",
+    "scoped_or_none",
+    "scopes_disabled",
+]
 
 
 class PracticeScopedQuerySet(models.QuerySet):
     def for_practice(self, practice):
         return self.filter(practice=practice)
+
+
+class _PracticeManager(models.Manager.from_queryset(PracticeScopedQuerySet)):
+    def for_practice(self, practice):
+        """Naming the practice is the explicit way to query outside a request. Inside
+        an active scope the two filters combine, so another practice's rows stay out."""
+        if practice is None:
+            return self.with_scopes_disabled().none()
+        current = get_scope()
+        if current.get("_enabled", True) and "practice" in current:
+            return self.get_queryset().filter(practice=practice)
+        return self.with_scope(practice=practice).get_queryset()
+
+
+@contextmanager
+def practice_scope(practice) -> Iterator[None]:
+    """The scope of one practice. django-scopes reads `practice=None` as "every
+    practice", so None is refused here rather than silently widening the scope."""
+    if practice is None:
+        raise ValueError("practice_scope needs a practice, not None")
+    with scope(practice=practice):
+        yield
+
+
+def in_scope_of(practice_of: Callable) -> Callable:
+    """For views reached without an account (signed links, the public site, the HL7
+    gateway). `practice_of(request, *args, **kwargs)` finds the practice (or its id)
+    that the link, slug or token names, with scopes disabled for that lookup alone;
+    the view then runs inside that practice's scope. A link that names no practice
+    (forged, expired, used) gets a scope that matches no rows, so the view answers
+    "expired" rather than reading anyone's records."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            with scopes_disabled():
+                practice = practice_of(request, *args, **kwargs)
+            with scope(practice=[]) if practice is None else practice_scope(practice):
+                return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+class CrossPracticeReference(ValidationError):
+    """A row of one practice pointing at another practice's record."""
 
 
 class PracticeOwned(models.Model):
@@ -23,7 +92,7 @@ class PracticeOwned(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = PracticeScopedQuerySet.as_manager()
+    objects = ScopedManager(_manager_class=_PracticeManager, practice="practice")
 
     class Meta:
         abstract = True
