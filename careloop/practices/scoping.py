@@ -82,7 +82,23 @@ def in_scope_of(practice_of: Callable) -> Callable:
 
 
 class CrossPracticeReference(ValidationError):
-    """A row of one practice pointing at another practice's record."""
+    """A row of one practice pointing at another practice's record: a bug, or a forged
+    form, never something to store."""
+
+
+@functools.cache
+def _practice_references(model) -> tuple:
+    """The foreign keys of `model` whose targets belong to a practice themselves (any
+    model with a `practice` foreign key: practice-owned records and users)."""
+    found = []
+    for field in model._meta.concrete_fields:
+        if not field.many_to_one or field.name == "practice":
+            continue
+        target = field.related_model._meta
+        practice_field = next((f for f in target.concrete_fields if f.name == "practice"), None)
+        if practice_field is not None and practice_field.many_to_one:
+            found.append(field)
+    return tuple(found)
 
 
 class PracticeOwned(models.Model):
@@ -96,6 +112,36 @@ class PracticeOwned(models.Model):
 
     class Meta:
         abstract = True
+
+    def save(self, *args, **kwargs):
+        self.check_references_stay_in_practice(kwargs.get("update_fields"))
+        super().save(*args, **kwargs)
+
+    def check_references_stay_in_practice(self, update_fields=None) -> None:
+        """Refuses a foreign key into another practice. Related objects already loaded
+        are compared in memory; only a key set by id alone costs a query."""
+        changed = None if update_fields is None else set(update_fields)
+        for field in _practice_references(type(self)):
+            if changed is not None and not {field.name, field.attname, "practice"} & changed:
+                continue
+            target_id = getattr(self, field.attname)
+            if target_id is None:
+                continue
+            target = field.get_cached_value(self, None) if field.is_cached(self) else None
+            if target is not None and target.pk == target_id:
+                target_practice = target.practice_id
+            else:
+                target_practice = (
+                    field.related_model._base_manager.filter(pk=target_id)
+                    .values_list("practice_id", flat=True)
+                    .first()
+                )
+            if target_practice != self.practice_id:
+                raise CrossPracticeReference(
+                    f"This {self._meta.verbose_name} belongs to one practice and its "
+                    f"{field.verbose_name} to another; records of two practices are never "
+                    "linked."
+                )
 
 
 def get_scoped_or_404(queryset, practice, public_id):

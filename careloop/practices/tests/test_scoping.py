@@ -9,8 +9,15 @@ from django_scopes import ScopeError, scopes_disabled
 
 from careloop import testing
 from careloop.clients.models import Client
+from careloop.letters.models import Letter
 from careloop.practices.middleware import PracticeMiddleware
-from careloop.practices.scoping import PracticeOwned, in_scope_of, practice_scope
+from careloop.practices.scoping import (
+    CrossPracticeReference,
+    PracticeOwned,
+    in_scope_of,
+    practice_scope,
+)
+from careloop.referrals.models import Referral
 
 PRACTICE_OWNED = [
     model
@@ -97,3 +104,49 @@ def test_a_staff_page_works_inside_its_scope(owner_client, two_clients):
     page = response.content.decode()
     assert str(mine.uuid) in page
     assert str(theirs.uuid) not in page
+
+
+def test_a_referral_to_another_practices_client_is_refused(alice_practice, bob_practice):
+    theirs = testing.make_client(bob_practice)
+    with pytest.raises(CrossPracticeReference, match="referral belongs to one practice"):
+        testing.make_referral(alice_practice, client=theirs)
+    assert not Referral.objects.exists()
+
+
+def test_a_letter_to_another_practices_doctor_is_refused(alice_practice, bob_practice):
+    referral = testing.make_referral(alice_practice)
+    letter = Letter(
+        practice=alice_practice,
+        client=referral.client,
+        referral=referral,
+        doctor=testing.make_doctor(bob_practice),
+        kind="end_of_course",
+    )
+    with pytest.raises(CrossPracticeReference, match="doctor"):
+        letter.save()
+    # Set by id alone, the key is looked up rather than trusted.
+    letter.doctor_id = testing.make_doctor(bob_practice).pk
+    with pytest.raises(CrossPracticeReference):
+        letter.save()
+    letter.doctor = referral.referring_doctor
+    letter.save()
+
+
+def test_moving_an_existing_row_to_another_practices_record_is_refused(
+    alice_practice, bob_practice
+):
+    referral = testing.make_referral(alice_practice)
+    referral.client_id = testing.make_client(bob_practice).pk
+    with pytest.raises(CrossPracticeReference):
+        referral.save(update_fields=["client"])
+
+
+def test_loaded_references_are_checked_without_a_query(alice_practice, django_assert_num_queries):
+    referral = testing.make_referral(alice_practice)
+    with django_assert_num_queries(0):
+        referral.check_references_stay_in_practice()
+    with django_assert_num_queries(0):
+        # An update that names no foreign key checks none.
+        Referral(pk=referral.pk, practice_id=alice_practice.pk).check_references_stay_in_practice(
+            ["status"]
+        )
