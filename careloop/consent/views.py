@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.mail import send_mail
 from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -100,6 +101,7 @@ def _consent_request_practice(request, token):
     return consent_request.practice_id if consent_request else None
 
 
+@login_not_required
 @never_cache
 @in_scope_of(_consent_request_practice)
 def consent_sign(request, token):

@@ -1,3 +1,4 @@
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -34,6 +35,7 @@ def _gateway_practice(request):
     return gateway.practice_id if gateway else None
 
 
+@login_not_required  # the bearer token below is its authentication
 @csrf_exempt  # a machine client authenticated by its bearer token, not a browser
 @guard_body(max_bytes=MAX_BODY_BYTES, too_large=_too_large)
 @in_scope_of(_gateway_practice)

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, HttpResponseNotAllowed
@@ -182,6 +183,7 @@ def _letter_practice(read_token):
     return practice_of
 
 
+@login_not_required
 @never_cache
 @in_scope_of(_letter_practice(downloads.letter_uuid_from))
 def letter_download(request, token):
@@ -198,6 +200,7 @@ def letter_download(request, token):
     return response
 
 
+@login_not_required
 @never_cache
 @in_scope_of(_letter_practice(letter_uuid_from))
 def letter_feedback(request, token):

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.http import Http404, HttpResponseNotAllowed
@@ -149,6 +150,7 @@ def _invitation_practice(request, token):
     return invitation.practice_id if invitation else None
 
 
+@login_not_required
 @never_cache
 @in_scope_of(_invitation_practice)
 def public_measure(request, token):

@@ -1,5 +1,6 @@
 from datetime import UTC, datetime
 
+from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,6 +23,7 @@ def _practice_of_slug(request, slug):
     return Practice.objects.filter(slug=slug).values_list("pk", flat=True).first()
 
 
+@login_not_required
 @in_scope_of(_practice_of_slug)
 def practice_home(request, slug):
     practice = get_object_or_404(Practice, slug=slug)
@@ -69,6 +71,7 @@ def _refer_rate_limit(request, slug):
     )
 
 
+@login_not_required
 @guard_body(
     max_bytes=DEFAULT_MAX_REQUEST_BYTES, too_large=_refer_too_large, before=_refer_rate_limit
 )
@@ -113,6 +116,7 @@ def refer(request, slug):
     )
 
 
+@login_not_required
 @in_scope_of(_practice_of_slug)
 def refer_thanks(request, slug):
     """The doctor's confirmation: the reference and when we will contact the client.
