@@ -62,11 +62,12 @@ def practice_scope(practice) -> Iterator[None]:
 
 def in_scope_of(practice_of: Callable) -> Callable:
     """For views reached without an account (signed links, the public site, the HL7
-    gateway). `practice_of(request, *args, **kwargs)` finds the practice (or its id)
-    that the link, slug or token names, with scopes disabled for that lookup alone;
-    the view then runs inside that practice's scope. A link that names no practice
-    (forged, expired, used) gets a scope that matches no rows, so the view answers
-    "expired" rather than reading anyone's records."""
+    gateway), and for jobs that take ids. `practice_of(*args, **kwargs)`, given the
+    view's or job's own arguments, finds the practice (or its id) that the link, slug,
+    token or id names, with scopes disabled for that lookup alone; the view or job then
+    runs inside that practice's scope. A link that names no practice (forged, expired,
+    used) gets a scope that matches no rows, so the view answers "expired" rather than
+    reading anyone's records."""
 
     def decorator(view):
         @functools.wraps(view)
