@@ -60,25 +60,27 @@ def measure(repeat: int) -> list[dict]:
 
     from careloop.directory.models import Doctor
     from careloop.practices.models import User
+    from careloop.practices.scoping import practice_scope
     from careloop.referrals.models import Referral
 
     owner = User.objects.get(email="owner@harbour.demo")
     practice = owner.practice
-    referral = (
-        Referral.objects.for_practice(practice)
-        .filter(referring_doctor__isnull=False)
-        .order_by("id")
-        .first()
-    )
-    session = referral.client.sessions.select_related("clinician").first()
-    ids = {
-        "client": referral.client.uuid,
-        "referral": referral.uuid,
-        "doctor": Doctor.objects.for_practice(practice).order_by("id").first().uuid,
-        "session": session.uuid,
-        "letter": _bench_letter(referral).uuid,
-        "clinician": session.clinician.uuid,
-    }
+    with practice_scope(practice):
+        referral = (
+            Referral.objects.for_practice(practice)
+            .filter(referring_doctor__isnull=False)
+            .order_by("id")
+            .first()
+        )
+        session = referral.client.sessions.select_related("clinician").first()
+        ids = {
+            "client": referral.client.uuid,
+            "referral": referral.uuid,
+            "doctor": Doctor.objects.for_practice(practice).order_by("id").first().uuid,
+            "session": session.uuid,
+            "letter": _bench_letter(referral).uuid,
+            "clinician": session.clinician.uuid,
+        }
     browser = Client()
     browser.force_login(owner)
     results = []

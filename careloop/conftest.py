@@ -1,7 +1,59 @@
 import pytest
+from django_scopes import scopes_disabled
 
 from careloop import testing
 from careloop.practices.models import Role
+
+
+@pytest.fixture(autouse=True)
+def _scopes_disabled_outside_requests(request):
+    """Tests build and inspect several practices' rows directly, so the test body runs
+    with scopes disabled. Requests through the test client do not inherit this:
+    PracticeMiddleware opens a fresh scope for each one, so every view is exercised
+    with real scoping. Tests marked `scoped` keep scoping on in their own body."""
+    if request.node.get_closest_marker("scoped"):
+        yield
+        return
+    with scopes_disabled():
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _commands_start_unscoped():
+    """A management command starts with no scope in production, so in tests it does
+    not inherit the test body's scopes_disabled() either: each command must enter its
+    practice's scope, or disable scoping itself, as it has to when run for real."""
+    from django.core.management.base import BaseCommand
+    from django_scopes import scope
+
+    original = BaseCommand.execute
+
+    def execute(self, *args, **options):
+        with scope():
+            return original(self, *args, **options)
+
+    BaseCommand.execute = execute
+    yield
+    BaseCommand.execute = original
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _jobs_start_unscoped():
+    """Likewise a background job: it runs in the consumer with no scope, so in tests
+    (where jobs run at once, in process) it must not inherit the test body's or the
+    request's scope. Each job enters its practice's scope itself."""
+    from django_scopes import scope
+    from huey.api import Huey
+
+    original = Huey.execute
+
+    def execute(self, task, *args, **kwargs):
+        with scope():
+            return original(self, task, *args, **kwargs)
+
+    Huey.execute = execute
+    yield
+    Huey.execute = original
 
 
 @pytest.fixture(autouse=True)

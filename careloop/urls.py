@@ -1,4 +1,5 @@
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from careloop.dashboard import views as dashboard_views
@@ -14,7 +15,8 @@ account_patterns = [
         ),
         name="login",
     ),
-    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    # A tab left open past the session's end may still press "Sign out".
+    path("sign-out/", login_not_required(auth_views.LogoutView.as_view()), name="logout"),
     path("", practice_views.account, name="account"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(

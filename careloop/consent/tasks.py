@@ -4,6 +4,8 @@ from django.core.mail import send_mail
 from django.urls import reverse
 from huey.contrib.djhuey import db_task
 
+from careloop.practices.jobs import job_in_scope_of
+
 from . import actions
 from .models import ConsentRequest
 
@@ -11,6 +13,7 @@ MAIL_RETRIES = {"retries": 3, "retry_delay": 60}
 
 
 @db_task(**MAIL_RETRIES)
+@job_in_scope_of(ConsentRequest)
 def email_consent_request(request_id: int, site: str) -> None:
     """E-mail the client a link to their consent form. The e-mail holds only the link;
     the form itself says what is shared. `site` is the address staff use."""

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -6,7 +7,7 @@ from django.views.decorators.cache import never_cache
 
 from careloop.audit.actions import CLIENT_LINK, via_request
 from careloop.clients.models import Client
-from careloop.practices.scoping import get_scoped_or_404
+from careloop.practices.scoping import get_scoped_or_404, in_scope_of
 from careloop.web.records import acting, audit_view, practice_member_required
 
 from . import actions
@@ -89,7 +90,14 @@ def consent_request(request, client):
     )
 
 
+def _consent_request_practice(request, token):
+    consent_request = actions.open_request(token)
+    return consent_request.practice_id if consent_request else None
+
+
+@login_not_required
 @never_cache
+@in_scope_of(_consent_request_practice)
 def consent_sign(request, token):
     """The client reads and signs, with no account; the signed form is kept as a PDF."""
     consent_request = actions.open_request(token)

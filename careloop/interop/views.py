@@ -1,8 +1,10 @@
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from careloop.lib.bodylimit import guard_body
+from careloop.practices.scoping import in_scope_of
 
 from .hl7v2.ack import build_ack
 from .hl7v2.importer import import_text
@@ -27,8 +29,16 @@ def _too_large(request) -> HttpResponse:
     )
 
 
+def _gateway_practice(request):
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    gateway = GatewayToken.authenticate(token.strip()) if scheme.lower() == "bearer" else None
+    return gateway.practice_id if gateway else None
+
+
+@login_not_required  # the bearer token below is its authentication
 @csrf_exempt  # a machine client authenticated by its bearer token, not a browser
 @guard_body(max_bytes=MAX_BODY_BYTES, too_large=_too_large)
+@in_scope_of(_gateway_practice)
 def hl7_inbound(request):
     """A messaging gateway posts one or more HL7 messages; the body of the answer is
     the ACK of each, in order. The token decides the receiving practice."""

@@ -10,16 +10,19 @@ from django.core.mail import send_mail
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
-from careloop.practices.models import Practice
+from careloop.clients.models import Client
+from careloop.practices.jobs import each_practice_scope, job_in_scope_of
+from careloop.referrals.models import Referral
 
 from . import actions, outbox
-from .models import Letter
+from .models import Delivery, Letter
 
 # E-mail that cannot reach the mail server now is tried again a little later.
 MAIL_RETRIES = {"retries": 3, "retry_delay": 60}
 
 
 @db_task()
+@job_in_scope_of(Delivery)
 def send_delivery(delivery_id: int) -> None:
     """Send one queued letter now. It needs no retry of its own: a failure puts the
     delivery back in the outbox with a delay, and `run_outbox` tries it again."""
@@ -29,8 +32,11 @@ def send_delivery(delivery_id: int) -> None:
 def draft_and_send_due() -> tuple[int, int]:
     """Draft the end-of-course reports that have fallen due in every practice, then send
     queued letters (first tries and retries). Idempotent. Returns (drafted, sent)."""
-    drafted = sum(len(actions.create_due_drafts(practice)) for practice in Practice.objects.all())
-    return drafted, outbox.process_due()
+    drafted = sent = 0
+    for practice in each_practice_scope():
+        drafted += len(actions.create_due_drafts(practice))
+        sent += outbox.process_due()
+    return drafted, sent
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -42,17 +48,20 @@ def run_outbox() -> None:
 
 
 @db_task()
+@job_in_scope_of(Client)
 def draft_due_reports(client_id: int) -> None:
     """After an attended session: draft the end-of-course report if it ended a course."""
     actions.draft_due_reports_for(client_id)
 
 
 @db_task()
+@job_in_scope_of(Referral)
 def draft_discharge_summary(referral_id: int, reason: str = "") -> None:
     actions.draft_discharge_summary(referral_id, reason)
 
 
 @db_task(**MAIL_RETRIES)
+@job_in_scope_of(Letter)
 def tell_clinician_of_feedback(letter_id: int) -> None:
     """The doctor answered the feedback form: the clinician hears that there is feedback,
     and signs in to read it (no answers leave by e-mail)."""

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -6,7 +7,7 @@ from django.views.decorators.cache import never_cache
 from careloop.audit.actions import DOCTOR_LINK, via_request
 from careloop.consent.rules import DisclosureRefused
 from careloop.practices import permissions
-from careloop.practices.scoping import get_scoped_or_404
+from careloop.practices.scoping import get_scoped_or_404, in_scope_of
 from careloop.referrals.models import Referral
 from careloop.web.records import acting, audit_view, practice_member_required
 
@@ -181,7 +182,19 @@ def letter_pdf(request, letter):
     return response
 
 
+def _letter_practice(read_token):
+    def practice_of(request, token):
+        public_id = read_token(token)
+        if not public_id:
+            return None
+        return Letter.objects.filter(uuid=public_id).values_list("practice", flat=True).first()
+
+    return practice_of
+
+
+@login_not_required
 @never_cache
+@in_scope_of(_letter_practice(downloads.letter_uuid_from))
 def letter_download(request, token):
     """The doctor's secure link from an e-mail: the signed letter, for 14 days."""
     public_id = downloads.letter_uuid_from(token)
@@ -196,7 +209,9 @@ def letter_download(request, token):
     return response
 
 
+@login_not_required
 @never_cache
+@in_scope_of(_letter_practice(letter_uuid_from))
 def letter_feedback(request, token):
     """The doctor's one-minute feedback on one letter: no account, a signed link."""
     public_id = letter_uuid_from(token)

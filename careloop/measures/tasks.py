@@ -5,14 +5,16 @@ from django.urls import reverse
 from huey.contrib.djhuey import db_task
 
 from careloop.lib import tokens
+from careloop.practices.jobs import job_in_scope_of
 
 from . import actions
-from .models import MeasureInvitation
+from .models import MeasureInvitation, RiskAlert
 
 MAIL_RETRIES = {"retries": 3, "retry_delay": 60}
 
 
 @db_task(**MAIL_RETRIES)
+@job_in_scope_of(RiskAlert)
 def notify_risk_alert(alert_id: int) -> None:
     """A safety alert reaches the people who must act; sent once, so a retry after a
     partial failure never e-mails twice."""
@@ -20,6 +22,7 @@ def notify_risk_alert(alert_id: int) -> None:
 
 
 @db_task(**MAIL_RETRIES)
+@job_in_scope_of(MeasureInvitation)
 def email_invitation(invitation_id: int, site: str) -> None:
     """E-mail the client a link to the questionnaire. The e-mail carries the link only:
     no clinical information leaves by e-mail. `site` is the address staff use (from

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -7,7 +8,7 @@ from django.views.decorators.cache import never_cache
 
 from careloop.audit.actions import CLIENT_LINK, via_request
 from careloop.clients.models import Client
-from careloop.practices.scoping import get_scoped_or_404
+from careloop.practices.scoping import get_scoped_or_404, in_scope_of
 from careloop.web.records import acting, audit_view, practice_member_required
 
 from . import actions
@@ -136,7 +137,14 @@ def alert_follow_up(request, client, alert):
     return redirect(client.get_absolute_url() + "#alerts")
 
 
+def _invitation_practice(request, token):
+    invitation = actions.invitation_for_token(token)
+    return invitation.practice_id if invitation else None
+
+
+@login_not_required
 @never_cache
+@in_scope_of(_invitation_practice)
 def public_measure(request, token):
     """The client's questionnaire, reached by a link: no account, one use, 7 days."""
     invitation = actions.invitation_for_token(token)

@@ -1,5 +1,6 @@
 from datetime import UTC, datetime
 
+from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -10,6 +11,7 @@ from careloop.lib.business_days import add_business_days
 from careloop.lib.ratelimit import client_address, hit
 from careloop.lib.uploads import MAX_UPLOAD_BYTES
 from careloop.practices.models import Practice
+from careloop.practices.scoping import in_scope_of
 from careloop.referrals.intake import take_in
 
 from .forms import PublicReferralForm
@@ -19,6 +21,12 @@ SUBMISSIONS_PER_HOUR = 5
 _THANKS_SALT = "careloop.public-referral-thanks"
 
 
+def _practice_of_slug(request, slug):
+    return Practice.objects.filter(slug=slug).values_list("pk", flat=True).first()
+
+
+@login_not_required
+@in_scope_of(_practice_of_slug)
 def practice_home(request, slug):
     practice = get_object_or_404(Practice, slug=slug)
     return render(request, "publicsite/home.html", {"practice": practice})
@@ -65,9 +73,11 @@ def _refer_rate_limit(request, slug):
     )
 
 
+@login_not_required
 @guard_body(
     max_bytes=DEFAULT_MAX_REQUEST_BYTES, too_large=_refer_too_large, before=_refer_rate_limit
 )
+@in_scope_of(_practice_of_slug)
 def refer(request, slug):
     practice = get_object_or_404(Practice, slug=slug)
     form = PublicReferralForm(request.POST or None, request.FILES or None, practice=practice)
@@ -108,6 +118,8 @@ def refer(request, slug):
     )
 
 
+@login_not_required
+@in_scope_of(_practice_of_slug)
 def refer_thanks(request, slug):
     """The doctor's confirmation: the reference and when we will contact the client.
     It names no patient, so a forwarded or shared link discloses nothing."""

@@ -1,8 +1,18 @@
 import django_filters
 from django.db.models import Q
+from django_filters.filterset import FilterSetMetaclass
+from django_scopes import scopes_disabled
 
 
-class PracticeFilterSet(django_filters.FilterSet):
+class _PracticeFilterSetMetaclass(FilterSetMetaclass):
+    # django-filter resolves each field's lookups through `_default_manager.all()`
+    # when the class is built, at import; no query runs, so no scope is needed.
+    def __new__(mcs, name, bases, attrs):
+        with scopes_disabled():
+            return super().__new__(mcs, name, bases, attrs)
+
+
+class PracticeFilterSet(django_filters.FilterSet, metaclass=_PracticeFilterSetMetaclass):
     """A FilterSet told which practice it serves, for scoping its choices."""
 
     search_fields: tuple[str, ...] = ()

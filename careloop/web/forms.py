@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django_scopes import scopes_disabled
 
 from careloop.lib.identifiers import IdentifierError, check_postcode
 from careloop.lib.text import SingleLineForm
@@ -106,7 +107,16 @@ def explain_errors(field) -> None:
         field.error_messages["required"] = f"Enter the {label}."
 
 
-class PracticeModelForm(SingleLineForm, forms.ModelForm):
+class _PracticeModelFormMetaclass(forms.models.ModelFormMetaclass):
+    # Building the class makes each foreign key's choice queryset at import, outside
+    # any practice's scope. It is never evaluated as built: __init__ below narrows it
+    # to the form's practice first.
+    def __new__(mcs, name, bases, attrs):
+        with scopes_disabled():
+            return super().__new__(mcs, name, bases, attrs)
+
+
+class PracticeModelForm(SingleLineForm, forms.ModelForm, metaclass=_PracticeModelFormMetaclass):
     """A ModelForm that knows its practice and limits every related choice to it."""
 
     def __init__(self, *args, practice, **kwargs):

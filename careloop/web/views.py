@@ -1,14 +1,17 @@
+from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
 
+@login_not_required
 def home(request):
     if request.user.is_authenticated:
         return redirect("dashboard")
     return redirect("login")
 
 
+@login_not_required
 def healthz(request):
     """For a load balancer: the app answers and its database does too."""
     with connection.cursor() as cursor:
@@ -16,5 +19,6 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
+@login_not_required
 def robots(request):
     return HttpResponse("User-agent: *\nDisallow: /\n", content_type="text/plain")

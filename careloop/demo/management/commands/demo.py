@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from careloop.demo import build as demo
+from careloop.practices.scoping import scopes_disabled
 
 
 class Command(BaseCommand):
@@ -28,7 +29,12 @@ class Command(BaseCommand):
             help="Do nothing (but print the logins) if the demo already exists.",
         )
 
-    def handle(self, *args, scale, seed, if_empty, **options):
+    def handle(self, *args, **options):
+        # The demo builds two practices side by side, naming each in every row.
+        with scopes_disabled():
+            self._handle(**options)
+
+    def _handle(self, *, scale, seed, if_empty, **options):
         if not settings.DEMO_ALLOWED:
             raise CommandError(
                 "Refusing to load demo data: CARELOOP_ENVIRONMENT is production. "

@@ -307,6 +307,19 @@ def test_the_receiving_facility_can_choose_the_practice(alice_practice, bob_prac
     assert "is not a practice on this server" in unknown.errors[0]
 
 
+def test_the_command_imports_into_the_practice_each_message_names(
+    tmp_path, alice_practice, bob_practice
+):
+    # Commands run with real scoping in tests (conftest), as they do in production.
+    bob_practice.hl7_facility_ids = "BOBS, 8003621566684455"
+    bob_practice.save()
+    (tmp_path / "one.hl7").write_text(ref_message())
+    out = StringIO()
+    call_command("import_hl7", str(tmp_path), stdout=out)
+    assert "1 were accepted" in out.getvalue()
+    assert Referral.objects.get().practice == bob_practice
+
+
 def test_the_shared_sample_referrals_import(alice_practice):
     for name, control_id, referral_date in [
         ("hl7v2kit_au_ref_i12_simplified.hl7", "SYN-AU-REF-0001", "2024-03-06"),

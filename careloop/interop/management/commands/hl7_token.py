@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from careloop.interop.models import GatewayToken
 from careloop.practices.models import Practice
+from careloop.practices.scoping import practice_scope
 
 
 class Command(BaseCommand):
@@ -23,6 +24,10 @@ class Command(BaseCommand):
         found = Practice.objects.filter(slug=practice).first()
         if found is None:
             raise CommandError(f"No practice has the slug {practice!r}.")
+        with practice_scope(found):
+            self._issue_or_revoke(found, name, revoke)
+
+    def _issue_or_revoke(self, found, name, revoke):
         if revoke:
             from django.utils import timezone
 

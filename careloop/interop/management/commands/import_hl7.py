@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from careloop.interop.hl7v2.importer import REJECTED, import_text
 from careloop.interop.hl7v2.parser import decode
 from careloop.practices.models import Practice
+from careloop.practices.scoping import practice_scope, scopes_disabled
 
 
 class Command(BaseCommand):
@@ -53,7 +54,10 @@ class Command(BaseCommand):
                 text = decode(path.read_bytes())
             except OSError as error:
                 raise CommandError(f"Cannot read {path}: {error.strerror}") from None
-            results = import_text(text, practice=receiving, dry_run=dry_run, via="file")
+            # Without --practice each message's MSH-6 picks its practice, so no one
+            # scope fits the file; the importer names its practice in every query.
+            with practice_scope(receiving) if receiving else scopes_disabled():
+                results = import_text(text, practice=receiving, dry_run=dry_run, via="file")
             acks = []
             for result in results:
                 counts[result.status] += 1

@@ -1,5 +1,7 @@
 from django.core.management.base import BaseCommand
 
+from careloop.practices.models import Practice
+from careloop.practices.scoping import practice_scope
 from careloop.referrals.actions import send_clarification_reminders
 
 
@@ -12,5 +14,8 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        reminded = send_clarification_reminders()
-        self.stdout.write(f"{len(reminded)} reminder(s) sent.")
+        reminded = 0
+        for practice in Practice.objects.all():
+            with practice_scope(practice):
+                reminded += len(send_clarification_reminders())
+        self.stdout.write(f"{reminded} reminder(s) sent.")
