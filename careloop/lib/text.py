@@ -52,3 +52,10 @@ class SingleLineForm:
                 # Each form instance has its own copy of its fields and their validators.
                 field.validators.append(validate_single_line)
             explain_errors(field)
+
+    def full_clean(self):
+        # Some forms add fields after __init__ (a questionnaire's items, a letter's
+        # sections): they get the same wording before any message is made.
+        for field in self.fields.values():
+            explain_errors(field)
+        super().full_clean()

@@ -29,6 +29,8 @@ class SignInForm(AuthenticationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "E-mail"
+        self.fields["username"].error_messages["required"] = "Enter your e-mail address."
+        self.fields["password"].error_messages["required"] = "Enter your password."
         self.fields["username"].widget.attrs.update({"autocomplete": "username", "type": "email"})
 
 
@@ -79,6 +81,14 @@ class PracticeSettingsForm(SingleLineForm, forms.ModelForm):
             "require_two_factor",
         ]
         widgets = {"niches": forms.CheckboxSelectMultiple}
+        # Written for practice staff; the model's help text is for whoever sets up the
+        # secure-messaging import.
+        labels = {"hl7_facility_ids": "Other names for this practice in secure messages"}
+        help_texts = {
+            "hl7_facility_ids": "Only if your secure-messaging provider asks: the other "
+            "names or numbers that incoming referrals use for this practice, separated by "
+            "commas. Leave empty if you are not sure."
+        }
 
     abn = IdentifierField(check=check_abn, label="ABN", help_text="11 digits.")
     hpio = IdentifierField(
@@ -141,6 +151,8 @@ class MemberForm(SingleLineForm, forms.ModelForm):
     class Meta:
         model = User
         fields = ["full_name", "email", "role", "is_active"]
+        labels = {"is_active": "Can sign in"}
+        help_texts = {"is_active": "Untick when someone leaves: their name stays on their records."}
 
     def __init__(self, *args, practice, **kwargs):
         self.practice = practice

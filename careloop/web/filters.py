@@ -1,6 +1,8 @@
 import django_filters
 from django.db.models import Q
 
+from careloop.lib.form_words import explain_errors
+
 
 class PracticeFilterSet(django_filters.FilterSet):
     """A FilterSet told which practice it serves, for scoping its choices."""
@@ -13,6 +15,16 @@ class PracticeFilterSet(django_filters.FilterSet):
         self.practice = practice
         super().__init__(*args, **kwargs)
         self.filters["q"].field.widget.input_type = "search"
+
+    @property
+    def form(self):
+        form = super().form
+        if not getattr(form, "_words_explained", False):
+            # The same wording as every other form: no "---------", no generic errors.
+            for field in form.fields.values():
+                explain_errors(field)
+            form._words_explained = True
+        return form
 
     def filter_search(self, queryset, name, value):
         condition = Q()
