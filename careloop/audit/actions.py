@@ -6,7 +6,16 @@ def _client_address(request) -> str | None:
     return client_address(request) if request is not None else None
 
 
-def record(*, request, action: str, obj, client=None, changed_fields=()) -> AuditEvent:
+def record(
+    *,
+    request,
+    action: str,
+    obj,
+    client=None,
+    changed_fields=(),
+    object_type: str = "",
+    object_label: str = "",
+) -> AuditEvent:
     """Append one audit row for `obj` (any practice-owned record with a uuid)."""
     user = request.user
     return AuditEvent.objects.create(
@@ -16,9 +25,9 @@ def record(*, request, action: str, obj, client=None, changed_fields=()) -> Audi
             f"{user.get_full_name()} <{user.email}>" if user.is_authenticated else "public"
         )[:160],
         action=action,
-        object_type=obj._meta.verbose_name,
+        object_type=(object_type or obj._meta.verbose_name)[:40],
         object_uuid=obj.uuid,
-        object_label=str(obj)[:200],
+        object_label=(object_label or str(obj))[:200],
         client_uuid=client.uuid if client is not None else None,
         changed_fields=sorted(changed_fields),
         ip_address=_client_address(request),

@@ -56,6 +56,30 @@ class TokenForm(SingleLineForm, forms.Form):
         return token
 
 
+class SignInCodeForm(SingleLineForm, forms.Form):
+    """The code at sign-in: from the authenticator app, or one of the backup codes."""
+
+    token = forms.CharField(
+        label="6-digit code from your authenticator app, or a backup code",
+        max_length=20,
+        error_messages={"required": "Enter the 6-digit code from your authenticator app."},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}
+        ),
+    )
+
+    def clean_token(self):
+        token = "".join(self.cleaned_data["token"].split())
+        if token.isdigit() and len(token) == 6:
+            return token
+        code = token.replace("-", "").lower()
+        if len(code) == 8 and code.isalnum():
+            return code
+        raise ValidationError(
+            "Enter the 6-digit code from your app, or a backup code such as k4j2-mq7z."
+        )
+
+
 class PracticeSettingsForm(SingleLineForm, forms.ModelForm):
     class Meta:
         model = Practice
