@@ -35,7 +35,16 @@ def record(
 
 
 def record_view(request, obj, *, client) -> AuditEvent:
-    return record(request=request, action=AuditAction.VIEW, obj=obj, client=client)
+    """One "viewed" row per page: a page showing several records (a client with their
+    referral) is one look at the client's information, and a log padded with several
+    rows per look hides who really looked at what. The first record named wins."""
+    earlier = getattr(request, "_careloop_viewed", None)
+    if earlier is not None:
+        return earlier
+    event = record(request=request, action=AuditAction.VIEW, obj=obj, client=client)
+    if request is not None:
+        request._careloop_viewed = event
+    return event
 
 
 def record_change(request, obj, *, client, created: bool, changed_fields=()) -> AuditEvent:

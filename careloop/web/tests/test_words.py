@@ -10,6 +10,7 @@ from django import forms
 
 import careloop
 from careloop import testing
+from careloop.audit.models import AuditAction, AuditEvent
 from careloop.letters.models import Letter
 from careloop.lib.form_words import object_phrase
 from careloop.measures.scoring import definitions
@@ -118,3 +119,19 @@ def test_no_staff_page_shows_internal_terms(client, alice_practice, role):
     assert problems == []
     assert len(seen) > 30
     assert found == []
+
+
+def test_each_page_view_writes_at_most_one_viewed_row(owner_client, alice_practice):
+    populate(alice_practice)
+    seen, problems = crawl(owner_client, "/dashboard/")
+    assert problems == []
+    several = {}
+    for url, status in seen.items():
+        if status != 200:
+            continue
+        before = AuditEvent.objects.filter(action=AuditAction.VIEW).count()
+        owner_client.get(url)
+        written = AuditEvent.objects.filter(action=AuditAction.VIEW).count() - before
+        if written > 1:
+            several[url] = written
+    assert several == {}
