@@ -40,6 +40,10 @@ ALLOWED_HOSTS = envlist(
     "ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
 )
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
+# Links made during a page view use that request's own address; SITE_URL is for
+# background jobs (e-mails, reminders), which have none. `check --deploy` warns when
+# production leaves it unset.
+SITE_URL_CONFIGURED = bool(envstr("SITE_URL"))
 SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
