@@ -48,6 +48,10 @@ ALLOWED_HOSTS = envlist(
     "ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
 )
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
+# Links made during a page view use that request's own address; SITE_URL is for
+# background jobs (e-mails, reminders), which have none. `check --deploy` warns when
+# production leaves it unset.
+SITE_URL_CONFIGURED = bool(envstr("SITE_URL"))
 SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
@@ -74,6 +78,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # one-time backup codes
     "axes",
     "csp",
     "django_filters",
@@ -296,6 +301,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
+        # WeasyPrint reports each step of every PDF (and of its own start-up) at INFO.
+        "weasyprint": {"level": "WARNING"},
         # Given a handler here, the consumer does not add a second one of its own.
         "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },

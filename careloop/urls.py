@@ -41,6 +41,11 @@ account_patterns = [
     path("two-factor/", practice_views.two_factor_verify, name="two_factor_verify"),
     path("two-factor/setup/", practice_views.two_factor_setup, name="two_factor_setup"),
     path("two-factor/disable/", practice_views.two_factor_disable, name="two_factor_disable"),
+    path(
+        "two-factor/backup-codes/",
+        practice_views.two_factor_backup_codes,
+        name="two_factor_backup_codes",
+    ),
 ]
 
 urlpatterns = [

@@ -38,7 +38,15 @@ def _actor(by):
 
 
 def record(
-    obj, *, action: str, by, via: Via, client=None, changed_fields=(), label: str = ""
+    obj,
+    *,
+    action: str,
+    by,
+    via: Via,
+    client=None,
+    changed_fields=(),
+    label: str = "",
+    object_type: str = "",
 ) -> AuditEvent:
     """Append one audit row for `obj` (any practice-owned record with a uuid)."""
     actor = _actor(by)
@@ -49,7 +57,7 @@ def record(
             f"{actor.get_full_name()} <{actor.email}>" if actor is not None else via.channel
         )[:160],
         action=action,
-        object_type=obj._meta.verbose_name,
+        object_type=(object_type or obj._meta.verbose_name)[:40],
         object_uuid=obj.uuid,
         object_label=(label or str(obj))[:200],
         client_uuid=client.uuid if client is not None else None,

@@ -1,5 +1,7 @@
 from django.db import models
 
+from careloop.audit.labels import field_labels
+
 
 class AuditAction(models.TextChoices):
     VIEW = "view", "Viewed"
@@ -70,3 +72,7 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("The audit log is append-only.")
+
+    @property
+    def changed_field_labels(self) -> list[str]:
+        return field_labels(self.object_type, self.changed_fields)

@@ -1,8 +1,14 @@
 import django_filters
+from django import forms
+from django.db.models import Q
 
 from careloop.audit.models import AuditAction, AuditEvent
+from careloop.clients.models import Client
 from careloop.practices.models import User
 from careloop.web.filters import PracticeFilterSet
+
+# Enough for any real name search; a one-letter search must not build a huge IN list.
+MAX_MATCHING_CLIENTS = 500
 
 
 class AuditEventFilter(PracticeFilterSet):
@@ -11,13 +17,17 @@ class AuditEventFilter(PracticeFilterSet):
     actor = django_filters.ModelChoiceFilter(
         queryset=User.objects.none(), to_field_name="uuid", empty_label="Anyone", label="Who"
     )
-    client = django_filters.UUIDFilter(field_name="client_uuid", label="Client id")
+    client = django_filters.CharFilter(method="filter_client_name", label="Client name")
+    # The "client history" link in each row: one client exactly, whatever their name.
+    client_record = django_filters.UUIDFilter(
+        field_name="client_uuid", widget=forms.HiddenInput, label="One client's history"
+    )
     date_from = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", label="From")
     date_to = django_filters.DateFilter(field_name="at", lookup_expr="date__lte", label="To")
 
     class Meta:
         model = AuditEvent
-        fields = ["q", "action", "actor", "client", "date_from", "date_to"]
+        fields = ["q", "action", "actor", "client", "client_record", "date_from", "date_to"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -26,3 +36,31 @@ class AuditEventFilter(PracticeFilterSet):
         )
         for name in ("date_from", "date_to"):
             self.filters[name].field.widget.attrs["placeholder"] = "dd/mm/yyyy"
+        self.filters["client"].field.widget.attrs["placeholder"] = "Given or family name"
+
+    def filter_client_name(self, queryset, name, value):
+        """Audit rows keep the client's uuid, not their name (a renamed client keeps
+        their history): find the practice's clients by name, then their rows."""
+        condition = Q()
+        for word in value.split():
+            condition &= (
+                Q(given_name__icontains=word)
+                | Q(family_name__icontains=word)
+                | Q(preferred_name__icontains=word)
+            )
+        uuids = list(
+            Client.objects.for_practice(self.practice)
+            .filter(condition)
+            .values_list("uuid", flat=True)[:MAX_MATCHING_CLIENTS]
+        )
+        return queryset.filter(client_uuid__in=uuids)
+
+    @property
+    def one_client(self) -> Client | None:
+        """The client whose history the page shows, when reached by a row's link."""
+        if not self.is_bound or not self.form.is_valid():
+            return None
+        uuid = self.form.cleaned_data.get("client_record")
+        if not uuid:
+            return None
+        return Client.objects.for_practice(self.practice).filter(uuid=uuid).first()

@@ -1,6 +1,7 @@
 from datetime import datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -32,11 +33,14 @@ def dashboard(request):
         todays_sessions = todays_sessions.filter(clinician=request.user)
     month_start = today.replace(day=1)
     referrals = Referral.objects.for_practice(practice)
-    open_referrals = referrals.filter(status__in=OPEN_STATUSES)
+    # One query for both figures.
+    open_counts = referrals.filter(status__in=OPEN_STATUSES).aggregate(
+        open=Count("id"), overdue=Count("id", filter=Q(next_due_at__lt=timezone.now()))
+    )
     context = {
         "alerts": list(open_alerts_for(request.user, practice)[:50]),
-        "open_referrals": open_referrals.count(),
-        "overdue_referrals": open_referrals.filter(next_due_at__lt=timezone.now()).count(),
+        "open_referrals": open_counts["open"],
+        "overdue_referrals": open_counts["overdue"],
         "courses": courses_needing_attention(request.user, today=today)
         if request.user.is_clinician
         else None,

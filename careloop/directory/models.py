@@ -30,6 +30,13 @@ class MedicalPractice(PracticeOwned):
     def __str__(self) -> str:
         return f"{self.name}, {self.suburb}" if self.suburb else self.name
 
+    @property
+    def postal_lines(self) -> list[str]:
+        """The address as it goes on an envelope: street, then SUBURB STATE POSTCODE
+        (Australia Post asks for the locality line in capitals)."""
+        locality = " ".join(p for p in (self.suburb.upper(), self.state, self.postcode) if p)
+        return [line for line in (self.name, self.street, locality) if line]
+
     def get_absolute_url(self) -> str:
         return reverse("directory:medical_practice_detail", args=[self.uuid])
 
@@ -110,3 +117,11 @@ class Doctor(PracticeOwned):
     @property
     def display_name(self) -> str:
         return " ".join(p for p in (self.title, self.given_name, self.family_name) if p)
+
+    @property
+    def salutation(self) -> str:
+        """Australian letters greet a doctor by title and family name: "Dr Nguyen".
+        Without a title, the full name rather than a bare surname."""
+        if self.title:
+            return f"{self.title} {self.family_name}"
+        return f"{self.given_name} {self.family_name}".strip()

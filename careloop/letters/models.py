@@ -123,6 +123,18 @@ class Delivery(PracticeOwned):
         return f"{self.get_channel_display()} of {self.letter}"
 
 
+class FeedbackLink(models.Model):
+    """The short code printed on a letter for its feedback page: short enough to type
+    from paper, and stands for the long signed link (see feedback.py)."""
+
+    code = models.CharField(max_length=12, unique=True)
+    letter = models.OneToOneField(Letter, on_delete=models.CASCADE, related_name="feedback_link")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.code
+
+
 class Feedback(PracticeOwned):
     """A referring doctor's answer to a letter, from the link in it (no account)."""
 

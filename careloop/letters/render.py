@@ -1,17 +1,19 @@
 """One template for the letter on screen and in its PDF (WeasyPrint)."""
 
+import segno
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 from careloop.measures.summary import client_measures_context
 from careloop.therapy.entitlements import evaluate_client
 from careloop.web.pdf import html_to_pdf
 
-from .feedback import token_for
+from .feedback import format_short_code, short_code_for, token_for
 
 
-def letter_context(letter, *, feedback_url: str = "") -> dict:
+def letter_context(letter, *, feedback_url: str = "", feedback_short: dict | None = None) -> dict:
     client, practice = letter.client, letter.practice
     context = {
         "letter": letter,
@@ -28,6 +30,8 @@ def letter_context(letter, *, feedback_url: str = "") -> dict:
             for section in letter.kind_info.sections
         ],
         "feedback_url": feedback_url,
+        "feedback_short": feedback_short,
+        "doctor_address": _postal_address(letter),
     }
     if letter.kind_info.includes_measures:
         measures = client_measures_context(client)
@@ -44,19 +48,58 @@ def letter_context(letter, *, feedback_url: str = "") -> dict:
     return context
 
 
-def feedback_url(letter) -> str:
+def _postal_address(letter) -> list[str]:
+    """The doctor's postal address block, from their first practice on file. Always
+    printed: the same PDF may be posted, faxed or sent, and a window envelope or fax
+    cover needs it."""
+    doctor = letter.doctor
+    practices = list(doctor.medical_practices.all())
+    if not practices:
+        return []
+    return practices[0].postal_lines
 
-    return settings.SITE_URL + reverse("letters:feedback", args=[token_for(letter)])
+
+def site_url(request=None) -> str:
+    """Links in a letter made during a page view point where that page was opened;
+    background jobs, with no request, use SITE_URL."""
+    if request is not None:
+        return request.build_absolute_uri("/").rstrip("/")
+    return settings.SITE_URL
 
 
-def render_html(letter) -> str:
+def feedback_url(letter, *, request=None) -> str:
+    return site_url(request) + reverse("letters:feedback", args=[token_for(letter)])
+
+
+def _feedback_short(letter, *, request=None) -> dict | None:
+    """The feedback link as printed: a short address to type and a QR code to scan.
+    Only a signed letter gets one; a draft is not sent, and its preview saves nothing."""
+    if not letter.signed_at:
+        return None
+    code = short_code_for(letter)
+    url = site_url(request) + reverse("letters:feedback", args=[format_short_code(code)])
+    qr = segno.make(url, error="m")
+    return {
+        "url": url,
+        "display": url.split("://", 1)[-1],
+        # Inline SVG: WeasyPrint draws it as vectors, sharp on any printer or fax.
+        "qr_svg": mark_safe(qr.svg_inline(scale=2, border=0)),  # noqa: S308 - segno's own SVG, no user text
+    }
+
+
+def render_html(letter, *, request=None) -> str:
     return render_to_string(
-        "letters/letter_document.html", letter_context(letter, feedback_url=feedback_url(letter))
+        "letters/letter_document.html",
+        letter_context(
+            letter,
+            feedback_url=feedback_url(letter, request=request),
+            feedback_short=_feedback_short(letter, request=request),
+        ),
     )
 
 
-def generate_pdf(letter) -> tuple[str, str, bytes]:
+def generate_pdf(letter, *, request=None) -> tuple[str, str, bytes]:
     """(filename, mimetype, bytes): the renderer interface every channel uses."""
-    pdf = html_to_pdf(render_html(letter))
+    pdf = html_to_pdf(render_html(letter, request=request))
     name = f"{letter.kind}-{letter.client.family_name.lower()}-{letter.uuid.hex[:8]}.pdf"
     return name, "application/pdf", pdf

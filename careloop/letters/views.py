@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from careloop.audit.actions import DOCTOR_LINK, via_request
@@ -12,7 +13,7 @@ from careloop.referrals.models import Referral
 from careloop.web.records import acting, audit_view, practice_member_required
 
 from . import actions, downloads, outbox
-from .feedback import letter_uuid_from
+from .feedback import letter_uuid_from, looks_like_short_code, token_for_short_code
 from .forms import FeedbackForm, LetterForm, SendForm
 from .models import Delivery, DeliveryStatus, Feedback, Letter, LetterStatus
 from .render import generate_pdf, letter_context
@@ -176,7 +177,7 @@ def letter_confirm_printed(request, letter, delivery):
 def letter_pdf(request, letter):
     letter = get_scoped_or_404(_letters(), request.practice, letter)
     audit_view(request, letter, client=letter.client)
-    name, mimetype, pdf = generate_pdf(letter)
+    name, mimetype, pdf = generate_pdf(letter, request=request)
     response = HttpResponse(pdf, content_type=mimetype)
     response["Content-Disposition"] = f'inline; filename="{name}"'
     return response
@@ -203,7 +204,7 @@ def letter_download(request, token):
     )
     if letter is None or not letter.deliveries.filter(status=DeliveryStatus.SENT).exists():
         return render(request, "link_expired.html", status=410)
-    name, mimetype, pdf = generate_pdf(letter)
+    name, mimetype, pdf = generate_pdf(letter, request=request)
     response = HttpResponse(pdf, content_type=mimetype)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
@@ -213,7 +214,13 @@ def letter_download(request, token):
 @never_cache
 @in_scope_of(_letter_practice(letter_uuid_from))
 def letter_feedback(request, token):
-    """The doctor's one-minute feedback on one letter: no account, a signed link."""
+    """The doctor's one-minute feedback on one letter: no account, a signed link.
+    The short code printed on paper ("/f/ABCDE-23456/") leads to the signed link."""
+    if looks_like_short_code(token):
+        long_token = token_for_short_code(token, now=timezone.now())
+        if long_token is None:
+            return render(request, "link_expired.html", status=410)
+        return redirect("letters:feedback", token=long_token)
     public_id = letter_uuid_from(token)
     letter = _letters().filter(uuid=public_id).first() if public_id else None
     if letter is None:

@@ -10,6 +10,8 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
+from careloop.lib.form_words import explain_errors
+
 # C0 and C1 control characters (tab, CR and LF among them), DEL, and the Unicode line
 # and paragraph separators, which some mail and PDF software also treat as line breaks.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -40,7 +42,8 @@ def is_single_line(field: forms.Field) -> bool:
 
 class SingleLineForm:
     """Mix into every form, before forms.Form or forms.ModelForm: each single-line
-    text field then refuses control characters, whichever page or channel it is on."""
+    text field then refuses control characters, whichever page or channel it is on,
+    and no field shows Django's generic messages (see form_words)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -48,3 +51,11 @@ class SingleLineForm:
             if is_single_line(field) and validate_single_line not in field.validators:
                 # Each form instance has its own copy of its fields and their validators.
                 field.validators.append(validate_single_line)
+            explain_errors(field)
+
+    def full_clean(self):
+        # Some forms add fields after __init__ (a questionnaire's items, a letter's
+        # sections): they get the same wording before any message is made.
+        for field in self.fields.values():
+            explain_errors(field)
+        super().full_clean()

@@ -27,6 +27,21 @@ EXTENSIONS = {
 }
 
 
+# What staff see for each type: "PDF", never "application/pdf".
+_TYPE_LABELS = {
+    "application/pdf": "PDF",
+    "image/png": "PNG image",
+    "image/jpeg": "JPEG image",
+    "image/tiff": "TIFF image",
+    "text/rtf": "Word-processor document (RTF)",
+    "text/html": "Web page",
+}
+
+
+def type_label(content_type: str) -> str:
+    return _TYPE_LABELS.get(content_type, "Other file")
+
+
 def extension_for(content_type: str) -> str:
     return EXTENSIONS.get(content_type, ".bin")
 

@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from careloop.practices.scoping import PracticeOwned
 
-from .scoring import definitions
+from .scoring import definitions, scoring_note
 
 
 def measure_choices():
@@ -30,6 +30,11 @@ class MeasureResult(PracticeOwned):
         "practices.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     completed_by_client = models.BooleanField(default=False)
+
+    @property
+    def scoring_note(self) -> str:
+        """The scoring version ("2026.11") as staff read it."""
+        return scoring_note(self.scoring_version)
 
     class Meta:
         ordering = ["administered_on", "created_at"]

@@ -6,6 +6,7 @@ sources, and safety flags. Adding a measure is adding a file; nothing here chang
 Sources and traps are in ../shared/docs/MEASURES.md and docs/measures.md.
 """
 
+import calendar
 import json
 import re
 from dataclasses import dataclass, field
@@ -15,6 +16,16 @@ from pathlib import Path
 
 DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
 SCORING_VERSION = "2026.11"  # stored with each result; bump when a rule changes
+
+
+def scoring_note(version: str) -> str:
+    """ "2026.11" → "Scored by the publisher's rules (version of November 2026).";
+    empty for a version not written as year.month, rather than show a code."""
+    year, _, month = (version or "").partition(".")
+    if not (year.isdigit() and month.isdigit() and 1 <= int(month) <= 12):
+        return ""
+    month_name = calendar.month_name[int(month)]
+    return f"Scored by the publisher's rules (version of {month_name} {year})."
 
 
 class AnswerError(ValueError):

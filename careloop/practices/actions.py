@@ -5,13 +5,21 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from careloop.audit.actions import Via, record
+from careloop.audit.models import AuditAction
 
 from . import tasks
 from .models import User
 
+BACKUP_CODE_COUNT = 10
+TEAM_MEMBER = "team member"
+TWO_FACTOR = "two-factor sign-in"
 
-def save_member(form, *, practice, request) -> User:
+
+def save_member(form, *, practice, by, via: Via, domain: str) -> User:
     with transaction.atomic():
         user = form.save(commit=False)
         created = user.pk is None
@@ -20,8 +28,21 @@ def save_member(form, *, practice, request) -> User:
             user.set_unusable_password()
         user.save()
         form.save_profile(user)
+        # The owner's changes to who may open client records are audited like changes
+        # to the records themselves.
+        label = f"{user} ({user.get_role_display()})"
+        if not created and "is_active" in form.changed_data and not user.is_active:
+            label += ": can no longer sign in"
+        record(
+            user,
+            by=by,
+            via=via,
+            action=AuditAction.CREATE if created else AuditAction.UPDATE,
+            object_type=TEAM_MEMBER,
+            label=label,
+            changed_fields=() if created else form.changed_data,
+        )
     if created:
-        domain = request.get_host()
         transaction.on_commit(lambda: tasks.send_welcome(user.pk, domain), robust=True)
     return user
 
@@ -45,21 +66,68 @@ def send_welcome(user: User, *, domain: str) -> None:
     send_mail(subject, body, None, [user.email])
 
 
+def _record_two_factor(user: User, what: str, *, by, via: Via) -> None:
+    if user.practice_id is None:
+        return  # a server administrator outside any practice: no practice log to write to
+    record(
+        user,
+        by=by,
+        via=via,
+        action=AuditAction.UPDATE,
+        object_type=TWO_FACTOR,
+        label=f"{user}: {what}",
+    )
+
+
+def format_backup_code(token: str) -> str:
+    """ "k4j2mq7z" → "k4j2-mq7z": easier to read off paper and type."""
+    return f"{token[:4]}-{token[4:]}"
+
+
+def normalise_backup_code(typed: str) -> str:
+    return "".join(typed.split()).replace("-", "").lower()
+
+
+def issue_backup_codes(user: User, *, by, via: Via, first: bool = False) -> list[str]:
+    """Ten new one-time codes for signing in without the phone; earlier codes stop
+    working. The codes are returned once, to show once."""
+    with transaction.atomic():
+        StaticDevice.objects.filter(user=user).delete()
+        device = StaticDevice.objects.create(user=user, name="Backup codes", confirmed=True)
+        tokens = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
+        StaticToken.objects.bulk_create(StaticToken(device=device, token=t) for t in tokens)
+        if not first:
+            _record_two_factor(user, "backup codes replaced", by=by, via=via)
+    return [format_backup_code(t) for t in tokens]
+
+
 def start_totp_setup(user: User) -> TOTPDevice:
     """An unconfirmed authenticator for the user, replacing any earlier unconfirmed one."""
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
 
 
-def confirm_totp(device: TOTPDevice, token: str) -> bool:
+def confirm_totp(device: TOTPDevice, token: str, *, by, via: Via) -> list[str] | None:
+    """Turn on the authenticator if ``token`` is right. Returns the new backup codes
+    (to show once), or None when the code is wrong."""
     if not device.verify_token(token):
-        return False
+        return None
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=device.user, confirmed=True).exclude(pk=device.pk).delete()
+        replacing = (
+            TOTPDevice.objects.filter(user=device.user, confirmed=True)
+            .exclude(pk=device.pk)
+            .delete()[0]
+        )
         device.confirmed = True
         device.save(update_fields=["confirmed"])
-    return True
+        _record_two_factor(
+            device.user, "moved to a new phone" if replacing else "set up", by=by, via=via
+        )
+        return issue_backup_codes(device.user, by=by, via=via, first=True)
 
 
-def remove_totp(user: User) -> None:
-    TOTPDevice.objects.filter(user=user).delete()
+def remove_totp(user: User, *, by, via: Via) -> None:
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+        _record_two_factor(user, "turned off", by=by, via=via)

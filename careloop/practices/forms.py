@@ -29,6 +29,8 @@ class SignInForm(AuthenticationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "E-mail"
+        self.fields["username"].error_messages["required"] = "Enter your e-mail address."
+        self.fields["password"].error_messages["required"] = "Enter your password."
         self.fields["username"].widget.attrs.update({"autocomplete": "username", "type": "email"})
 
 
@@ -52,6 +54,30 @@ class TokenForm(SingleLineForm, forms.Form):
         if not token.isdigit():
             raise ValidationError("The code is 6 digits.")
         return token
+
+
+class SignInCodeForm(SingleLineForm, forms.Form):
+    """The code at sign-in: from the authenticator app, or one of the backup codes."""
+
+    token = forms.CharField(
+        label="6-digit code from your authenticator app, or a backup code",
+        max_length=20,
+        error_messages={"required": "Enter the 6-digit code from your authenticator app."},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}
+        ),
+    )
+
+    def clean_token(self):
+        token = "".join(self.cleaned_data["token"].split())
+        if token.isdigit() and len(token) == 6:
+            return token
+        code = token.replace("-", "").lower()
+        if len(code) == 8 and code.isalnum():
+            return code
+        raise ValidationError(
+            "Enter the 6-digit code from your app, or a backup code such as k4j2-mq7z."
+        )
 
 
 class PracticeSettingsForm(SingleLineForm, forms.ModelForm):
@@ -79,6 +105,14 @@ class PracticeSettingsForm(SingleLineForm, forms.ModelForm):
             "require_two_factor",
         ]
         widgets = {"niches": forms.CheckboxSelectMultiple}
+        # Written for practice staff; the model's help text is for whoever sets up the
+        # secure-messaging import.
+        labels = {"hl7_facility_ids": "Other names for this practice in secure messages"}
+        help_texts = {
+            "hl7_facility_ids": "Only if your secure-messaging provider asks: the other "
+            "names or numbers that incoming referrals use for this practice, separated by "
+            "commas. Leave empty if you are not sure."
+        }
 
     abn = IdentifierField(check=check_abn, label="ABN", help_text="11 digits.")
     hpio = IdentifierField(
@@ -141,6 +175,8 @@ class MemberForm(SingleLineForm, forms.ModelForm):
     class Meta:
         model = User
         fields = ["full_name", "email", "role", "is_active"]
+        labels = {"is_active": "Can sign in"}
+        help_texts = {"is_active": "Untick when someone leaves: their name stays on their records."}
 
     def __init__(self, *args, practice, **kwargs):
         self.practice = practice

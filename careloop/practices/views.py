@@ -1,3 +1,5 @@
+import base64
+
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,13 +10,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import devices_for_user, user_has_device
 from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from careloop.practices.scoping import get_scoped_or_404
-from careloop.web.records import practice_member_required
+from careloop.web.records import acting, practice_member_required
 
 from . import actions
-from .forms import MemberForm, PracticeSettingsForm, TokenForm
+from .forms import MemberForm, PracticeSettingsForm, SignInCodeForm, TokenForm
 from .models import User
 
 
@@ -42,22 +45,31 @@ def _safe_next(request, default: str) -> str:
 def two_factor_verify(request):
     if request.user.is_verified() or not user_has_device(request.user, confirmed=True):
         return redirect(_safe_next(request, reverse("dashboard")))
-    form = TokenForm(request.POST or None)
+    form = SignInCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        devices = list(devices_for_user(request.user, confirmed=True))
+        # Each kind of code goes only to its own device, so a backup code is not
+        # counted as a wrong app code (which would slow the next sign-in). A backup
+        # code is accepted once: the static device deletes it as it matches.
+        kind = TOTPDevice if form.cleaned_data["token"].isdigit() else StaticDevice
+        devices = [
+            device
+            for device in devices_for_user(request.user, confirmed=True)
+            if isinstance(device, kind)
+        ]
+        # django-otp doubles the wait after each wrong code; a code refused because of
+        # that wait says so rather than look wrong. Checked before trying, so the
+        # first wrong code is called wrong, not "too many".
+        throttled = any(not device.verify_is_allowed()[0] for device in devices)
         for device in devices:
             if device.verify_token(form.cleaned_data["token"]):
                 otp_login(request, device)
                 return redirect(_safe_next(request, reverse("dashboard")))
-        # django-otp doubles the wait after each wrong code; say so rather than
-        # letting a right code look wrong.
-        throttled = any(not device.verify_is_allowed()[0] for device in devices)
         form.add_error(
             "token",
             "Too many wrong codes: wait a minute, then enter the current code."
             if throttled
             else "That code is not right or has expired. Codes change every "
-            "30 seconds; try the current one.",
+            "30 seconds; try the current one. A backup code works only once.",
         )
     return render(
         request,
@@ -76,13 +88,15 @@ def two_factor_setup(request):
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     form = TokenForm(request.POST or None)
     if request.method == "POST" and device and form.is_valid():
-        if actions.confirm_totp(device, form.cleaned_data["token"]):
+        codes = actions.confirm_totp(device, form.cleaned_data["token"], **acting(request))
+        if codes is not None:
             otp_login(request, device)
             messages.success(
                 request,
                 "Two-factor sign-in is on. You will be asked for a code each time you sign in.",
             )
-            return redirect("account")
+            request.session[_BACKUP_CODES_KEY] = codes
+            return redirect("two_factor_backup_codes")
         form.add_error(
             "token",
             "That code does not match. Check the time on your phone is "
@@ -97,7 +111,7 @@ def two_factor_setup(request):
         {
             "form": form,
             "qr_data_uri": qr.svg_data_uri(scale=5, dark="#1a1a2e"),
-            "secret": device.bin_key.hex(),
+            "secret": typed_key(device.bin_key),
             "required": bool(request.practice and request.practice.require_two_factor),
             "replacing": has_confirmed,
         },
@@ -113,9 +127,36 @@ def two_factor_disable(request):
             request, "Your practice requires two-factor sign-in, so it cannot be turned off."
         )
         return redirect("account")
-    actions.remove_totp(request.user)
+    actions.remove_totp(request.user, **acting(request))
     messages.success(request, "Two-factor sign-in is off.")
     return redirect("account")
+
+
+_BACKUP_CODES_KEY = "careloop.backup-codes"
+
+
+def typed_key(key: bytes) -> str:
+    """The secret as authenticator apps take it typed in: Base32 (they refuse hex),
+    without padding, in groups of four."""
+    text = base64.b32encode(key).decode("ascii").rstrip("=")
+    return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+@login_required
+def two_factor_backup_codes(request):
+    """New backup codes, shown once: GET shows the codes just issued (then forgets
+    them); POST replaces them, for someone who used or lost theirs."""
+    if not user_has_device(request.user, confirmed=True) or not request.user.is_verified():
+        return redirect("account")
+    if request.method == "POST":
+        request.session[_BACKUP_CODES_KEY] = actions.issue_backup_codes(
+            request.user, **acting(request)
+        )
+        return redirect("two_factor_backup_codes")
+    codes = request.session.pop(_BACKUP_CODES_KEY, None)
+    if not codes:
+        return redirect("account")
+    return render(request, "registration/backup_codes.html", {"codes": codes})
 
 
 @login_required
@@ -162,7 +203,9 @@ def practice_settings(request):
 def member_create(request):
     form = MemberForm(request.POST or None, practice=request.practice)
     if request.method == "POST" and form.is_valid():
-        user = actions.save_member(form, practice=request.practice, request=request)
+        user = actions.save_member(
+            form, practice=request.practice, domain=request.get_host(), **acting(request)
+        )
         messages.success(
             request, f"{user} added. They have been e-mailed a link to choose a password."
         )
@@ -186,7 +229,9 @@ def member_edit(request, member):
     )
     form = MemberForm(request.POST or None, instance=member, practice=request.practice)
     if request.method == "POST" and form.is_valid():
-        actions.save_member(form, practice=request.practice, request=request)
+        actions.save_member(
+            form, practice=request.practice, domain=request.get_host(), **acting(request)
+        )
         messages.success(request, f"{member} saved.")
         return redirect("practices:settings")
     return render(

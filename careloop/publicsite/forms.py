@@ -19,6 +19,8 @@ from careloop.practices.models import STATE_CHOICES, Niche, clinicians_of
 from careloop.referrals.models import Urgency
 from careloop.web.forms import AustralianDateInput, IdentifierField, explain_errors
 
+from . import holding
+
 BASIS_CHOICES = [
     ("mhtp", "GP Mental Health Treatment Plan"),
     ("pamp", "Psychiatrist assessment and management plan"),
@@ -38,6 +40,7 @@ class PublicReferralForm(SingleLineForm, forms.Form):
     doctor_family_name = forms.CharField(label="Your family name", max_length=80)
     doctor_type = forms.ChoiceField(
         label="You are a",
+        error_messages={"required": "Choose what kind of doctor you are."},
         choices=[
             ("gp", "General practitioner"),
             ("psychiatrist", "Psychiatrist"),
@@ -51,10 +54,18 @@ class PublicReferralForm(SingleLineForm, forms.Form):
         label="Your Medicare provider number",
         help_text="8 characters, for example 2123456A.",
     )
-    practice_name = forms.CharField(label="Your practice", max_length=160)
+    practice_name = forms.CharField(
+        label="Your practice",
+        max_length=160,
+        error_messages={"required": "Enter the name of your practice."},
+    )
     practice_suburb = forms.CharField(label="Practice suburb", max_length=80, required=False)
     practice_postcode = forms.CharField(label="Practice postcode", max_length=4, required=False)
-    doctor_phone = forms.CharField(label="Your phone", max_length=30)
+    doctor_phone = forms.CharField(
+        label="Your phone",
+        max_length=30,
+        error_messages={"required": "Enter your phone number."},
+    )
     doctor_email = forms.EmailField(
         label="Your e-mail", required=False, help_text="For our acknowledgement and any questions."
     )
@@ -64,11 +75,31 @@ class PublicReferralForm(SingleLineForm, forms.Form):
     patient_date_of_birth = forms.DateField(
         label="Patient's date of birth", widget=AustralianDateInput()
     )
-    patient_street = forms.CharField(label="Street address", max_length=200)
-    patient_suburb = forms.CharField(label="Suburb", max_length=80)
-    patient_state = forms.ChoiceField(label="State", choices=[("", "Choose")] + STATE_CHOICES)
-    patient_postcode = forms.CharField(label="Postcode", max_length=4)
-    patient_phone = forms.CharField(label="Patient's phone", max_length=30)
+    patient_street = forms.CharField(
+        label="Street address",
+        max_length=200,
+        error_messages={"required": "Enter the patient's street address."},
+    )
+    patient_suburb = forms.CharField(
+        label="Suburb",
+        max_length=80,
+        error_messages={"required": "Enter the patient's suburb."},
+    )
+    patient_state = forms.ChoiceField(
+        label="State",
+        choices=[("", "Choose")] + STATE_CHOICES,
+        error_messages={"required": "Choose the patient's state."},
+    )
+    patient_postcode = forms.CharField(
+        label="Postcode",
+        max_length=4,
+        error_messages={"required": "Enter the patient's postcode."},
+    )
+    patient_phone = forms.CharField(
+        label="Patient's phone",
+        max_length=30,
+        error_messages={"required": "Enter the patient's phone number."},
+    )
     patient_medicare_number = IdentifierField(
         check=check_medicare_number,
         label="Medicare card number",
@@ -80,6 +111,7 @@ class PublicReferralForm(SingleLineForm, forms.Form):
     # The referral
     reason = forms.CharField(
         label="Reason for referral: symptoms or diagnosis",
+        error_messages={"required": "Enter the reason for referral: symptoms or diagnosis."},
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=4000,
     )
@@ -88,15 +120,30 @@ class PublicReferralForm(SingleLineForm, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
         help_text="Write “nil” if none.",
+        error_messages={"required": "Enter the patient's current medications, or “nil”."},
     )
-    basis = forms.ChoiceField(label="Which plan applies", choices=BASIS_CHOICES)
+    basis = forms.ChoiceField(
+        label="Which plan applies",
+        choices=BASIS_CHOICES,
+        error_messages={"required": "Choose which plan the referral is made under."},
+    )
     sessions_referred = forms.IntegerField(
         label="Number of sessions referred",
+        error_messages={
+            "required": "Enter the number of sessions referred, from 1 to 20.",
+            "min_value": "Refer at least 1 session.",
+            "max_value": "Refer at most 20 sessions; Medicare allows up to 6 per referral.",
+        },
         min_value=1,
         max_value=20,
         help_text="Medicare allows up to 6 per referral (a course of treatment).",
     )
-    urgency = forms.ChoiceField(choices=Urgency.choices, initial=Urgency.ROUTINE)
+    urgency = forms.ChoiceField(
+        label="Urgency",
+        choices=Urgency.choices,
+        initial=Urgency.ROUTINE,
+        error_messages={"required": "Choose how urgent the referral is."},
+    )
     preferred_clinician = forms.ModelChoiceField(
         queryset=None,
         required=False,
@@ -113,11 +160,16 @@ class PublicReferralForm(SingleLineForm, forms.Form):
     )
     letter = forms.FileField(
         label="Signed referral letter and plan",
+        error_messages={"required": "Attach the signed referral letter and plan."},
         help_text="PDF or a photo or scan (PNG, JPEG, TIFF), up to 10 MB.",
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,.tif,.tiff"}),
     )
     patient_agrees = forms.BooleanField(
-        label="The patient knows about this referral and agrees to us contacting them"
+        label="The patient knows about this referral and agrees to us contacting them",
+        error_messages={
+            "required": "Tick the box to confirm that the patient knows about this referral "
+            "and agrees to us contacting them."
+        },
     )
     # Spam protection: a field people never see, and the time the form was shown.
     website = forms.CharField(
@@ -126,6 +178,8 @@ class PublicReferralForm(SingleLineForm, forms.Form):
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
     started = forms.CharField(widget=forms.HiddenInput)
+    # The letter attached on an earlier try of this form (see holding.py).
+    held_letter = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, practice, **kwargs):
         super().__init__(*args, **kwargs)
@@ -142,6 +196,14 @@ class PublicReferralForm(SingleLineForm, forms.Form):
             )
         for field in self.fields.values():
             explain_errors(field)
+        self.held_letter_file = None
+        self.held_letter_token = ""
+        if self.is_bound and not self.files.get("letter"):
+            token = self.data.get("held_letter", "")
+            self.held_letter_file = holding.fetch(practice, token)
+            if self.held_letter_file is not None:
+                self.held_letter_token = token
+                self.fields["letter"].required = False
 
     def _started(self) -> dict | None:
         try:
@@ -188,12 +250,30 @@ class PublicReferralForm(SingleLineForm, forms.Form):
             raise ValidationError(str(error)) from None
 
     def clean_letter(self):
-        uploaded = self.cleaned_data["letter"]
+        uploaded = self.cleaned_data["letter"] or self.held_letter_file
+        if uploaded is None:
+            raise ValidationError(self.fields["letter"].error_messages["required"])
         try:
             self.letter_kind = check_document(uploaded)
         except UploadError as error:
-            raise ValidationError(str(error)) from None
+            raise ValidationError(f"{error} Attach the letter again.") from None
         return uploaded
+
+    def keep_letter(self) -> str:
+        """After an error, hold a letter that passed its checks so the doctor need not
+        attach it again; return the token for the page ("" if there is none to keep)."""
+        if self.held_letter_token or "letter" in self.errors:
+            return self.held_letter_token
+        uploaded = self.cleaned_data.get("letter")
+        if uploaded is None:
+            return ""
+        self.held_letter_token = holding.hold(self.practice, uploaded)
+        self.held_letter_file = uploaded
+        return self.held_letter_token
+
+    def release_letter(self) -> None:
+        if self.held_letter_token:
+            holding.release(self.practice, self.held_letter_token)
 
     def clean(self):
         cleaned = super().clean()

@@ -111,8 +111,10 @@ def refer(request, slug):
                 {"ref": referral.reference, "at": referral.received_at.timestamp()},
                 salt=_THANKS_SALT,
             )
+            form.release_letter()
             return redirect(f"{reverse('publicsite:refer_thanks', args=[slug])}?t={token}")
         status = 400
+        form.keep_letter()
     return render(
         request, "publicsite/refer.html", {"practice": practice, "form": form}, status=status
     )

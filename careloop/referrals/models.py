@@ -197,6 +197,10 @@ class ReferralDocument(PracticeOwned):
         return self.original_name
 
     @property
+    def type_label(self) -> str:
+        return uploads.type_label(self.content_type)
+
+    @property
     def download_name(self) -> str:
         return uploads.download_name(
             self.original_name, self.content_type, default="referral-letter"

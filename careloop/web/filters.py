@@ -3,6 +3,8 @@ from django.db.models import Q
 from django_filters.filterset import FilterSetMetaclass
 from django_scopes import scopes_disabled
 
+from careloop.lib.form_words import explain_errors
+
 
 class _PracticeFilterSetMetaclass(FilterSetMetaclass):
     # django-filter resolves each field's lookups through `_default_manager.all()`
@@ -23,6 +25,16 @@ class PracticeFilterSet(django_filters.FilterSet, metaclass=_PracticeFilterSetMe
         self.practice = practice
         super().__init__(*args, **kwargs)
         self.filters["q"].field.widget.input_type = "search"
+
+    @property
+    def form(self):
+        form = super().form
+        if not getattr(form, "_words_explained", False):
+            # The same wording as every other form: no "---------", no generic errors.
+            for field in form.fields.values():
+                explain_errors(field)
+            form._words_explained = True
+        return form
 
     def filter_search(self, queryset, name, value):
         condition = Q()

@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django_scopes import scopes_disabled
 
+from careloop.lib.form_words import explain_errors
 from careloop.lib.identifiers import IdentifierError, check_postcode
 from careloop.lib.text import SingleLineForm
 
@@ -87,24 +88,6 @@ class FastSelectMultiple(FastSelect):
 
     def value_omitted_from_data(self, data, files, name):
         return False
-
-
-def explain_errors(field) -> None:
-    """Messages that say what to do, instead of Django's generic ones."""
-    label = (field.label or "this").lower()
-    if isinstance(field, forms.DateTimeField):
-        field.error_messages["invalid"] = (
-            "Enter the date and time as dd/mm/yyyy hh:mm, for example 15/12/2026 14:30."
-        )
-    elif isinstance(field, forms.DateField):
-        field.error_messages["invalid"] = "Enter the date as dd/mm/yyyy, for example 07/03/1994."
-    if isinstance(field, forms.ModelChoiceField | forms.ChoiceField):
-        field.error_messages["required"] = f"Choose the {label}."
-        field.error_messages["invalid_choice"] = (
-            f"That {label} is not one of the choices; choose again from the list."
-        )
-    else:
-        field.error_messages["required"] = f"Enter the {label}."
 
 
 class _PracticeModelFormMetaclass(forms.models.ModelFormMetaclass):

@@ -17,7 +17,13 @@ def acting(request) -> dict:
 
 
 def audit_view(request, obj, *, client) -> None:
+    """One "viewed" row per page: a page showing several records (a client with their
+    referral) is one look at the client's information, and a log padded with several
+    rows per look hides who really looked at what. The first record named wins."""
+    if getattr(request, "_careloop_viewed", False):
+        return
     record_view(obj, client=client, **acting(request))
+    request._careloop_viewed = True
 
 
 def unpack(form) -> tuple:

@@ -3,6 +3,7 @@ from django.db import DatabaseError, connection, transaction
 
 from careloop import testing
 from careloop.audit.models import AppendOnlyError, AuditEvent
+from careloop.web.records import audit_view
 
 
 def test_viewing_a_client_is_recorded_with_who_and_when(owner_client, owner, alice_practice):
@@ -61,8 +62,60 @@ def test_the_owner_can_see_one_clients_access_history(owner_client, alice_practi
     other = testing.make_client(alice_practice)
     owner_client.get(f"/clients/{one.uuid}/")
     owner_client.get(f"/clients/{other.uuid}/")
-    response = owner_client.get(f"/audit/?client={one.uuid}")
+    response = owner_client.get(f"/audit/?client_record={one.uuid}")
     assert [e.client_uuid for e in response.context["object_list"]] == [one.uuid]
+    page = response.content.decode()
+    assert f"Showing the history of {one.full_name} only" in page
+    assert f'value="{one.uuid}"' in page  # kept, hidden, while filtering further
+    assert "One client&#x27;s history" not in page
+
+
+def test_the_owner_finds_a_clients_history_by_name(owner_client, alice_practice, bob_practice):
+    mia = testing.make_client(alice_practice, given_name="Mia", family_name="Nguyen")
+    other = testing.make_client(alice_practice, given_name="Tom", family_name="Baker")
+    namesake = testing.make_client(bob_practice, given_name="Mia", family_name="Nguyen")
+    for person in (mia, other):
+        owner_client.get(f"/clients/{person.uuid}/")
+    testing.make_audit_event(bob_practice)
+    response = owner_client.get("/audit/?client=nguyen+mi")
+    assert [e.client_uuid for e in response.context["object_list"]] == [mia.uuid]
+    assert namesake.uuid not in [e.client_uuid for e in AuditEvent.objects.all()]
+    page = response.content.decode()
+    assert 'name="client"' in page and "Client name" in page
+    assert "Client id" not in page
+
+
+def test_changed_fields_are_shown_by_their_names_on_the_form(owner_client, alice_practice):
+    client = testing.make_client(alice_practice, medicare_irn=1)
+    owner_client.post(
+        f"/clients/{client.uuid}/edit/",
+        {
+            "given_name": client.given_name,
+            "family_name": client.family_name,
+            "date_of_birth": client.date_of_birth.strftime("%d/%m/%Y"),
+            "medicare_number": client.medicare_number,
+            "medicare_irn": "2",
+            "phone": "0491 570 999",
+        },
+    )
+    assert AuditEvent.objects.get(action="update").changed_fields == ["medicare_irn", "phone"]
+    page = owner_client.get("/audit/?action=update").content.decode()
+    assert "Medicare IRN, Mobile or phone" in page
+    assert "medicare_irn" not in page
+
+
+def test_a_page_showing_several_records_writes_one_viewed_row(rf, owner, alice_practice):
+    referral = testing.make_referral(alice_practice)
+    request = rf.get("/")
+    request.user = owner
+    audit_view(request, referral.client, client=referral.client)
+    audit_view(request, referral, client=referral.client)
+    assert AuditEvent.objects.filter(action="view").count() == 1
+    # The next page is another look, with its own row.
+    request = rf.get("/")
+    request.user = owner
+    audit_view(request, referral, client=referral.client)
+    assert AuditEvent.objects.filter(action="view").count() == 2
 
 
 def test_the_log_is_append_only_in_the_application(alice_practice):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from careloop.measures.scoring import AnswerError, definitions, score
+from careloop.measures.scoring import AnswerError, definitions, score, scoring_note
 
 
 def answers(*values):
@@ -193,3 +193,17 @@ def test_every_definition_is_consistent():
                     assert start == end + 1, (measure.code, scale["code"])
                 assert band_set["source"]
         assert measure.attribution
+
+
+@pytest.mark.parametrize(
+    ("version", "note"),
+    [
+        ("2026.11", "Scored by the publisher's rules (version of November 2026)."),
+        ("2027.01", "Scored by the publisher's rules (version of January 2027)."),
+        ("2026.13", ""),
+        ("beta", ""),
+        ("", ""),
+    ],
+)
+def test_the_scoring_version_reads_as_a_month_not_a_code(version, note):
+    assert scoring_note(version) == note

@@ -23,6 +23,7 @@ def careloop_warnings() -> dict[str, str]:
 
 def test_it_warns_when_production_has_no_shared_cache_or_queue(settings, tmp_path):
     settings.PRODUCTION = True
+    settings.SITE_URL_CONFIGURED = True
     settings.CACHES = LOCAL_CACHE
     settings.HUEY = jobs_settings("", tmp_path, immediate=False)
     warnings = careloop_warnings()
@@ -33,6 +34,7 @@ def test_it_warns_when_production_has_no_shared_cache_or_queue(settings, tmp_pat
 
 def test_it_is_quiet_when_production_shares_redis(settings):
     settings.PRODUCTION = True
+    settings.SITE_URL_CONFIGURED = True
     settings.CACHES = REDIS_CACHE
     settings.HUEY = jobs_settings("redis://127.0.0.1:6379/0", "/unused", immediate=False)
     assert careloop_warnings() == {}
@@ -40,6 +42,7 @@ def test_it_is_quiet_when_production_shares_redis(settings):
 
 def test_it_warns_when_production_runs_jobs_inside_requests(settings):
     settings.PRODUCTION = True
+    settings.SITE_URL_CONFIGURED = True
     settings.CACHES = REDIS_CACHE
     settings.HUEY = jobs_settings("redis://127.0.0.1:6379/0", "/unused", immediate=True)
     assert set(careloop_warnings()) == {"careloop.W002"}

@@ -169,6 +169,7 @@ def test_deploy_checks_pass_with_production_settings(tmp_path):
         "CARELOOP_ENVIRONMENT": "production",
         "SECRET_KEY": "x" * 20 + "production-check-secret-with-enough-entropy-123456",
         "ALLOWED_HOSTS": "careloop.example",
+        "SITE_URL": "https://careloop.example",
         "CARELOOP_DATA_DIR": str(tmp_path),
         # Shared cache and job queue; nothing connects to it during the checks.
         "REDIS_URL": "redis://127.0.0.1:6379/0",
@@ -182,6 +183,26 @@ def test_deploy_checks_pass_with_production_settings(tmp_path):
         timeout=60,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_deploy_checks_warn_when_site_url_is_not_set(tmp_path):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "CARELOOP_ENVIRONMENT": "production",
+        "SECRET_KEY": "x" * 20 + "production-check-secret-with-enough-entropy-123456",
+        "ALLOWED_HOSTS": "careloop.example",
+        "CARELOOP_DATA_DIR": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "careloop", "check", "--deploy"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert "careloop.W004" in result.stdout + result.stderr
+    assert "SITE_URL is not set" in result.stdout + result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):

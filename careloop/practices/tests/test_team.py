@@ -2,6 +2,7 @@ import re
 
 from django.core import mail
 
+from careloop.audit.models import AuditEvent
 from careloop.practices.models import Role, User
 
 
@@ -159,3 +160,22 @@ def test_a_clinicians_hpii_is_checked_and_kept_on_their_profile(owner_client, al
     owner_client.post("/practice/team/new/", member_form(hpii="8003619900015717"))
     nina = User.objects.get(email="nina@alice.test")
     assert nina.clinician_profile.hpii == "8003619900015717"
+
+
+def test_adding_editing_and_turning_off_a_member_is_audited(owner_client, owner, alice_practice):
+    owner_client.post("/practice/team/new/", member_form())
+    nina = User.objects.get(email="nina@alice.test")
+    edit = f"/practice/team/{nina.uuid}/edit/"
+    owner_client.post(edit, member_form(full_name="Nina Nurse-Lee", email=nina.email))
+    data = member_form(full_name="Nina Nurse-Lee", email=nina.email)
+    del data["is_active"]
+    owner_client.post(edit, data)
+
+    events = list(AuditEvent.objects.filter(object_uuid=nina.uuid).order_by("id"))
+    assert [e.action for e in events] == ["create", "update", "update"]
+    assert all(e.practice == alice_practice and e.client_uuid is None for e in events)
+    assert all(e.object_type == "team member" and e.actor == owner for e in events)
+    assert events[0].object_label == "Nina Nurse (Clinician)"
+    assert events[1].changed_fields == ["full_name"]
+    assert events[2].changed_fields == ["is_active"]
+    assert events[2].object_label == "Nina Nurse-Lee (Clinician): can no longer sign in"

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -11,6 +12,7 @@ from careloop import testing
 from careloop.clients.models import Client
 from careloop.directory.models import Doctor
 from careloop.lib.uploads import MAX_UPLOAD_BYTES
+from careloop.publicsite import holding
 from careloop.referrals.models import Referral, ReferralDocument
 
 
@@ -305,3 +307,72 @@ def test_a_line_break_in_a_name_is_refused_on_the_public_form(client, alice_prac
     assert "must be on one line" in response.content.decode()
     assert not Referral.objects.exists() and not Client.objects.exists()
     assert not Doctor.objects.exists()
+
+
+def test_an_empty_form_gets_messages_written_for_the_doctor(client, alice_practice):
+    data = {"started": form_data(client, alice_practice)["started"]}
+    with time_machine.travel(timezone.now() + timedelta(seconds=10)):
+        page = client.post(f"/p/{alice_practice.slug}/refer/", data).content.decode()
+    assert "Enter your given name." in page
+    assert "Enter the patient&#x27;s given name." in page
+    assert "Choose what kind of doctor you are." in page
+    assert "Attach the signed referral letter and plan." in page
+    assert "Tick the box to confirm that the patient knows about this referral" in page
+    for awkward in ("Enter the your", "Enter the the", "Choose the you are", "Choose the which"):
+        assert awkward not in page
+    assert "This field is required" not in page
+
+
+def test_the_letter_is_kept_after_an_error_and_sent_with_the_fixed_form(client, alice_practice):
+    data = form_data(client, alice_practice, patient_postcode="3000")
+    url = f"/p/{alice_practice.slug}/refer/"
+    with time_machine.travel(timezone.now() + timedelta(seconds=10)):
+        response = client.post(url, data)
+        page = response.content.decode()
+        assert response.status_code == 400
+        assert "We kept the letter you attached" in page
+        token = re.search(r'name="held_letter" value="([^"]+)"', page).group(1)
+        fixed = dict(data, patient_postcode="2088", held_letter=token)
+        del fixed["letter"]
+        assert client.post(url, fixed).status_code == 302
+    document = ReferralDocument.objects.get()
+    assert document.file.read() == testing.PDF_BYTES
+    # The held copy is gone once the referral has it.
+    assert default_storage.listdir(f"held-letters/{alice_practice.pk}")[1] == []
+
+
+def test_a_held_letter_cannot_be_claimed_for_another_practice_or_forged(client, alice_practice):
+    other = testing.make_practice("other-practice")
+    data = form_data(client, alice_practice, patient_postcode="3000")
+    with time_machine.travel(timezone.now() + timedelta(seconds=10)):
+        page = client.post(f"/p/{alice_practice.slug}/refer/", data).content.decode()
+    token = re.search(r'name="held_letter" value="([^"]+)"', page).group(1)
+    retry = dict(form_data(client, other), held_letter=token)
+    del retry["letter"]
+    with time_machine.travel(timezone.now() + timedelta(seconds=10)):
+        response = client.post(f"/p/{other.slug}/refer/", retry)
+    assert response.status_code == 400
+    assert "Attach the signed referral letter and plan." in response.content.decode()
+    forged = dict(form_data(client, alice_practice), held_letter=token + "x")
+    del forged["letter"]
+    with time_machine.travel(timezone.now() + timedelta(seconds=10)):
+        assert client.post(f"/p/{alice_practice.slug}/refer/", forged).status_code == 400
+
+
+def test_a_rejected_letter_is_not_kept_and_the_page_says_to_attach_it_again(client, alice_practice):
+    response = send(client, alice_practice, letter=SimpleUploadedFile("x.pdf", b"GIF89a"))
+    page = response.content.decode()
+    assert "Attach the letter again." in page
+    assert "We kept the letter" not in page
+
+
+def test_held_letters_older_than_two_hours_are_removed(client, alice_practice):
+    data = form_data(client, alice_practice, patient_postcode="3000")
+    with time_machine.travel(timezone.now() + timedelta(seconds=10)):
+        page = client.post(f"/p/{alice_practice.slug}/refer/", data).content.decode()
+    token = re.search(r'name="held_letter" value="([^"]+)"', page).group(1)
+    assert holding.remove_expired(alice_practice) == 0
+    assert holding.fetch(alice_practice, token) is not None
+    later = timezone.now() + timedelta(hours=2, minutes=1)
+    assert holding.remove_expired(alice_practice, now=later) == 1
+    assert holding.fetch(alice_practice, token) is None

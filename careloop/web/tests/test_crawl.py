@@ -59,7 +59,7 @@ def populate(practice):
     return clinician
 
 
-def crawl(client, start: str, limit: int = 600) -> tuple[dict, list]:
+def crawl(client, start: str, limit: int = 600, on_page=None) -> tuple[dict, list]:
     seen, queue, problems = {}, [start], []
     while queue and len(seen) < limit:
         url = queue.pop(0)
@@ -72,6 +72,8 @@ def crawl(client, start: str, limit: int = 600) -> tuple[dict, list]:
             continue
         if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
             continue
+        if on_page is not None:
+            on_page(url, response.content.decode())
         for href in LINK.findall(response.content.decode()):
             target = urldefrag(urljoin(url, href.replace("&amp;", "&")))[0]
             parsed = urlparse(target)
