@@ -17,7 +17,7 @@ from careloop.lib.tokens import use_once
 from careloop.lib.uploads import UploadError, check_document
 from careloop.practices.models import STATE_CHOICES, Niche, clinicians_of
 from careloop.referrals.models import Urgency
-from careloop.web.forms import AustralianDateInput, IdentifierField, explain_errors
+from careloop.web.forms import AustralianDateInput, IdentifierField, PhoneInput, explain_errors
 
 BASIS_CHOICES = [
     ("mhtp", "GP Mental Health Treatment Plan"),
@@ -54,7 +54,7 @@ class PublicReferralForm(SingleLineForm, forms.Form):
     practice_name = forms.CharField(label="Your practice", max_length=160)
     practice_suburb = forms.CharField(label="Practice suburb", max_length=80, required=False)
     practice_postcode = forms.CharField(label="Practice postcode", max_length=4, required=False)
-    doctor_phone = forms.CharField(label="Your phone", max_length=30)
+    doctor_phone = forms.CharField(label="Your phone", max_length=30, widget=PhoneInput())
     doctor_email = forms.EmailField(
         label="Your e-mail", required=False, help_text="For our acknowledgement and any questions."
     )
@@ -68,7 +68,9 @@ class PublicReferralForm(SingleLineForm, forms.Form):
     patient_suburb = forms.CharField(label="Suburb", max_length=80)
     patient_state = forms.ChoiceField(label="State", choices=[("", "Choose")] + STATE_CHOICES)
     patient_postcode = forms.CharField(label="Postcode", max_length=4)
-    patient_phone = forms.CharField(label="Patient's phone", max_length=30)
+    patient_phone = forms.CharField(
+        label="Patient's phone", max_length=30, widget=PhoneInput(attrs={"autocomplete": "off"})
+    )
     patient_medicare_number = IdentifierField(
         check=check_medicare_number,
         label="Medicare card number",
