@@ -17,13 +17,18 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 375, "height": 740}
 
 
-@pytest.fixture
-def phone(browser):
-    context = browser.new_context(viewport=PHONE, locale="en-AU", timezone_id="Australia/Sydney")
+def new_page(browser, viewport):
+    context = browser.new_context(viewport=viewport, locale="en-AU", timezone_id="Australia/Sydney")
     page = context.new_page()
     page.set_default_timeout(10_000)
+    return page
+
+
+@pytest.fixture
+def phone(browser):
+    page = new_page(browser, PHONE)
     yield page
-    context.close()
+    page.context.close()
 
 
 @pytest.fixture
@@ -65,7 +70,11 @@ def staff_pages(client, user) -> list[str]:
     return pages
 
 
-def test_every_staff_page_fits_a_phone_screen(phone, live_server, client, staff):
+# 375 px: most phones upright. 700 px: a large phone on its side or a small tablet, where
+# the menu has folded but the tables must still fit.
+@pytest.mark.parametrize("width", [375, 700])
+def test_every_staff_page_fits_a_phone_screen(browser, width, live_server, client, staff):
+    phone = new_page(browser, {"width": width, "height": 740})
     problems = PageProblems(phone)
     too_wide, measured = {}, 0
     for role, user in staff.items():
@@ -78,6 +87,7 @@ def test_every_staff_page_fits_a_phone_screen(phone, live_server, client, staff)
             overflow = horizontal_overflow(phone)
             if overflow:
                 too_wide[f"{path} (as {role})"] = overflow
+    phone.context.close()
     assert too_wide == {}
     assert measured > 100
     problems.assert_none()
@@ -112,6 +122,11 @@ def test_the_menu_folds_into_a_button_that_works_from_the_keyboard(phone, live_s
     assert axe_violations(phone) == []  # open, too
     phone.keyboard.press("Tab")
     assert phone.evaluate("document.activeElement.textContent") == "Dashboard"
+    phone.keyboard.press("Escape")  # closes it, back on the button
+    assert not clients_link.is_visible()
+    assert phone.evaluate("document.activeElement.tagName") == "SUMMARY"
+    phone.keyboard.press("Space")
+    assert clients_link.is_visible()
     clients_link.focus()
     phone.keyboard.press("Enter")
     phone.wait_for_url("**/clients/")
