@@ -69,3 +69,39 @@ def axe_violations(page, *, exclude_rules=()) -> list[dict]:
         {"id": v["id"], "help": v["help"], "targets": [n["target"] for n in v["nodes"]][:3]}
         for v in result["violations"]
     ]
+
+
+# Measured against the document's client width, which leaves out a classic scrollbar:
+# nothing may make the page scroll sideways. An element inside a box that scrolls or
+# clips on its own (a wide letter preview, say) does not widen the page, so it is skipped.
+_WIDEST_ELEMENT = """() => {
+  const limit = document.documentElement.clientWidth;
+  const width = document.documentElement.scrollWidth;
+  if (width <= limit) return null;
+  const inOwnBox = (el) => {
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      if (getComputedStyle(a).overflowX !== "visible") return true;
+    }
+    return false;
+  };
+  let widest = null, right = limit;
+  for (const el of document.body.querySelectorAll("*")) {
+    const box = el.getBoundingClientRect();
+    if (box.width && box.right > right && !inOwnBox(el)) { right = box.right; widest = el; }
+  }
+  let name = "an element";
+  if (widest) {
+    const classes = typeof widest.className === "string" ? widest.className.trim() : "";
+    name = widest.tagName.toLowerCase() + (widest.id ? "#" + widest.id : "") +
+      (classes ? "." + classes.split(/\\s+/).join(".") : "") +
+      ' "' + (widest.textContent || "").trim().replace(/\\s+/g, " ").slice(0, 50) + '"';
+  }
+  const edge = Math.round(right);
+  return `${width} px wide on a ${limit} px screen; widest: ${name} (right edge ${edge} px)`;
+}"""
+
+
+def horizontal_overflow(page) -> str | None:
+    """None when the page fits its viewport's width; otherwise how wide it is and the
+    element that reaches furthest right, to say what to fix."""
+    return page.evaluate(_WIDEST_ELEMENT)

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 
 from careloop.lib.identifiers import IdentifierError, check_medicare_irn, check_medicare_number
 from careloop.lib.text import SingleLineForm
-from careloop.web.forms import AustralianDateInput, IdentifierField, PracticeModelForm
+from careloop.web.forms import AustralianDateInput, IdentifierField, PhoneInput, PracticeModelForm
 
 from .models import Client
 
@@ -29,7 +29,12 @@ class ClientForm(PracticeModelForm):
             "emergency_contact_relationship",
             "emergency_contact_phone",
         ]
-        widgets = {"date_of_birth": AustralianDateInput()}
+        widgets = {
+            "date_of_birth": AustralianDateInput(),
+            "phone": PhoneInput(),
+            # Someone else's number: the browser must not offer the user's own.
+            "emergency_contact_phone": PhoneInput(attrs={"autocomplete": "off"}),
+        }
 
     medicare_number = IdentifierField(
         check=check_medicare_number,

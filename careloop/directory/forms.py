@@ -1,7 +1,7 @@
 from django import forms
 
 from careloop.lib.identifiers import check_hpii, check_hpio, check_provider_number
-from careloop.web.forms import IdentifierField, PracticeModelForm
+from careloop.web.forms import IdentifierField, PhoneInput, PracticeModelForm
 
 from .models import Doctor, MedicalPractice
 
@@ -28,6 +28,8 @@ class DoctorForm(PracticeModelForm):
         widgets = {
             "medical_practices": forms.SelectMultiple(attrs={"size": 8}),
             "notes": forms.Textarea(attrs={"rows": 4}),
+            "phone": PhoneInput(attrs={"autocomplete": "off"}),
+            "fax": PhoneInput(attrs={"autocomplete": "off"}),
         }
         help_texts = {"medical_practices": "Hold Ctrl (or ⌘) to choose more than one."}
 
@@ -55,6 +57,10 @@ class MedicalPracticeForm(PracticeModelForm):
             "fax",
             "email",
         ]
+        widgets = {
+            "phone": PhoneInput(attrs={"autocomplete": "off"}),
+            "fax": PhoneInput(attrs={"autocomplete": "off"}),
+        }
 
     hpio = IdentifierField(check=check_hpio, label="HPI-O", help_text="16 digits starting 800362.")
 

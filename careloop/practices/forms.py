@@ -13,7 +13,7 @@ from careloop.lib.network import normalise_username
 from careloop.lib.ratelimit import hit
 from careloop.lib.text import SingleLineForm
 from careloop.lib.uploads import UploadError, sniff_document
-from careloop.web.forms import IdentifierField, check_postcode_against_state
+from careloop.web.forms import IdentifierField, PhoneInput, check_postcode_against_state
 
 from .models import ClinicianProfile, Niche, Practice, Profession, Role, User
 
@@ -104,7 +104,10 @@ class PracticeSettingsForm(SingleLineForm, forms.ModelForm):
             "send_acknowledgements_automatically",
             "require_two_factor",
         ]
-        widgets = {"niches": forms.CheckboxSelectMultiple}
+        widgets = {
+            "niches": forms.CheckboxSelectMultiple,
+            "phone": PhoneInput(attrs={"autocomplete": "off"}),
+        }
         # Written for practice staff; the model's help text is for whoever sets up the
         # secure-messaging import.
         labels = {"hl7_facility_ids": "Other names for this practice in secure messages"}

@@ -17,7 +17,7 @@ from careloop.lib.tokens import use_once
 from careloop.lib.uploads import UploadError, check_document
 from careloop.practices.models import STATE_CHOICES, Niche, clinicians_of
 from careloop.referrals.models import Urgency
-from careloop.web.forms import AustralianDateInput, IdentifierField, explain_errors
+from careloop.web.forms import AustralianDateInput, IdentifierField, PhoneInput, explain_errors
 
 from . import holding
 
@@ -64,6 +64,7 @@ class PublicReferralForm(SingleLineForm, forms.Form):
     doctor_phone = forms.CharField(
         label="Your phone",
         max_length=30,
+        widget=PhoneInput(),
         error_messages={"required": "Enter your phone number."},
     )
     doctor_email = forms.EmailField(
@@ -98,6 +99,7 @@ class PublicReferralForm(SingleLineForm, forms.Form):
     patient_phone = forms.CharField(
         label="Patient's phone",
         max_length=30,
+        widget=PhoneInput(attrs={"autocomplete": "off"}),
         error_messages={"required": "Enter the patient's phone number."},
     )
     patient_medicare_number = IdentifierField(

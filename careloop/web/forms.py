@@ -31,6 +31,15 @@ class AustralianDateTimeInput(forms.DateTimeInput):
         super().__init__(attrs=attrs, format="%d/%m/%Y %H:%M")
 
 
+class PhoneInput(forms.TextInput):
+    """A phone number field: phones open their dialling keypad for it."""
+
+    input_type = "tel"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"inputmode": "tel", "autocomplete": "tel", **(attrs or {})})
+
+
 class IdentifierField(forms.CharField):
     """A text field for an Australian identifier: accepts it as people type it (with
     spaces or dashes), checks it with the published algorithm and stores it compact."""
