@@ -3,10 +3,22 @@ the public, a link or a background job) and `Via`: the channel and address an ac
 came through. No request reaches this module, so imports, jobs and links are audited
 exactly like staff pages."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from careloop.audit.models import AuditAction, AuditEvent
 from careloop.lib.network import client_address
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpRequest
+
+    from careloop.clients.models import Client
+    from careloop.practices.models import User
+    from careloop.practices.scoping import PracticeOwned
 
 STAFF_APP = "staff app"
 PUBLIC_FORM = "practice website"
@@ -29,16 +41,25 @@ JOB = Via(BACKGROUND_JOB)
 COMMAND = Via(COMMAND_LINE)
 
 
-def via_request(request, channel: str = STAFF_APP) -> Via:
+def via_request(request: HttpRequest, channel: str = STAFF_APP) -> Via:
     return Via(channel, client_address(request))
 
 
-def _actor(by):
-    return by if by is not None and getattr(by, "is_authenticated", False) else None
+def _actor(by: User | AnonymousUser | None) -> User | None:
+    if by is None or not by.is_authenticated:
+        return None
+    return by
 
 
 def record(
-    obj, *, action: str, by, via: Via, client=None, changed_fields=(), label: str = ""
+    obj: PracticeOwned,
+    *,
+    action: str,
+    by: User | AnonymousUser | None,
+    via: Via,
+    client: Client | None = None,
+    changed_fields: Iterable[str] = (),
+    label: str = "",
 ) -> AuditEvent:
     """Append one audit row for `obj` (any practice-owned record with a uuid)."""
     actor = _actor(by)
@@ -49,7 +70,7 @@ def record(
             f"{actor.get_full_name()} <{actor.email}>" if actor is not None else via.channel
         )[:160],
         action=action,
-        object_type=obj._meta.verbose_name,
+        object_type=str(obj._meta.verbose_name),
         object_uuid=obj.uuid,
         object_label=(label or str(obj))[:200],
         client_uuid=client.uuid if client is not None else None,
@@ -59,12 +80,21 @@ def record(
     )
 
 
-def record_view(obj, *, by, via: Via, client) -> AuditEvent:
+def record_view(
+    obj: PracticeOwned, *, by: User | AnonymousUser | None, via: Via, client: Client | None
+) -> AuditEvent:
     return record(obj, action=AuditAction.VIEW, by=by, via=via, client=client)
 
 
 def record_change(
-    obj, *, by, via: Via, client, created: bool, changed_fields=(), label: str = ""
+    obj: PracticeOwned,
+    *,
+    by: User | AnonymousUser | None,
+    via: Via,
+    client: Client | None,
+    created: bool,
+    changed_fields: Iterable[str] = (),
+    label: str = "",
 ) -> AuditEvent:
     action = AuditAction.CREATE if created else AuditAction.UPDATE
     return record(

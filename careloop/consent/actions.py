@@ -1,12 +1,20 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.db import transaction
 from django.utils import timezone
 
-from careloop.audit.actions import record_change
+from careloop.audit.actions import Via, record_change
 
 from .models import Consent
 
+if TYPE_CHECKING:
+    from careloop.clients.models import Client
+    from careloop.practices.models import User
 
-def record_consent(client, data: dict, *, by, via) -> Consent:
+
+def record_consent(client: Client, data: dict[str, Any], *, by: User, via: Via) -> Consent:
     with transaction.atomic():
         consent = Consent.objects.create(
             practice=client.practice,
@@ -31,7 +39,7 @@ def record_consent(client, data: dict, *, by, via) -> Consent:
     return consent
 
 
-def withdraw_consent(consent: Consent, reason: str, *, by, via) -> Consent:
+def withdraw_consent(consent: Consent, reason: str, *, by: User | None, via: Via) -> Consent:
     """Withdrawal takes effect at once: anything checked after this is refused."""
     if consent.withdrawn_at is not None:
         return consent

@@ -43,7 +43,7 @@ def open_request(token: str) -> ConsentRequest | None:
 
 
 def recipient_of(request: ConsentRequest):
-    return request.doctor or request.referral.referring_doctor
+    return request.doctor or (request.referral and request.referral.referring_doctor)
 
 
 def form_context(request: ConsentRequest, signed_name: str = "", signed_at=None) -> dict:
@@ -64,7 +64,7 @@ def sign(request: ConsentRequest, signed_name: str) -> Consent:
 
     with transaction.atomic():
         locked = ConsentRequest.objects.select_for_update().get(pk=request.pk)
-        if locked.consent_id is not None:
+        if locked.consent is not None:
             return locked.consent
         now = timezone.now()
         consent = Consent.objects.create(

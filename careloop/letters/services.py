@@ -1,5 +1,9 @@
 """Drafting letters when they fall due, editing, signing."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,6 +18,14 @@ from careloop.therapy.entitlements import evaluate_client, evaluate_prefetched, 
 from . import outbox
 from .kinds import KINDS, SECTION_LIMIT
 from .models import DeliveryStatus, Letter, LetterStatus
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from careloop.directory.models import Doctor
+    from careloop.measures.models import MeasureResult
+    from careloop.practices.models import Practice, User
+    from careloop.therapy.entitlements import Entitlement
 
 
 class LetterError(ValueError):
@@ -30,7 +42,9 @@ NOT_REBATED = {
 }
 
 
-def _sessions_given(referral, client, entitlement=None) -> str:
+def _sessions_given(
+    referral: Referral | None, client: Client, entitlement: Entitlement | None = None
+) -> str:
     """The course as the entitlement engine counts it (the count the letter's opening
     gives too), then the sessions given under the referral that Medicare did not rebate."""
     if referral is None:
@@ -64,7 +78,9 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'s' if n != 1 else ''}"
 
 
-def _prefill(kind: str, referral, client, entitlement=None) -> dict:
+def _prefill(
+    kind: str, referral: Referral | None, client: Client, entitlement: Entitlement | None = None
+) -> dict[str, str]:
     """Starting text from the referral and the scores: never from session notes."""
     sections = {}
     if kind == "acknowledgement":
@@ -92,21 +108,21 @@ def _prefill(kind: str, referral, client, entitlement=None) -> dict:
     return {k: v[:SECTION_LIMIT] for k, v in sections.items()}
 
 
-def _measure_summary(client) -> dict:
+def _measure_summary(client: Client) -> dict[str, str]:
     """Plain sentences about the client's scores: which measures, first and latest."""
 
-    by_measure = {}
+    by_measure: dict[str, list[MeasureResult]] = {}
     for result in client.measure_results.order_by("administered_on", "created_at"):
         by_measure.setdefault(result.measure, []).append(result)
 
     # The K10's "High" means different things in the ABS and CRUfAD/GPcare groupings, so
     # where a measure has more than one band set the reader is told which one: once for
     # the measure when its results share one, or with each result when they differ.
-    def bands_of(result) -> str:
+    def bands_of(result: MeasureResult) -> str:
         band_sets = get_measure(result.measure).band_sets
         return band_sets[result.band_set]["label"] if len(band_sets) > 1 else ""
 
-    def describe(result, *, with_bands: bool = False):
+    def describe(result: MeasureResult, *, with_bands: bool = False) -> str:
         named = bands_of(result) if with_bands else ""
         return "; ".join(
             f"{s['label'].lower()} {s['score']}"
@@ -115,7 +131,7 @@ def _measure_summary(client) -> dict:
             if s["score"] is not None
         )
 
-    def shared_bands(results) -> str:
+    def shared_bands(results: list[MeasureResult]) -> str:
         named = {bands_of(r) for r in results}
         return f"; bands: {named.pop()}" if len(named) == 1 and "" not in named else ""
 
@@ -143,7 +159,14 @@ def _measure_summary(client) -> dict:
 
 
 def draft(
-    kind: str, *, client, doctor, referral=None, author=None, due_reason="", entitlement=None
+    kind: str,
+    *,
+    client: Client,
+    doctor: Doctor,
+    referral: Referral | None = None,
+    author: User | None = None,
+    due_reason: str = "",
+    entitlement: Entitlement | None = None,
 ) -> Letter:
     if kind not in KINDS:
         raise LetterError(f"Unknown kind of letter {kind!r}.")
@@ -161,7 +184,7 @@ def draft(
     )
 
 
-def update_sections(letter: Letter, values: dict) -> Letter:
+def update_sections(letter: Letter, values: dict[str, str]) -> Letter:
     if letter.status != LetterStatus.DRAFT:
         raise LetterError("A signed letter cannot be changed; write a new one.")
     known = {s.code for s in letter.kind_info.sections}
@@ -170,7 +193,7 @@ def update_sections(letter: Letter, values: dict) -> Letter:
     return letter
 
 
-def sign(letter: Letter, *, by) -> Letter:
+def sign(letter: Letter, *, by: User | None) -> Letter:
     if letter.status != LetterStatus.DRAFT:
         raise LetterError("Only a draft can be signed.")
     missing = [
@@ -211,7 +234,9 @@ def _and(titles: list[str]) -> str:
     return titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
 
 
-def create_due_drafts(practice, *, clients=None) -> list[Letter]:
+def create_due_drafts(
+    practice: Practice, *, clients: QuerySet[Client] | None = None
+) -> list[Letter]:
     """End-of-course reports for every finished course without one (the engine's
     report_due). Idempotent; a fixed number of queries plus one per new draft."""
 
@@ -264,7 +289,7 @@ def draft_due_reports_for(client_id: int) -> list[Letter]:
     return create_due_drafts(client.practice, clients=Client.objects.filter(pk=client_id))
 
 
-def acknowledge_first_booking(referral, *, by=None) -> Notice | None:
+def acknowledge_first_booking(referral: Referral, *, by: User | None = None) -> Notice | None:
     """When a referral's first session is booked, the referring doctor is owed an
     acknowledgement. It is drafted for a person to review and send, unless the practice
     chose automatic acknowledgements. Nothing is drafted when the referral is already
@@ -331,6 +356,8 @@ def draft_discharge_summary(referral_id: int, reason: str = "") -> Letter | None
     referral = Referral.objects.select_related(
         "client__practice", "referring_doctor", "assigned_clinician"
     ).get(pk=referral_id)
+    if referral.referring_doctor is None:
+        return None  # a self-referral has no one to write to
     if (
         Letter.objects.filter(referral=referral, kind="discharge")
         .exclude(status=LetterStatus.CANCELLED)

@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
@@ -8,12 +12,17 @@ from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import tasks
-from .models import User
+from .models import Practice, User
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from .forms import MemberForm
 
 
-def save_member(form, *, practice, request) -> User:
+def save_member(form: MemberForm, *, practice: Practice, request: HttpRequest) -> User:
     with transaction.atomic():
-        user = form.save(commit=False)
+        user: User = form.save(commit=False)
         created = user.pk is None
         if created:
             user.practice = practice

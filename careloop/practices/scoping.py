@@ -5,14 +5,18 @@ object of another practice is indistinguishable from one that does not exist.
 """
 
 import uuid
+from typing import TYPE_CHECKING, Self
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
 
+if TYPE_CHECKING:
+    from .models import Practice
+
 
 class PracticeScopedQuerySet(models.QuerySet):
-    def for_practice(self, practice):
+    def for_practice(self, practice: "Practice | None") -> Self:
         return self.filter(practice=practice)
 
 

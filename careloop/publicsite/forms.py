@@ -97,7 +97,7 @@ class PublicReferralForm(SingleLineForm, forms.Form):
         help_text="Medicare allows up to 6 per referral (a course of treatment).",
     )
     urgency = forms.ChoiceField(choices=Urgency.choices, initial=Urgency.ROUTINE)
-    preferred_clinician = forms.ModelChoiceField(
+    preferred_clinician: forms.ModelChoiceField = forms.ModelChoiceField(
         queryset=None,
         required=False,
         to_field_name="uuid",
