@@ -68,6 +68,7 @@ test: install browser
 	$(CARELOOP) makemigrations --check --dry-run -v0 || (echo "Models changed without a migration: run '$(CARELOOP) makemigrations'." && exit 1)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	# $(BIN)/mypy  (re-enabled once the merged tree type-checks)
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -77,6 +78,7 @@ bench: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	# $(BIN)/mypy  (re-enabled once the merged tree type-checks)
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -31,7 +31,7 @@ def require_chromium() -> None:
 class PageProblems:
     """Console errors (CSP violations show up here) and failed requests of a page."""
 
-    def __init__(self, page):
+    def __init__(self, page) -> None:
         self.messages: list[str] = []
         page.on("console", lambda m: self.messages.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: self.messages.append(str(e)))

@@ -67,7 +67,7 @@ def handlers_of(event_type: type[Event]) -> list[Handler]:
     return list(_handlers[event_type])
 
 
-def publish(event: Event) -> list:
+def publish(event: Event) -> list[Any]:
     """Deliver an event; for an in-transaction event, return what its handlers
     returned (e.g. the letter delivery an acknowledgement message matched)."""
     if event.in_transaction:

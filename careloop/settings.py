@@ -143,7 +143,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / envstr("CARELOOP_SQLITE_NAME", "careloop.sqlite3"),
+            "NAME": str(DATA_DIR / envstr("CARELOOP_SQLITE_NAME", "careloop.sqlite3")),
             "OPTIONS": {
                 # WAL lets readers carry on while a write commits; IMMEDIATE takes the
                 # write lock at BEGIN so two writers queue instead of failing mid-way.

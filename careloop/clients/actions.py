@@ -1,9 +1,17 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 
 from careloop import events
-from careloop.audit.actions import record_change
+from careloop.audit.actions import Via, record_change
 
 from .events import ClientsMerged
+from .models import Client
+
+if TYPE_CHECKING:
+    from careloop.practices.models import User
 
 # Details a merge may copy from the duplicate when the kept record has none.
 _FILLABLE = (
@@ -23,7 +31,7 @@ _FILLABLE = (
 )
 
 
-def confirm_same_person(duplicate, *, by, via):
+def confirm_same_person(duplicate: Client, *, by: User | None, via: Via) -> Client:
     """Staff confirmed the flagged client is the earlier one: move everything across,
     keep the earlier record, and remove the empty duplicate. One transaction: each app
     moves its own rows (ClientsMerged); if any cannot, nothing changes."""
@@ -52,7 +60,7 @@ def confirm_same_person(duplicate, *, by, via):
     return keep
 
 
-def confirm_different_people(duplicate, *, by, via):
+def confirm_different_people(duplicate: Client, *, by: User | None, via: Via) -> Client:
     with transaction.atomic():
         duplicate.possible_duplicate_of = None
         duplicate.save(update_fields=["possible_duplicate_of", "updated_at"])

@@ -84,6 +84,7 @@ class Consent(PracticeOwned):
     def recipient_label(self) -> str:
         if self.doctor_id:
             return str(self.doctor)
+        assert self.referral is not None  # a consent names a doctor or a referral
         return f"the referring doctor of the referral of {self.referral.referral_date:%d/%m/%Y}"
 
     def scope_labels(self) -> list[str]:

@@ -378,7 +378,7 @@ class _PracticeBuilder:
         return Client.objects.bulk_create(rows, batch_size=BATCH)
 
     def _referrals(self, clients, doctors) -> list[Referral]:
-        by_type = {}
+        by_type: dict[str, list[Doctor]] = {}
         for doctor in doctors:
             by_type.setdefault(doctor.doctor_type, []).append(doctor)
         reasons = [
@@ -466,7 +466,9 @@ class _PracticeBuilder:
         now = self.now
         tz = self.practice.zoneinfo
         pending: list[TherapySession] = []
-        attended, last_attended, measured = {}, {}, {}
+        attended: dict[int, int] = {}
+        last_attended: dict[int, datetime] = {}
+        measured: dict[int, list[datetime]] = {}
         for referral in referrals:
             clinician = self.rng.choice(clinicians)
             if self._still_in_the_inbox(referral, clinician):

@@ -1,13 +1,23 @@
 """Writes of the entitlements app: services a client had with other providers."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.db import transaction
 
-from careloop.audit.actions import record_change
+from careloop.audit.actions import Via, record_change
 
 from .models import ElsewhereClaims
 
+if TYPE_CHECKING:
+    from careloop.clients.models import Client
+    from careloop.practices.models import User
 
-def save_elsewhere_claims(client, data: dict, *, by, via) -> ElsewhereClaims:
+
+def save_elsewhere_claims(
+    client: Client, data: dict[str, Any], *, by: User | None, via: Via
+) -> ElsewhereClaims:
     with transaction.atomic():
         claims, created = ElsewhereClaims.objects.update_or_create(
             client=client,

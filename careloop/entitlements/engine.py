@@ -25,7 +25,7 @@ The contract (issue 3, `careloop entitlement FILE.json`):
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, overload
 
 from .rules import PROVIDERS, SERVICE_TYPES, BetterAccessRules, load_rules
 
@@ -142,6 +142,7 @@ class _Ledger:
             return
         self._count(service.date.year, service.type)
         if service.type != "group":
+            assert judgement.referral is not None  # a rebatable service draws on a referral
             self.drawn[judgement.referral] += 1
 
 
@@ -161,7 +162,7 @@ def evaluate(scenario: Scenario, rules: BetterAccessRules | None = None) -> dict
         judgements[index] = judgement
 
     year = scenario.as_of.year
-    totals = {}
+    totals: dict[str, dict[str, int]] = {}
     for service_type in SERVICE_TYPES:
         cap = rules.annual_cap(service_type, scenario.as_of)
         used = ledger.by_year[year][service_type]
@@ -198,7 +199,12 @@ def evaluate(scenario: Scenario, rules: BetterAccessRules | None = None) -> dict
     return result
 
 
-def _actions(scenario, ledger, rules, totals) -> list[dict[str, Any]]:
+def _actions(
+    scenario: Scenario,
+    ledger: _Ledger,
+    rules: BetterAccessRules,
+    totals: dict[str, dict[str, int]],
+) -> list[dict[str, Any]]:
     actions: list[dict[str, Any]] = []
     for r in scenario.referrals:
         if rules.course_needs_confirming(r.sessions, r.date):
@@ -219,7 +225,7 @@ def _actions(scenario, ledger, rules, totals) -> list[dict[str, Any]]:
 # --- Reading a scenario from JSON ---------------------------------------------------------
 
 
-def _require(obj: dict, key: str, path: str) -> Any:
+def _require(obj: dict[str, Any], key: str, path: str) -> Any:
     if not isinstance(obj, dict):
         raise ScenarioError(path, "expected an object")
     if key not in obj:
@@ -239,9 +245,13 @@ def _parse_date(value: Any, path: str) -> date:
 def _parse_choice(value: Any, choices: tuple[str, ...], path: str) -> str:
     if value not in choices:
         raise ScenarioError(path, f"must be one of {', '.join(choices)}; got {json_repr(value)}")
-    return value
+    return str(value)
 
 
+@overload
+def _parse_count(value: Any, path: str) -> int: ...
+@overload
+def _parse_count(value: Any, path: str, *, nullable: bool) -> int | None: ...
 def _parse_count(value: Any, path: str, *, nullable: bool = False) -> int | None:
     if value is None and nullable:
         return None
@@ -251,7 +261,7 @@ def _parse_count(value: Any, path: str, *, nullable: bool = False) -> int | None
     return value
 
 
-def _parse_list(value: Any, path: str) -> list:
+def _parse_list(value: Any, path: str) -> list[Any]:
     if not isinstance(value, list):
         raise ScenarioError(path, f"expected a list, got {json_repr(value)}")
     return value

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 RULES_FILE = Path(__file__).resolve().parent / "better_access_rules.json"
 SERVICE_TYPES = ("individual", "group", "family_carer")
@@ -77,7 +78,7 @@ class BetterAccessRules:
 def load_rules(path: Path = RULES_FILE) -> BetterAccessRules:
     raw = json.loads(path.read_text())
 
-    def period(row) -> Period:
+    def period(row: dict[str, Any]) -> Period:
         return Period(_date(row["from"], date.min), _date(row["to"], date.max))
 
     return BetterAccessRules(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from pathlib import Path
+from typing import IO, Any, Literal, overload
 
 from django.db import transaction
 
@@ -26,7 +27,11 @@ class ScheduleError(ValueError):
     pass
 
 
-def _read(source) -> list[dict]:
+# A CSV as a file on disk, or as an open (text or binary) file such as an upload.
+Source = Path | IO[str] | IO[bytes]
+
+
+def _read(source: Source) -> list[dict[str, str]]:
     text = source.read_text() if isinstance(source, Path) else source.read()
     if isinstance(text, bytes):
         text = text.decode("utf-8-sig")
@@ -42,6 +47,10 @@ def _date(value: str, where: str) -> date | None:
         raise ScheduleError(f"{where}: {value!r} is not a date as YYYY-MM-DD") from None
 
 
+@overload
+def _minutes(value: str, where: str, *, required: Literal[True]) -> int: ...
+@overload
+def _minutes(value: str, where: str, *, required: bool) -> int | None: ...
 def _minutes(value: str, where: str, *, required: bool) -> int | None:
     if not value.strip():
         if required:
@@ -52,7 +61,7 @@ def _minutes(value: str, where: str, *, required: bool) -> int | None:
     return int(value)
 
 
-def load_items(source) -> int:
+def load_items(source: Source) -> int:
     """Replace the item table with a complete CSV. Any bad row refuses the whole file."""
     rows = _read(source)
     required = {
@@ -109,7 +118,7 @@ def load_items(source) -> int:
     return len(items)
 
 
-def load_fees(source) -> int:
+def load_fees(source: Source) -> int:
     """Add or replace schedule fees from a CSV (item, fee, valid_from[, valid_to]).
     Any bad row refuses the whole file."""
     rows = _read(source)
@@ -126,7 +135,10 @@ def load_fees(source) -> int:
             fee = Decimal(row["fee"].strip().lstrip("$"))
         except InvalidOperation:
             raise ScheduleError(f"{where}: fee {row['fee']!r} is not an amount") from None
-        if fee <= 0 or fee.as_tuple().exponent < -2:
+        # "NaN" and "Infinity" are Decimals too, with no digits to count (and NaN
+        # cannot even be compared), so they are refused first.
+        exponent = fee.as_tuple().exponent
+        if not fee.is_finite() or fee <= 0 or (isinstance(exponent, int) and exponent < -2):
             raise ScheduleError(
                 f"{where}: fee {row['fee']!r} must be positive, in dollars and cents"
             )
@@ -143,11 +155,11 @@ def load_fees(source) -> int:
             )
         )
     with transaction.atomic():
-        for item, fee, valid_from, valid_to, source in fees:
+        for item, fee, valid_from, valid_to, note in fees:
             MbsFee.objects.update_or_create(
                 item=item,
                 valid_from=valid_from,
-                defaults={"fee": fee, "valid_to": valid_to, "source": source},
+                defaults={"fee": fee, "valid_to": valid_to, "source": note},
             )
     return len(fees)
 
@@ -164,14 +176,14 @@ class ItemAndFee:
     benefit: Decimal | None
 
 
-def _covers(start, end, day) -> bool:
+def _covers(start: date | None, end: date | None, day: date) -> bool:
     return (start is None or start <= day) and (end is None or day <= end)
 
 
 class Schedule:
     """The item table and fees in memory: one query each, however many sessions."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.items = list(MbsItem.objects.all())
         self.fees = list(MbsFee.objects.all())
 
@@ -203,7 +215,7 @@ class Schedule:
                 return row.fee
         return None
 
-    def price(self, **kwargs) -> ItemAndFee | None:
+    def price(self, **kwargs: Any) -> ItemAndFee | None:
         item = self.item_for(**kwargs)
         if item is None:
             return None

@@ -7,13 +7,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from careloop.practices.models import Practice
 from careloop.referrals.models import Referral
 
 from .hl7v2 import rri
 from .models import InboundMessage
 
 
-def _outbound_dir(practice) -> Path:
+def _outbound_dir(practice: Practice) -> Path:
     # Beside the practice's outbound letters, for its messaging client to pick up.
     folder = Path(settings.DATA_DIR) / "outbound" / practice.slug / "hl7"
     folder.mkdir(parents=True, exist_ok=True)

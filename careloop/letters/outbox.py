@@ -8,6 +8,7 @@ queuing refuses it. The `run_outbox` job (tasks.py) retries every minute.
 """
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -80,7 +81,7 @@ def queue(letter: Letter, channel: str, *, by=None) -> Delivery:
     except IntegrityError:
         # Two simultaneous clicks: the database's one-live-delivery rule let one in.
         raise AlreadyQueued(
-            letter.deliveries.filter(channel=channel, status__in=LIVE_STATUSES).first()
+            letter.deliveries.get(channel=channel, status__in=LIVE_STATUSES)
         ) from None
     if not printed:
         # A job sends it once the queue entry is committed; `run_outbox` retries.
@@ -127,15 +128,14 @@ def _letter_went(letter: Letter, delivery: Delivery, *, by) -> None:
         # "Not sent: no consent" and the like are stale once the letter has gone.
         Letter.objects.filter(pk=letter.pk).update(due_reason="")
         letter.due_reason = ""
-    if letter.referral_id is None:
+    referral = letter.referral
+    if referral is None:
         return
     how = f"by {delivery.get_channel_display().lower()}"
     if letter.kind == "acknowledgement":
-        referral_actions.acknowledge(
-            letter.referral, by=by, note=f"Acknowledgement letter sent {how}."
-        )
+        referral_actions.acknowledge(referral, by=by, note=f"Acknowledgement letter sent {how}.")
     elif letter.kind == "end_of_course":
-        referral_actions.record_report_sent(letter.referral, by=by, note=f"Sent {how}.")
+        referral_actions.record_report_sent(referral, by=by, note=f"Sent {how}.")
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -328,7 +328,8 @@ def _send_print(delivery) -> str:
     raise RuntimeError("Printed letters are confirmed by staff, not sent by the outbox.")
 
 
-CHANNELS = {
+# Keyed by the stored channel name (a Channel is a str).
+CHANNELS: dict[str, Callable[[Delivery], str]] = {
     Channel.EMAIL: _send_email,
     Channel.HL7: _send_hl7,
     Channel.FHIR: _send_fhir,

@@ -8,8 +8,10 @@ guessed against six times over.
 
 import ipaddress
 import unicodedata
+from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest
 
 
 def _valid_address(value: str) -> str | None:
@@ -19,7 +21,7 @@ def _valid_address(value: str) -> str | None:
         return None
 
 
-def client_address(request) -> str | None:
+def client_address(request: HttpRequest) -> str | None:
     """The caller's address, honouring CARELOOP_PROXY_COUNT trusted reverse proxies.
 
     Each trusted proxy appends the address it received the request from to
@@ -43,7 +45,7 @@ def normalise_username(value: str | None) -> str:
     return unicodedata.normalize("NFKC", value or "").strip().lower()
 
 
-def lockout_username(request, credentials: dict | None) -> str:
+def lockout_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
     """django-axes' AXES_USERNAME_CALLABLE: the normalised username of a sign-in."""
     field = settings.AXES_USERNAME_FORM_FIELD
     if credentials:

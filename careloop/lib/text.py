@@ -6,6 +6,7 @@ break every e-mail that carries it in a header, on every later send.
 """
 
 import re
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -26,7 +27,7 @@ def has_control_characters(value: str) -> bool:
     return bool(value) and _CONTROL.search(value) is not None
 
 
-def validate_single_line(value) -> None:
+def validate_single_line(value: object) -> None:
     """A Django validator for single-line text fields."""
     if isinstance(value, str) and has_control_characters(value):
         raise ValidationError(SINGLE_LINE_MESSAGE, code="control_characters")
@@ -45,7 +46,9 @@ class SingleLineForm:
     text field then refuses control characters, whichever page or channel it is on,
     and no field shows Django's generic messages (see form_words)."""
 
-    def __init__(self, *args, **kwargs):
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             if is_single_line(field) and validate_single_line not in field.validators:

@@ -11,7 +11,8 @@ def make(value: str, *, salt: str) -> str:
 def read(token: str, *, salt: str, max_age_days: int) -> str | None:
     """The signed value, or None if the token is forged or older than allowed."""
     try:
-        return signing.loads(token, salt=salt, max_age=max_age_days * 24 * 3600)
+        value: str = signing.loads(token, salt=salt, max_age=max_age_days * 24 * 3600)
+        return value
     except signing.BadSignature:
         return None
 

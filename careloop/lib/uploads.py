@@ -3,6 +3,10 @@ a renamed executable must not pass as a referral letter."""
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
@@ -75,14 +79,15 @@ def sniff_document(head: bytes) -> DocumentKind:
     )
 
 
-def check_document(uploaded) -> DocumentKind:
+def check_document(uploaded: "UploadedFile[bytes]") -> DocumentKind:
     """Check a Django UploadedFile: size first (cheap), then content."""
-    if uploaded.size > MAX_UPLOAD_BYTES:
+    size = uploaded.size  # Django's upload handlers always set it
+    if size is not None and size > MAX_UPLOAD_BYTES:
         raise UploadError(
-            f"The file is {uploaded.size / 1_048_576:.1f} MB; the limit is "
+            f"The file is {size / 1_048_576:.1f} MB; the limit is "
             f"{MAX_UPLOAD_BYTES // 1_048_576} MB. Scan at a lower resolution or as PDF."
         )
-    if uploaded.size == 0:
+    if size == 0:
         raise UploadError("The file is empty.")
     uploaded.seek(0)
     head = uploaded.read(16)

@@ -2,9 +2,14 @@
 PDFs, it needs no script, and it carries its own text alternative."""
 
 import math
+from collections.abc import Sequence
+from datetime import date
+from typing import Any, Protocol
 
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+
+from .scoring import Measure
 
 WIDTH, HEIGHT = 560, 220
 LEFT, RIGHT, TOP, BOTTOM = 44, 16, 16, 36
@@ -37,14 +42,25 @@ BAND_SHADES = ["#eef6f0", "#f6f6e6", "#fbefe2", "#fbe7e7", "#f6dede"]
 LINE_COLOURS = ["#0b5c6b", "#7a4b00", "#6b2b8a"]
 
 
-def trend_svg(measure, results, *, chart_id: str) -> str:
+class ScoredResult(Protocol):
+    """What the chart reads of a result (a MeasureResult, or a stand-in in tests)."""
+
+    @property
+    def administered_on(self) -> date: ...
+    @property
+    def scores(self) -> list[dict[str, Any]]: ...
+    @property
+    def band_set(self) -> str: ...
+
+
+def trend_svg(measure: Measure, results: Sequence[ScoredResult], *, chart_id: str) -> str:
     """One line per scale (one for most measures, three for the DASS-21)."""
     scored = [r for r in results if any(s["score"] is not None for s in r.scores)]
     if not scored:
         return ""
     scale_defs = measure.scales
-    low = min(s["range"][0] for s in scale_defs)
-    high = max(s["range"][1] for s in scale_defs)
+    low: int = min(s["range"][0] for s in scale_defs)
+    high: int = max(s["range"][1] for s in scale_defs)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     count = len(scored)
     # Dates are centred under their points, so the first and last points sit far enough
@@ -53,12 +69,12 @@ def trend_svg(measure, results, *, chart_id: str) -> str:
     first_x = max(LEFT + 10, label_width / 2 + 2)
     last_x = min(LEFT + plot_w - 10, WIDTH - label_width / 2 - 2)
 
-    def x(i):
+    def x(i: int) -> float:
         if count == 1:
             return (first_x + last_x) / 2
         return first_x + (last_x - first_x) * i / (count - 1)
 
-    def y(value):
+    def y(value: float) -> float:
         return TOP + plot_h * (1 - (value - low) / (high - low))
 
     title = f"{measure.short_name} scores over time"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
 SCORING_VERSION = "2026.11"  # stored with each result; bump when a rule changes
@@ -38,14 +39,14 @@ class Measure:
     name: str
     short_name: str
     instructions: str
-    items: tuple[dict, ...]
-    options: tuple[dict, ...]
-    scales: tuple[dict, ...]
-    band_sets: dict
+    items: tuple[dict[str, Any], ...]
+    options: tuple[dict[str, Any], ...]
+    scales: tuple[dict[str, Any], ...]
+    band_sets: dict[str, Any]
     default_band_set: str
-    flags: tuple[dict, ...]
+    flags: tuple[dict[str, Any], ...]
     attribution: str
-    extra_items: tuple[dict, ...] = ()
+    extra_items: tuple[dict[str, Any], ...] = ()
     higher_is_worse: bool = True
 
     @property
@@ -56,7 +57,7 @@ class Measure:
     def option_values(self) -> set[int]:
         return {option["value"] for option in self.options}
 
-    def band_set(self, name: str | None) -> tuple[str, dict]:
+    def band_set(self, name: str | None) -> tuple[str, dict[str, Any]]:
         name = name or self.default_band_set
         if name not in self.band_sets:
             raise AnswerError(
@@ -137,7 +138,7 @@ def _round_half_up(value: Decimal) -> int:
 _WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 
 
-def _whole_number(value) -> int | None:
+def _whole_number(value: object) -> int | None:
     """An answer as an int, or None if it is not a plain whole number. str.isdigit()
     is not enough: "²" and other Unicode digits pass it, and int() then raises."""
     if isinstance(value, bool):
@@ -149,7 +150,7 @@ def _whole_number(value) -> int | None:
     return None
 
 
-def validate_answers(measure: Measure, answers: dict) -> dict[int, int | None]:
+def validate_answers(measure: Measure, answers: dict[Any, Any]) -> dict[int, int | None]:
     """Answers keyed by item number; None (or absent) means not answered. Any value
     outside the options, or an unknown item, is refused with the item named."""
     clean: dict[int, int | None] = {}
@@ -179,7 +180,7 @@ def validate_answers(measure: Measure, answers: dict) -> dict[int, int | None]:
     return clean
 
 
-def score(code: str, answers: dict, band_set: str | None = None) -> Result:
+def score(code: str, answers: dict[Any, Any], band_set: str | None = None) -> Result:
     measure = get_measure(code)
     clean = validate_answers(measure, answers)
     band_set_name, bands = measure.band_set(band_set)

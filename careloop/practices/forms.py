@@ -257,7 +257,7 @@ class MemberForm(SingleLineForm, forms.ModelForm):
             self.add_error("role", "A practice needs at least one active owner.")
         return cleaned
 
-    def save_profile(self, user):
+    def save_profile(self, user: User) -> ClinicianProfile | None:
         profession = self.cleaned_data.get("profession")
         profile = getattr(user, "clinician_profile", None)
         if not profession:

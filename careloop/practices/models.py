@@ -1,5 +1,6 @@
 import uuid
 import zoneinfo
+from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -135,7 +136,7 @@ class Practice(models.Model):
         kind = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
         return f"data:{kind};base64,{base64.b64encode(data).decode()}"
 
-    def today(self):
+    def today(self) -> date:
         return timezone.now().astimezone(self.zoneinfo).date()
 
 

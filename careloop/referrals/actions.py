@@ -1,6 +1,11 @@
 """Every change to a referral goes through here: one transaction, one event row."""
 
-from datetime import timedelta
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -26,10 +31,17 @@ from .models import (
 )
 from .validity import facts_of, missing_items
 
+if TYPE_CHECKING:
+    from django.core.files import File
+
+    from careloop.lib.uploads import DocumentKind
+    from careloop.practices.models import Practice, User
+    from careloop.therapy.models import TherapySession
+
 CLARIFICATION_REMINDER_AFTER_DAYS = 2  # business days without an answer
 
 
-def targets_for(practice) -> triage.Targets:
+def targets_for(practice: Practice) -> triage.Targets:
     return triage.Targets(
         acknowledge_days=practice.acknowledge_within_days,
         contact_days=practice.contact_within_days,
@@ -38,7 +50,7 @@ def targets_for(practice) -> triage.Targets:
     )
 
 
-def clock_facts(referral: Referral, first_session_at=None) -> triage.ClockFacts:
+def clock_facts(referral: Referral, first_session_at: datetime | None = None) -> triage.ClockFacts:
     return triage.ClockFacts(
         status=referral.status,
         received_at=referral.received_at,
@@ -54,11 +66,11 @@ def _refresh_clock(referral: Referral) -> None:
     referral.next_due_at = triage.next_due_at(clock_facts(referral), targets_for(referral.practice))
 
 
-def _user_id(by) -> int | None:
+def _user_id(by: User | None) -> int | None:
     return by.pk if by is not None and by.is_authenticated else None
 
 
-def _event(referral, kind, *, by, **fields) -> ReferralEvent:
+def _event(referral: Referral, kind: str, *, by: User | None, **fields: Any) -> ReferralEvent:
     return ReferralEvent.objects.create(
         practice=referral.practice,
         referral=referral,
@@ -69,7 +81,7 @@ def _event(referral, kind, *, by, **fields) -> ReferralEvent:
     )
 
 
-def receive(referral: Referral, *, by=None, note: str = "") -> Referral:
+def receive(referral: Referral, *, by: User | None = None, note: str = "") -> Referral:
     """Start a new referral's clock, whatever path it came by."""
     if referral.received_at is None:
         referral.received_at = timezone.now()
@@ -86,7 +98,13 @@ def receive(referral: Referral, *, by=None, note: str = "") -> Referral:
 
 
 def update_referral(
-    referral: Referral, *, changed_fields=(), upload=None, upload_kind=None, by, via: Via
+    referral: Referral,
+    *,
+    changed_fields: Iterable[str] = (),
+    upload: File[bytes] | None = None,
+    upload_kind: DocumentKind | None = None,
+    by: User | None,
+    via: Via,
 ) -> Referral:
     """Save staff's changes to a referral (and a letter they attached): all or nothing."""
     with transaction.atomic():
@@ -101,11 +119,20 @@ def update_referral(
             created=False,
         )
         if upload is not None:
+            assert upload_kind is not None  # the form checked the upload and named its kind
             attach_document(referral, upload, kind=upload_kind, by=by, via=via)
     return referral
 
 
-def attach_document(referral, uploaded, *, kind, by=None, via: Via, name=None) -> ReferralDocument:
+def attach_document(
+    referral: Referral,
+    uploaded: File[bytes],
+    *,
+    kind: DocumentKind,
+    by: User | None = None,
+    via: Via,
+    name: str | None = None,
+) -> ReferralDocument:
     document = ReferralDocument(
         practice=referral.practice,
         referral=referral,
@@ -120,7 +147,9 @@ def attach_document(referral, uploaded, *, kind, by=None, via: Via, name=None) -
     return document
 
 
-def file_document(document: ReferralDocument, referral: Referral, *, by, via: Via) -> None:
+def file_document(
+    document: ReferralDocument, referral: Referral, *, by: User | None, via: Via
+) -> None:
     """Attach an uploaded letter, waiting on its own, to the referral typed from it."""
     document.referral = referral
     document.save(update_fields=["referral", "updated_at"])
@@ -134,7 +163,9 @@ def file_document(document: ReferralDocument, referral: Referral, *, by, via: Vi
     )
 
 
-def change_status(referral: Referral, target: str, *, by, reason: str = "") -> Referral:
+def change_status(
+    referral: Referral, target: str, *, by: User | None, reason: str = ""
+) -> Referral:
     triage.check_transition(referral.status, target, reason)
     with transaction.atomic():
         previous = referral.status
@@ -164,7 +195,9 @@ def change_status(referral: Referral, target: str, *, by, reason: str = "") -> R
     return referral
 
 
-def acknowledge(referral: Referral, *, by, method: str = "", note: str = "") -> Referral:
+def acknowledge(
+    referral: Referral, *, by: User | None, method: str = "", note: str = ""
+) -> Referral:
     if referral.acknowledged_at is not None:
         return referral  # idempotent: a double click records nothing twice
     with transaction.atomic():
@@ -176,7 +209,7 @@ def acknowledge(referral: Referral, *, by, method: str = "", note: str = "") -> 
 
 
 def record_contact_attempt(
-    referral: Referral, *, by, method: str, outcome: str, note: str = ""
+    referral: Referral, *, by: User | None, method: str, outcome: str, note: str = ""
 ) -> ReferralEvent:
     with transaction.atomic():
         event = _event(
@@ -196,7 +229,7 @@ def record_contact_attempt(
     return event
 
 
-def confirm_sender(referral: Referral, *, by) -> Referral:
+def confirm_sender(referral: Referral, *, by: User | None) -> Referral:
     """Staff have checked that a web-form referral came from the doctor it names."""
     with transaction.atomic():
         # Locked and re-read, so two confirmations record one event.
@@ -217,7 +250,7 @@ def confirm_sender(referral: Referral, *, by) -> Referral:
     return referral
 
 
-def assign_clinician(referral: Referral, clinician, *, by) -> Referral:
+def assign_clinician(referral: Referral, clinician: User | None, *, by: User | None) -> Referral:
     with transaction.atomic():
         referral.assigned_clinician = clinician
         referral.save(update_fields=["assigned_clinician", "updated_at"])
@@ -230,7 +263,7 @@ def assign_clinician(referral: Referral, clinician, *, by) -> Referral:
     return referral
 
 
-def session_booked(referral: Referral, session, *, by) -> None:
+def session_booked(referral: Referral, session: TherapySession, *, by: User | None) -> None:
     """Called when a session for the referral is saved: moves the triage on. A first
     booking publishes ReferralBooked (the letters app drafts the acknowledgement)."""
     if session.status == "attended":
@@ -272,7 +305,9 @@ def session_booked(referral: Referral, session, *, by) -> None:
         events.publish(ReferralBooked(referral.pk, _user_id(by)))
 
 
-def request_clarification(referral: Referral, *, by, message: str = "") -> ClarificationRequest:
+def request_clarification(
+    referral: Referral, *, by: User | None, message: str = ""
+) -> ClarificationRequest:
     """Ask the referrer for what the referral lacks, in one step."""
     items = [item.label for item in missing_items(facts_of(referral))]
     if not items:
@@ -308,6 +343,8 @@ def _email_clarification(request_id: int, *, reminder: bool) -> None:
         "practice": request.practice,
         "reminder": reminder,
     }
+    doctor = request.referral.referring_doctor
+    assert doctor is not None  # a request is only made of a referral with a doctor
     subject = ("Reminder: " if reminder else "") + (
         f"Your referral of {request.referral.client.full_name} "
         f"(ref {request.referral.reference}): details needed"
@@ -316,11 +353,11 @@ def _email_clarification(request_id: int, *, reminder: bool) -> None:
         subject,
         render_to_string("referrals/clarification_email.txt", context),
         None,
-        [request.referral.referring_doctor.email],
+        [doctor.email],
     )
 
 
-def mark_clarification_answered(request: ClarificationRequest, *, by) -> None:
+def mark_clarification_answered(request: ClarificationRequest, *, by: User | None) -> None:
     if request.answered_at is not None:
         return
     with transaction.atomic():
@@ -329,7 +366,7 @@ def mark_clarification_answered(request: ClarificationRequest, *, by) -> None:
         _event(request.referral, EventKind.CLARIFICATION_ANSWERED, by=by)
 
 
-def send_clarification_reminders(now=None) -> list[ClarificationRequest]:
+def send_clarification_reminders(now: datetime | None = None) -> list[ClarificationRequest]:
     """Remind doctors who have not answered after two business days. Idempotent: a
     request gets one reminder, however often this runs."""
     now = now or timezone.now()
@@ -361,14 +398,14 @@ def send_clarification_reminders(now=None) -> list[ClarificationRequest]:
             )
             if request.channel == "email" and settings.EMAIL_BACKEND:
                 transaction.on_commit(
-                    lambda pk=request.pk: tasks.email_clarification(pk, reminder=True),
+                    functools.partial(tasks.email_clarification, request.pk, reminder=True),
                     robust=True,
                 )
         due.append(request)
     return due
 
 
-def record_report_sent(referral: Referral, *, by, note: str = "") -> Referral:
+def record_report_sent(referral: Referral, *, by: User | None, note: str = "") -> Referral:
     """The end-of-course report went to the referrer: recorded when Careloop's letter
     leaves by any channel, or by staff when it went another way."""
     if referral.report_sent_at is not None:

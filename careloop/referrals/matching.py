@@ -61,7 +61,7 @@ class ClientMatch:
 
 def clean_medicare(number: str, irn=None) -> tuple[str, int | None, list[str]]:
     """A card number and IRN we can store, and warnings for what we could not."""
-    warnings = []
+    warnings: list[str] = []
     digits = "".join(ch for ch in number or "" if ch.isdigit())
     if len(digits) == 11:  # the IRN written on the end
         digits, irn = digits[:10], irn or digits[10]
@@ -158,12 +158,12 @@ def match_doctor(practice, details: ReferrerDetails) -> tuple[Doctor, bool]:
     if details.given_name:
         same_name = same_name.filter(given_name__iexact=details.given_name.strip())
     if details.practice_name:
-        found = same_name.filter(medical_practices__name__iexact=details.practice_name.strip())
+        candidates = same_name.filter(medical_practices__name__iexact=details.practice_name.strip())
     elif details.postcode:
-        found = same_name.filter(medical_practices__postcode=details.postcode)
+        candidates = same_name.filter(medical_practices__postcode=details.postcode)
     else:
-        found = same_name.none()
-    found = found.first()
+        candidates = same_name.none()
+    found = candidates.first()
     if found:
         if provider_number and not found.provider_number:
             found.provider_number = provider_number

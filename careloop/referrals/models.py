@@ -207,7 +207,7 @@ class ReferralDocument(PracticeOwned):
         )
 
     def get_absolute_url(self) -> str:
-        if self.referral_id is None:
+        if self.referral is None:
             return reverse("referrals:upload_file", args=[self.uuid])
         return reverse("referrals:document", args=[self.referral.uuid, self.uuid])
 

@@ -8,7 +8,7 @@ Every allowed move is listed here and nowhere else; actions refuse the rest.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from careloop.lib.business_days import deadline
@@ -71,7 +71,7 @@ class NextStep:
     is_deadline: bool = True  # a target's end of day, not an appointment time
 
     @property
-    def due_day(self):
+    def due_day(self) -> date | None:
         """The last day to do it: a deadline is midnight at the end of that day."""
         if self.due_at is None:
             return None

@@ -5,8 +5,12 @@ typed) is judged the same way. About a third of GP referrals lack something.
 """
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from careloop.lib.identifiers import IdentifierError, check_provider_number
+
+if TYPE_CHECKING:
+    from .models import Referral
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,7 @@ def missing_items(facts: ReferralFacts) -> list[MissingItem]:
     return items
 
 
-def facts_of(referral) -> ReferralFacts:
+def facts_of(referral: "Referral") -> ReferralFacts:
     """Facts of a stored referral (client and doctor should be select_related)."""
     client = referral.client
     doctor = referral.referring_doctor

@@ -1,3 +1,8 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 
 from careloop import events
@@ -6,10 +11,20 @@ from careloop.referrals.actions import session_booked
 from careloop.web.records import save_practice_record
 
 from .events import SessionAttended
-from .models import ClinicalNote
+from .models import ClinicalNote, TherapySession
+
+if TYPE_CHECKING:
+    from careloop.practices.models import Practice, User
 
 
-def save_session(session, *, practice, changed_fields=(), by, via: Via):
+def save_session(
+    session: TherapySession,
+    *,
+    practice: Practice,
+    changed_fields: Iterable[str] = (),
+    by: User | None,
+    via: Via,
+) -> TherapySession:
     """Save a session and move its referral's triage on (booked, then seen)."""
     with transaction.atomic():
         session = save_practice_record(
@@ -20,14 +35,14 @@ def save_session(session, *, practice, changed_fields=(), by, via: Via):
             by=by,
             via=via,
         )
-        if session.referral_id:
+        if session.referral is not None:
             session_booked(session.referral, session, by=by)
         if session.status == "attended":
             events.publish(SessionAttended(session.pk, session.client_id))
     return session
 
 
-def save_clinical_note(session, text: str, *, by, via: Via):
+def save_clinical_note(session: TherapySession, text: str, *, by: User, via: Via) -> ClinicalNote:
     with transaction.atomic():
         note, created = ClinicalNote.objects.update_or_create(
             session=session,

@@ -3,8 +3,9 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from careloop.clients.models import Client
@@ -132,7 +133,7 @@ class Entitlement:
                 by_reason[judgement["reason"]].append(session)
         return list(by_reason.items())
 
-    def actions(self):
+    def actions(self) -> list[dict[str, Any]]:
         labelled = []
         for action in self.result["actions"]:
             referral = self.referrals.get(action.get("referral"))
@@ -215,7 +216,7 @@ def evaluate_client(
     return Entitlement(result, {str(r.uuid): r for r in referrals}, sessions, judgements)
 
 
-def with_history(clients):
+def with_history(clients: QuerySet[Client]) -> QuerySet[Client]:
     """Clients with their referrals, sessions and claims elsewhere prefetched, for
     evaluating many at once in a fixed number of queries."""
     return clients.select_related("practice").prefetch_related(

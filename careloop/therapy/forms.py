@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -36,7 +38,7 @@ class TherapySessionForm(PracticeModelForm):
         """Offer only the chosen client's referrals; choosing another client refreshes
         this list through htmx (and without JavaScript, after saving)."""
         client = self._chosen_client()
-        field = self.fields["referral"]
+        field: Any = self.fields["referral"]  # a ModelChoiceField
         field.required = False
         field.queryset = (
             field.queryset.filter(client=client).order_by("-referral_date")

@@ -1,13 +1,25 @@
 """The write path every staff form shares: scope, save, audit, in one transaction;
 and the small helpers that turn a staff request into an action's keywords."""
 
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect, render
 
-from careloop.audit.actions import record_change, record_view, via_request
+from careloop.audit.actions import Via, record_change, record_view, via_request
+
+if TYPE_CHECKING:
+    from careloop.clients.models import Client
+    from careloop.practices.models import Practice, User
+    from careloop.practices.scoping import PracticeOwned
+
+_Record = TypeVar("_Record", bound="PracticeOwned")
 
 
 def acting(request) -> dict:
@@ -39,8 +51,16 @@ def unpack(form) -> tuple:
 
 
 def save_practice_record(
-    obj, *, practice, by, via, client_of=None, changed_fields=(), m2m=None, created=None
-):
+    obj: _Record,
+    *,
+    practice: Practice,
+    by: User | None,
+    via: Via,
+    client_of: Callable[[_Record], Client | None] | None = None,
+    changed_fields: Iterable[str] = (),
+    m2m: dict[str, Any] | None = None,
+    created: bool | None = None,
+) -> _Record:
     """Save a practice-owned record into `practice`.
 
     `client_of(obj)` names the client the record is about; when it does, the change

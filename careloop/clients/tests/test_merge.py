@@ -24,7 +24,7 @@ def rows_pointing_at(client) -> dict[str, int]:
         for field in model._meta.get_fields():
             if isinstance(field, models.ForeignKey) and field.related_model is Client:
                 key = f"{model._meta.label}.{field.name}"
-                counts[key] = model.objects.filter(**{field.name: client}).count()
+                counts[key] = model._default_manager.filter(**{field.name: client}).count()
     return counts
 
 

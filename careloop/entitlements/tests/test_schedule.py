@@ -86,6 +86,8 @@ def test_the_benefit_is_85_percent_rounded_up_to_5_cents(fee, benefit):
         ("item,fee,valid_from\n80110,abc,2026-07-01\n", "row 2: fee 'abc' is not an amount"),
         ("item,fee,valid_from\n80110,10.00,2026-07-01\n80110,-1,2026-07-01\n", "row 3"),
         ("item,fee,valid_from\n80110,10.005,2026-07-01\n", "dollars and cents"),
+        ("item,fee,valid_from\n80110,NaN,2026-07-01\n", "row 2: fee 'NaN' must be positive"),
+        ("item,fee,valid_from\n80110,Infinity,2026-07-01\n", "dollars and cents"),
         ("item,fee,valid_from\n80110,10,01/07/2026\n", "not a date as YYYY-MM-DD"),
         ("item,price\n80110,10\n", "needs the columns"),
     ],

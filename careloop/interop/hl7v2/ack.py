@@ -2,6 +2,7 @@
 the sender, echoing its control id in MSA-2, with the reason in MSA-3 and ERR."""
 
 import secrets
+from collections.abc import Sequence
 
 from django.utils import timezone
 
@@ -24,7 +25,7 @@ def escape(text: str) -> str:
 
 
 def build_ack(
-    header: Header | None, code: str, text: str = "", problems: list[Problem] = ()
+    header: Header | None, code: str, text: str = "", problems: Sequence[Problem] = ()
 ) -> str:
     header = header or Header()
     now = timezone.localtime()

@@ -251,6 +251,7 @@ def _duplicate(existing, parsed, practice, dry_run) -> ImportResult:
 
 def _store(parsed: ParsedReferral, practice, medicare, irn, warnings, raw, via) -> Referral:
     header = parsed.header
+    assert parsed.date_of_birth is not None  # the parser rejects a message without one
     intake = take_in(
         practice,
         IncomingReferral(
