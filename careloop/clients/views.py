@@ -65,6 +65,11 @@ def _detail_context(request, client, elsewhere_form=None):
     )
     entitlement = evaluate_client(client)
     measures = client_measures_context(client)
+    letters = list(
+        client.letters.select_related("doctor", "referral")
+        .prefetch_related("deliveries")
+        .order_by("-created_at")[:20]
+    )
 
     for session in sessions:
         session.medicare = entitlement.judgement_of(session)
@@ -80,6 +85,7 @@ def _detail_context(request, client, elsewhere_form=None):
         "duplicate_of": client.possible_duplicate_of,
         "duplicates": client.possible_duplicates.all(),
         "may_follow_up": may_follow_up(request.user),
+        "letters": letters,
         **measures,
     }
 

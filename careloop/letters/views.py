@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from careloop.audit.actions import DOCTOR_LINK, via_request
-from careloop.consent.rules import DisclosureRefused
+from careloop.consent.rules import DisclosureRefused, covering_consent
 from careloop.practices import permissions
 from careloop.practices.scoping import get_scoped_or_404, in_scope_of
 from careloop.referrals.models import Referral
@@ -120,6 +120,9 @@ def letter_detail(request, letter):
             "form": form,
             "send_form": SendForm(initial={"channel": letter.doctor.preferred_channel}),
             "deliveries": letter.deliveries.all(),
+            # Said before anyone presses Send, with the way to fix it one click away.
+            "consent_missing": letter.status != LetterStatus.CANCELLED
+            and covering_consent(letter.client, letter.doctor, letter.kind_info.scope) is None,
             "may_sign": (
                 permissions.may_sign_clinical_letters(request.user)
                 if letter.kind_info.clinical

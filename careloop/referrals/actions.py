@@ -19,7 +19,13 @@ from careloop.lib.business_days import add_business_days
 from careloop.web.records import save_practice_record
 
 from . import tasks, triage
-from .events import ReferralAccepted, ReferralBooked, ReferralDeclined, ReferralDischarged
+from .events import (
+    ReferralAccepted,
+    ReferralAcknowledged,
+    ReferralBooked,
+    ReferralDeclined,
+    ReferralDischarged,
+)
 from .models import (
     ClarificationRequest,
     ContactOutcome,
@@ -50,7 +56,11 @@ def targets_for(practice: Practice) -> triage.Targets:
     )
 
 
-def clock_facts(referral: Referral, first_session_at: datetime | None = None) -> triage.ClockFacts:
+def clock_facts(
+    referral: Referral,
+    first_session_at: datetime | None = None,
+    consent_recorded: bool | None = None,
+) -> triage.ClockFacts:
     return triage.ClockFacts(
         status=referral.status,
         received_at=referral.received_at,
@@ -59,6 +69,7 @@ def clock_facts(referral: Referral, first_session_at: datetime | None = None) ->
         offered_at=referral.offered_at,
         first_session_at=first_session_at,
         has_referrer=referral.referring_doctor_id is not None,
+        consent_recorded=consent_recorded,
     )
 
 
@@ -163,6 +174,26 @@ def file_document(
     )
 
 
+def confirm_signature_seen(referral: Referral, *, by, via: Via) -> Referral:
+    if referral.letter_signed:
+        return referral
+    with transaction.atomic():
+        referral.letter_signed = True
+        referral.save(update_fields=["letter_signed", "updated_at"])
+        _event(
+            referral, EventKind.NOTE, by=by, note="Signature and date seen on the attached letter."
+        )
+        record_change(
+            referral,
+            by=by,
+            via=via,
+            client=referral.client,
+            created=False,
+            changed_fields=["signed and dated: seen on the letter"],
+        )
+    return referral
+
+
 def change_status(
     referral: Referral, target: str, *, by: User | None, reason: str = ""
 ) -> Referral:
@@ -205,6 +236,7 @@ def acknowledge(
         _refresh_clock(referral)
         referral.save(update_fields=["acknowledged_at", "next_due_at", "updated_at"])
         _event(referral, EventKind.ACKNOWLEDGED, by=by, method=method, note=note)
+        events.publish(ReferralAcknowledged(referral.pk, method))
     return referral
 
 
@@ -215,8 +247,10 @@ def record_contact_attempt(
         event = _event(
             referral, EventKind.CONTACT_ATTEMPT, by=by, method=method, outcome=outcome, note=note
         )
-        informed = outcome in (ContactOutcome.REACHED, ContactOutcome.LEFT_MESSAGE)
-        if informed and referral.first_contacted_at is None:
+        # A voicemail is an attempt, not contact: the clock runs until someone spoke
+        # with the client.
+        reached = outcome == ContactOutcome.REACHED
+        if reached and referral.first_contacted_at is None:
             referral.first_contacted_at = event.at
         if referral.status == TriageStatus.NEW:
             previous = referral.status

@@ -41,3 +41,11 @@ class ReferralDeclined(Event):
 
     referral_id: int
     status: str
+
+
+@dataclass(frozen=True)
+class ReferralAcknowledged(Event):
+    """The referrer has been told the referral arrived (a letter, a call, a fax)."""
+
+    referral_id: int
+    method: str

@@ -8,6 +8,7 @@ from careloop.practices.models import User, clinicians_of
 from careloop.web.forms import AustralianDateInput, PracticeModelForm
 
 from .models import ContactMethod, ContactOutcome, Referral, ReferralBasis, TriageStatus
+from .validity import referral_date_problem
 
 # MN.6.3: a course of treatment is up to 6 sessions; a larger number is kept as the
 # doctor wrote it and flagged for confirmation rather than refused.
@@ -86,6 +87,14 @@ class ReferralForm(PracticeModelForm):
             )
         if basis == ReferralBasis.SELF and cleaned.get("referring_doctor"):
             self.add_error("basis", "A referral from a doctor is not a self-referral.")
+        client = cleaned.get("client")
+        problem = referral_date_problem(
+            cleaned.get("referral_date"),
+            client.date_of_birth if client else None,
+            self.practice.today() if self.practice else timezone.localdate(),
+        )
+        if problem:
+            self.add_error("referral_date", problem)
         return cleaned
 
 

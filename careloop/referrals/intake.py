@@ -22,6 +22,7 @@ from careloop.lib.uploads import DocumentKind
 from . import actions
 from .matching import PatientDetails, ReferrerDetails, match_client, match_doctor
 from .models import Referral, ReferralDocument
+from .validity import referral_date_problem
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,10 @@ class IncomingReferral:
     verify_known_sender: bool = False
 
 
+class IntakeRefused(ValueError):
+    """The referral cannot be right as given (e.g. dated in the future); nothing stored."""
+
+
 @dataclass(frozen=True)
 class Intake:
     referral: Referral
@@ -89,6 +94,11 @@ def take_in(practice, incoming: IncomingReferral, *, by, via: Via) -> Intake:
             if outcome == "possible_duplicate":
                 notes.append("The client may already be on file: check before booking.")
                 warnings.append("Possible duplicate client: flagged for staff to confirm.")
+        problem = referral_date_problem(
+            referral.referral_date, client.date_of_birth, practice.today()
+        )
+        if problem:
+            raise IntakeRefused(problem)
         referral.practice = practice
         referral.client = client
         referral.referring_doctor = doctor

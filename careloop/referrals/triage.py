@@ -54,6 +54,9 @@ class ClockFacts:
     offered_at: datetime | None
     first_session_at: datetime | None
     has_referrer: bool
+    # Whether a current consent lets us write to the referrer; None when the caller did
+    # not look (the stored clock), so no step is suggested either way.
+    consent_recorded: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,9 @@ def next_steps(facts: ClockFacts, targets: Targets) -> list[NextStep]:
     steps = []
     if facts.has_referrer and facts.acknowledged_at is None:
         steps.append(NextStep("Acknowledge the referral to the doctor", due["acknowledge"]))
+    if facts.has_referrer and facts.consent_recorded is False:
+        # Without it no letter can go to the doctor, the acknowledgement included.
+        steps.append(NextStep("Record the client's consent to write to the doctor", None))
     if facts.first_contacted_at is None and facts.status in (S.NEW, S.CONTACTING):
         steps.append(NextStep("Contact the client", due["contact"]))
     elif facts.status in (S.NEW, S.CONTACTING):

@@ -11,6 +11,7 @@ urlpatterns = [
     path("upload/<uuid:document>/file/", views.referral_upload_file, name="upload_file"),
     path("<uuid:referral>/", views.referral_detail, name="detail"),
     path("<uuid:referral>/edit/", views.referral_edit, name="edit"),
+    path("<uuid:referral>/signature-seen/", views.referral_signature_seen, name="signature_seen"),
     path("<uuid:referral>/acknowledge/", views.referral_acknowledge, name="acknowledge"),
     path("<uuid:referral>/contact/", views.referral_contact, name="contact"),
     path("<uuid:referral>/assign/", views.referral_assign, name="assign"),

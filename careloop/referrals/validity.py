@@ -5,6 +5,7 @@ typed) is judged the same way. About a third of GP referrals lack something.
 """
 
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 from careloop.lib.identifiers import IdentifierError, check_provider_number
@@ -33,6 +34,11 @@ class ReferralFacts:
 class MissingItem:
     code: str
     label: str  # said to the doctor: "Please send …"
+    staff_label: str = ""  # said to practice staff, where the doctor's words differ
+
+    @property
+    def for_staff(self) -> str:
+        return self.staff_label or self.label
 
 
 COURSE_LIMIT = 6  # MN.6.3: up to six services per course; the engine reads it from data
@@ -72,9 +78,21 @@ def missing_items(facts: ReferralFacts) -> list[MissingItem]:
             )
         )
     if not facts.signed or not facts.referral_date:
-        items.append(MissingItem("signature", "the referral signed and dated by you"))
+        items.append(
+            MissingItem(
+                "signature",
+                "the referral signed and dated by you",
+                "the doctor's signature and date on the referral",
+            )
+        )
     if not facts.referrer_provider_number.strip():
-        items.append(MissingItem("provider_number", "your Medicare provider number"))
+        items.append(
+            MissingItem(
+                "provider_number",
+                "your Medicare provider number",
+                "the doctor's Medicare provider number",
+            )
+        )
     else:
         try:
             check_provider_number(facts.referrer_provider_number)
@@ -84,6 +102,8 @@ def missing_items(facts: ReferralFacts) -> list[MissingItem]:
                     "provider_number",
                     f"your Medicare provider number (we have "
                     f"{facts.referrer_provider_number}, which fails its check character)",
+                    f"the doctor's Medicare provider number ({facts.referrer_provider_number} "
+                    "fails its check character)",
                 )
             )
     return items
@@ -110,3 +130,21 @@ def facts_of(referral: "Referral") -> ReferralFacts:
         referrer_provider_number=doctor.provider_number if doctor else "",
         self_referral=referral.basis == "self",
     )
+
+
+def referral_date_problem(referral_date: date | None, date_of_birth: date | None, today: date):
+    """Why a referral's date cannot be right, or None. A letter dated in the future, or
+    before the client was born, is a typing mistake or a letter about someone else."""
+    if referral_date is None:
+        return None
+    if referral_date > today:
+        return (
+            f"The referral is dated {referral_date:%d/%m/%Y}, which is in the future: "
+            "check the date on the letter."
+        )
+    if date_of_birth is not None and referral_date < date_of_birth:
+        return (
+            f"The referral is dated {referral_date:%d/%m/%Y}, before the client was born "
+            f"({date_of_birth:%d/%m/%Y}): check the date, and that it is the right client."
+        )
+    return None

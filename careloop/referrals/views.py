@@ -1,13 +1,16 @@
 from datetime import timedelta
 
 from django.contrib import messages
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 from django.http import FileResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from careloop.clients.models import Client
+from careloop.consent.models import Scope
+from careloop.consent.queries import current_consent_exists
+from careloop.consent.rules import covering_consent
 from careloop.lib.business_days import business_days_between
 from careloop.practices.scoping import get_scoped_or_404, scoped_or_none
 from careloop.therapy.entitlements import evaluate_client
@@ -66,6 +69,16 @@ class ReferralListView(PracticeListView):
                     TherapySession.objects.filter(status=SessionStatus.ATTENDED), "referral"
                 ),
                 document_count=count_of(ReferralDocument.objects.all(), "referral"),
+                next_session_at=Subquery(
+                    TherapySession.objects.filter(
+                        referral=OuterRef("pk"),
+                        status=SessionStatus.BOOKED,
+                        starts_at__gte=timezone.now(),
+                    )
+                    .order_by("starts_at")
+                    .values("starts_at")[:1]
+                ),
+                consent_recorded=current_consent_exists(),
             )
         )
         view = self.request.GET.get("view", "open")
@@ -91,7 +104,10 @@ class ReferralListView(PracticeListView):
                 practice.state,
             )
             referral.overdue = referral.next_due_at is not None and referral.next_due_at < now
-            steps = triage.next_steps(actions.clock_facts(referral), actions.targets_for(practice))
+            facts = actions.clock_facts(
+                referral, referral.next_session_at, referral.consent_recorded
+            )
+            steps = triage.next_steps(facts, actions.targets_for(practice))
             referral.next_step = steps[0] if steps else None
         context["view"] = self.request.GET.get("view", "open")
         context["views"] = [("open", "Open"), ("all", "All"), ("closed", "Closed")]
@@ -136,8 +152,12 @@ def _detail_context(request, referral, **forms):
     referrals_by_pk = {r.pk: r for r in entitlement.referrals.values()}
     for session in booked_elsewhere:
         session.booked_under = referrals_by_pk.get(session.referral_id)
+    consent_recorded = referral.referring_doctor is not None and (
+        covering_consent(referral.client, referral.referring_doctor, Scope.STATUS) is not None
+    )
     steps = triage.next_steps(
-        actions.clock_facts(referral, first_booked), actions.targets_for(practice)
+        actions.clock_facts(referral, first_booked, consent_recorded),
+        actions.targets_for(practice),
     )
     return {
         "referral": referral,
@@ -148,6 +168,9 @@ def _detail_context(request, referral, **forms):
         "clarifications": referral.clarifications.all(),
         "missing": missing_items(facts_of(referral)),
         "next_steps": steps,
+        "consent_recorded": consent_recorded,
+        "missing_signature_only_needs_a_look": not referral.letter_signed
+        and referral.documents.exists(),
         "now": now,
         "course": course,
         "drawn_here_booked_elsewhere": booked_elsewhere,
@@ -341,6 +364,18 @@ def _save_edited(form, request):
         upload_kind=form.document_kind if upload else None,
         **acting(request),
     )
+
+
+@practice_member_required
+def referral_signature_seen(request, referral):
+    """Staff saw the doctor's signature and date on the attached letter: one click,
+    instead of asking the doctor for what is already there."""
+    referral = get_scoped_or_404(_referral_queryset(), request.practice, referral)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    actions.confirm_signature_seen(referral, **acting(request))
+    messages.success(request, "Recorded: the attached letter is signed and dated.")
+    return redirect(referral.get_absolute_url())
 
 
 @practice_member_required

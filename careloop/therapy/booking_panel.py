@@ -7,6 +7,7 @@ from careloop.entitlements import engine
 from careloop.entitlements.schedule import Schedule
 from careloop.practices.models import clinicians_of
 from careloop.practices.scoping import scoped_or_none
+from careloop.referrals.validity import facts_of, missing_items
 from careloop.therapy.entitlements import evaluate_client, profession_of
 
 from .forms import TherapySessionForm
@@ -55,9 +56,18 @@ def booking_panel(practice, data, *, editing=None) -> dict:
             minutes=minutes,
             on=proposed.date,
         )
+    # The engine counts sessions; whether the referral itself is valid is the Medicare
+    # check's question. A rebate drawn on an incomplete referral is only a promise.
+    drawn_on = (entitlement.proposed or {}).get("referral_obj")
+    incomplete = (
+        missing_items(facts_of(drawn_on))
+        if drawn_on is not None and (entitlement.proposed or {}).get("rebatable")
+        else []
+    )
     return {
         "panel_client": client,
         "entitlement": entitlement,
+        "referral_incomplete": incomplete,
         "clinician": clinician,
         "price": price,
         "has_proposal": proposed is not None,

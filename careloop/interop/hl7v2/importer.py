@@ -14,7 +14,12 @@ from careloop.interop.events import AcknowledgementReceived
 from careloop.interop.models import InboundMessage
 from careloop.lib.uploads import DocumentKind
 from careloop.practices.models import Practice
-from careloop.referrals.intake import IncomingDocument, IncomingReferral, take_in
+from careloop.referrals.intake import (
+    IncomingDocument,
+    IncomingReferral,
+    IntakeRefused,
+    take_in,
+)
 from careloop.referrals.matching import (
     PatientDetails,
     ReferrerDetails,
@@ -179,6 +184,13 @@ def import_message(
     try:
         with transaction.atomic():
             referral = _store(parsed, practice, medicare, irn, warnings, raw, via)
+    except IntakeRefused as refused:
+        return _rejected(
+            header,
+            [Problem("AE", str(refused), "RF1", 1, 7)],
+            parsed=parsed,
+            practice=practice,
+        )
     except IntegrityError:
         # The same message, imported at the same moment by another process.
         existing = InboundMessage.objects.get(

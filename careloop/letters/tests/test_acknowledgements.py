@@ -12,8 +12,9 @@ from careloop import testing
 from careloop.consent.models import Consent, Disclosure
 from careloop.letters import outbox
 from careloop.letters.models import Delivery, Letter
+from careloop.practices.models import Role
 from careloop.referrals import actions as referral_actions
-from careloop.referrals.models import EventKind, TriageStatus
+from careloop.referrals.models import EventKind, ReferralBasis, TriageStatus
 
 
 @pytest.fixture
@@ -219,3 +220,55 @@ def test_another_practice_cannot_confirm_a_print(
     assert client.post(url).status_code == 404
     delivery.refresh_from_db()
     assert delivery.status == "to_print"
+
+
+def test_the_client_page_lists_the_clients_letters_and_their_status(
+    owner_client, referral, clinician, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        book(owner_client, referral, clinician)
+    page = owner_client.get(referral.client.get_absolute_url()).content.decode()
+    assert "Acknowledgement of referral" in page and "Draft" in page
+
+
+def test_a_letter_without_consent_links_straight_to_the_consent_form(
+    owner_client, referral, clinician, django_capture_on_commit_callbacks
+):
+    Consent.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        book(owner_client, referral, clinician)
+    letter = Letter.objects.get(kind="acknowledgement")
+    page = owner_client.get(letter.get_absolute_url()).content.decode()
+    assert "Record the client" in page
+    assert f"/clients/{referral.client.uuid}/consent/" in page
+
+
+def test_the_booking_panel_says_rebatable_only_once_an_incomplete_referral_is_complete(
+    owner_client, referral
+):
+    psychologist = testing.make_user(
+        referral.practice, Role.CLINICIAN, profession="psychologist", email="psy@alice.test"
+    )
+    query = {
+        "client": referral.client.uuid,
+        "clinician": psychologist.uuid,
+        "referral": referral.uuid,
+        "starts_at": "15/12/2026 10:00",
+        "duration_minutes": "50",
+        "session_type": "individual",
+        "modality": "in_rooms",
+    }
+    person = referral.client
+    person.street, person.suburb, person.postcode = "1 Miller St", "Cammeray", "2062"
+    person.save()
+    referral.reason, referral.medications, referral.letter_signed = "Low mood", "Nil", True
+    referral.basis = ReferralBasis.MHTP
+    referral.save()
+    complete = owner_client.get("/sessions/new/medicare/", query).content.decode()
+    assert "Medicare-rebatable" in complete
+    assert "Rebatable once the referral is complete" not in complete
+    referral.medications = ""
+    referral.save()
+    incomplete = owner_client.get("/sessions/new/medicare/", query).content.decode()
+    assert "Rebatable once the referral is complete" in incomplete
+    assert "current medications" in incomplete

@@ -225,7 +225,7 @@ def test_the_referral_page_lists_what_medicare_needs(owner_client, alice_practic
         "the patient&#x27;s address",
         "a list of current medications",
         "the number of sessions referred",
-        "signed and dated by you",
+        "the doctor&#x27;s signature and date",
         "fails its check character",
     ]:
         assert phrase in page, phrase

@@ -88,7 +88,10 @@ def test_a_doctor_refers_and_reception_books_the_first_session(page, live_server
     page.get_by_label("Date and time").fill("15/12/2026 10:00")
     page.keyboard.press("Tab")  # leaving the field is what updates the Medicare panel
 
-    page.locator("#entitlement-panel").get_by_text("Medicare-rebatable").wait_for()
+    # A web-form referral is not yet confirmed signed: rebatable once it is complete.
+    page.locator("#entitlement-panel").get_by_text(
+        "Rebatable once the referral is complete"
+    ).wait_for()
     page.get_by_role("button", name="Save").click()
     page.wait_for_url("**/sessions/*/")
     referral.refresh_from_db()
