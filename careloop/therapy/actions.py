@@ -6,7 +6,7 @@ from careloop.referrals.actions import session_booked
 from careloop.web.records import save_practice_record
 
 from .events import SessionAttended
-from .models import ClinicalNote
+from .models import ClinicalNote, ClinicalNoteVersion
 
 
 def save_session(session, *, practice, changed_fields=(), by, via: Via):
@@ -28,10 +28,15 @@ def save_session(session, *, practice, changed_fields=(), by, via: Via):
 
 
 def save_clinical_note(session, text: str, *, by, via: Via):
+    """The note holds the latest text; every text it has held stays, with its author,
+    as an append-only version (anyone who may write a note may rewrite it)."""
     with transaction.atomic():
         note, created = ClinicalNote.objects.update_or_create(
             session=session,
             defaults={"practice": session.practice, "text": text, "author": by},
+        )
+        ClinicalNoteVersion.objects.create(
+            practice=session.practice, note=note, text=text, author=by
         )
         record_change(
             note, by=by, via=via, client=session.client, created=created, changed_fields=["text"]
