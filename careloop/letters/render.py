@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.text import slugify
 
 from careloop.measures.summary import client_measures_context
 from careloop.therapy.entitlements import evaluate_client
@@ -60,5 +61,8 @@ def generate_pdf(letter) -> tuple[str, str, bytes]:
 
     html = render_html(letter)
     pdf = weasyprint.HTML(string=html, base_url=str(settings.PACKAGE_DIR)).write_pdf()
-    name = f"{letter.kind}-{letter.client.family_name.lower()}-{letter.uuid.hex[:8]}.pdf"
+    # The file name goes into e-mail and HTTP headers: built from a cleaned name, so a
+    # stored line break or quote cannot break (or be injected into) them.
+    family = slugify(letter.client.family_name) or "client"
+    name = f"{letter.kind}-{family}-{letter.uuid.hex[:8]}.pdf"
     return name, "application/pdf", pdf

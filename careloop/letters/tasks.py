@@ -10,6 +10,7 @@ from django.core.mail import send_mail
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
+from careloop.lib.text import single_line
 from careloop.practices.models import Practice
 
 from . import outbox, services
@@ -62,10 +63,10 @@ def tell_clinician_of_feedback(letter_id: int) -> None:
     clinician = letter.signed_by or letter.author
     if clinician and clinician.email:
         send_mail(
-            f"Feedback from {letter.doctor} on your {letter.kind_info.title.lower()}",
+            single_line(f"Feedback from {letter.doctor} on your {letter.kind_info.title.lower()}"),
             f"{letter.doctor} answered the feedback form for your letter about "
             f"{letter.client.given_name} {letter.client.family_name[:1]}. "
             f"Sign in to Careloop to read it.",
             None,
-            [clinician.email],
+            [single_line(clinician.email)],
         )

@@ -48,3 +48,10 @@ class SingleLineForm:
             if is_single_line(field) and validate_single_line not in field.validators:
                 # Each form instance has its own copy of its fields and their validators.
                 field.validators.append(validate_single_line)
+
+
+def single_line(value) -> str:
+    """The value as one clean line, for places that cannot refuse it any more: e-mail
+    headers built from names stored before the rule above (or by a channel that missed
+    it). Control characters become spaces, runs of spaces one space."""
+    return " ".join(_CONTROL.sub(" ", str(value or "")).split())
