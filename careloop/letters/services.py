@@ -1,6 +1,8 @@
 """Drafting letters when they fall due, editing, signing."""
 
-from django.db import transaction
+import contextlib
+
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from careloop.clients.models import Client
@@ -13,11 +15,15 @@ from careloop.therapy.entitlements import evaluate_client, evaluate_prefetched, 
 
 from . import outbox
 from .kinds import KINDS, SECTION_LIMIT
-from .models import DeliveryStatus, Letter, LetterStatus
+from .models import ONE_PER_REFERRAL, DeliveryStatus, Letter, LetterStatus
 
 
 class LetterError(ValueError):
     pass
+
+
+class AlreadyDrafted(LetterError):
+    """Another worker or person drafted this referral's letter of this kind first."""
 
 
 # Why a session given under the referral was not part of its Medicare course.
@@ -148,17 +154,27 @@ def draft(
     if kind not in KINDS:
         raise LetterError(f"Unknown kind of letter {kind!r}.")
     prefilled = _prefill(kind, referral, client, entitlement)
-    return Letter.objects.create(
-        practice=client.practice,
-        client=client,
-        referral=referral,
-        doctor=doctor,
-        author=author,
-        kind=kind,
-        sections=prefilled,
-        prefilled=prefilled,
-        due_reason=due_reason,
-    )
+    try:
+        with transaction.atomic():
+            return Letter.objects.create(
+                practice=client.practice,
+                client=client,
+                referral=referral,
+                doctor=doctor,
+                author=author,
+                kind=kind,
+                sections=prefilled,
+                prefilled=prefilled,
+                due_reason=due_reason,
+            )
+    except IntegrityError:
+        if referral is None or kind not in ONE_PER_REFERRAL:
+            raise
+        # The database keeps one live letter of this kind per referral.
+        raise AlreadyDrafted(
+            f"This referral already has its {KINDS[kind].title.lower()}: open it from "
+            "the referral's page, or cancel it to write a new one."
+        ) from None
 
 
 def update_sections(letter: Letter, values: dict) -> Letter:
@@ -241,7 +257,8 @@ def create_due_drafts(practice, *, clients=None) -> list[Letter]:
                 or referral.pk in existing
             ):
                 continue
-            with transaction.atomic():
+            # Another run may have drafted it a moment ago: that one stands.
+            with contextlib.suppress(AlreadyDrafted):
                 made.append(
                     draft(
                         "end_of_course",
@@ -337,14 +354,17 @@ def draft_discharge_summary(referral_id: int, reason: str = "") -> Letter | None
         .exists()
     ):
         return None
-    letter = draft(
-        "discharge",
-        client=referral.client,
-        doctor=referral.referring_doctor,
-        referral=referral,
-        author=referral.assigned_clinician,
-        due_reason="The client was discharged.",
-    )
+    try:
+        letter = draft(
+            "discharge",
+            client=referral.client,
+            doctor=referral.referring_doctor,
+            referral=referral,
+            author=referral.assigned_clinician,
+            due_reason="The client was discharged.",
+        )
+    except AlreadyDrafted:
+        return None  # drafted by a job that ran at the same moment
     if reason:
         letter.sections = {**letter.sections, "reason": reason[:SECTION_LIMIT]}
         letter.save(update_fields=["sections", "updated_at"])
