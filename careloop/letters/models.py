@@ -92,7 +92,9 @@ class Channel(models.TextChoices):
 
 class Delivery(PracticeOwned):
     """The outbox: a letter is stored here as queued before any attempt to send it,
-    retried with back-off when the channel fails, and sent at most once."""
+    retried with back-off when the channel fails, and sent once. The one exception is
+    flagged: when an attempt stopped after the message may have left, the retry can
+    deliver a second copy, with the same Message-ID (`duplicate_possible`)."""
 
     letter = models.ForeignKey(Letter, on_delete=models.PROTECT, related_name="deliveries")
     channel = models.CharField(max_length=10, choices=Channel.choices)

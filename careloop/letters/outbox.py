@@ -260,8 +260,9 @@ def _attempt(delivery: Delivery) -> int:
     pk, claim = delivery.pk, delivery.claimed_at
     mine = Delivery.objects.filter(pk=pk, status=DeliveryStatus.SENDING, claimed_at=claim)
     if delivery.channel == Channel.PRINT:
-        # Queued before print waited for a person: it waits now, not "sent".
-        mine.update(status=DeliveryStatus.TO_PRINT, claimed_at=None)
+        # Queued before print waited for a person: it waits now, not "sent". Nothing
+        # left the practice, so no copy may have gone either.
+        mine.update(status=DeliveryStatus.TO_PRINT, claimed_at=None, duplicate_possible=False)
         return 0
     letter = delivery.letter
     try:

@@ -77,6 +77,17 @@ def test_a_claim_from_before_leases_is_taken_back_too(course, settings):  # noqa
     assert outbox.process_due() == 1 and len(mail.outbox) == 1
 
 
+def test_a_stale_claim_on_a_printed_letter_waits_for_staff_again_unflagged(
+    course,  # noqa: F811
+):
+    delivery = outbox.queue(signed_report(course), "print")
+    Delivery.objects.filter(pk=delivery.pk).update(status="sending", claimed_at=None)
+    assert outbox.process_due() == 0
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.duplicate_possible) == ("to_print", False)
+    assert not Disclosure.objects.exists()
+
+
 class SlowSink(SmtpSink):
     """Takes the message, then answers only after `delay` seconds."""
 
