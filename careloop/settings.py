@@ -147,11 +147,14 @@ else:
             "OPTIONS": {
                 # WAL lets readers carry on while a write commits; IMMEDIATE takes the
                 # write lock at BEGIN so two writers queue instead of failing mid-way.
+                # Writes are short (the outbox does its I/O outside transactions), so a
+                # writer waits for the lock for up to 20 s rather than answering
+                # "database is locked" after 5.
                 "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                    "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;"
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
                 ),
                 "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
             },
         }
     }

@@ -42,14 +42,24 @@ def disclose(client, doctor, scope: str, *, description: str, channel: str, by=N
     only after this returns, and calls it again for every retry it makes."""
     with transaction.atomic():
         consent = check_disclosure(client, doctor, scope)
-        return Disclosure.objects.create(
-            practice=client.practice,
-            client=client,
-            doctor=doctor,
-            scope=scope,
-            description=description[:300],
-            consent=consent,
-            channel=channel,
-            by=by if by is not None and getattr(by, "is_authenticated", False) else None,
-            at=timezone.now(),
+        return record_disclosure(
+            consent, doctor, scope, description=description, channel=channel, by=by
         )
+
+
+def record_disclosure(consent, doctor, scope: str, *, description: str, channel: str, by=None):
+    """Log a disclosure that has happened under `consent`, checked just before it left.
+    The outbox checks consent, sends outside any transaction, then logs what went: a
+    letter that left is logged even if consent was withdrawn while it was on the wire."""
+    client = consent.client
+    return Disclosure.objects.create(
+        practice=client.practice,
+        client=client,
+        doctor=doctor,
+        scope=scope,
+        description=description[:300],
+        consent=consent,
+        channel=channel,
+        by=by if by is not None and getattr(by, "is_authenticated", False) else None,
+        at=timezone.now(),
+    )

@@ -1,5 +1,7 @@
 """Drafting letters when they fall due, editing, signing."""
 
+import contextlib
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -15,11 +17,15 @@ from careloop.therapy.entitlements import evaluate_client, evaluate_prefetched, 
 
 from . import outbox, tasks
 from .kinds import KINDS, SECTION_LIMIT
-from .models import DeliveryStatus, Feedback, Letter, LetterStatus
+from .models import ONE_PER_REFERRAL, DeliveryStatus, Feedback, Letter, LetterStatus
 
 
 class LetterError(ValueError):
     pass
+
+
+class AlreadyDrafted(LetterError):
+    """Another worker or person drafted this referral's letter of this kind first."""
 
 
 # Why a session given under the referral was not part of its Medicare course.
@@ -161,19 +167,28 @@ def draft(
     if kind not in KINDS:
         raise LetterError(f"Unknown kind of letter {kind!r}.")
     prefilled = _prefill(kind, referral, client, entitlement)
-    with transaction.atomic():
-        letter = Letter.objects.create(
-            practice=client.practice,
-            client=client,
-            referral=referral,
-            doctor=doctor,
-            author=author,
-            kind=kind,
-            sections=prefilled,
-            prefilled=prefilled,
-            due_reason=due_reason,
-        )
-        record_change(letter, by=by, via=via, client=client, created=True)
+    try:
+        with transaction.atomic():
+            letter = Letter.objects.create(
+                practice=client.practice,
+                client=client,
+                referral=referral,
+                doctor=doctor,
+                author=author,
+                kind=kind,
+                sections=prefilled,
+                prefilled=prefilled,
+                due_reason=due_reason,
+            )
+            record_change(letter, by=by, via=via, client=client, created=True)
+    except IntegrityError:
+        if referral is None or kind not in ONE_PER_REFERRAL:
+            raise
+        # The database keeps one live letter of this kind per referral.
+        raise AlreadyDrafted(
+            f"This referral already has its {KINDS[kind].title.lower()}: open it from "
+            "the referral's page, or cancel it to write a new one."
+        ) from None
     return letter
 
 
@@ -298,7 +313,8 @@ def create_due_drafts(practice, *, clients=None) -> list[Letter]:
                 or referral.pk in existing
             ):
                 continue
-            with transaction.atomic():
+            # Another run may have drafted it a moment ago: that one stands.
+            with contextlib.suppress(AlreadyDrafted):
                 made.append(
                     draft(
                         "end_of_course",
@@ -336,14 +352,19 @@ def acknowledge_first_booking(referral, *, by=None) -> Notice | None:
         .exists()
     ):
         return None
-    letter = draft(
-        "acknowledgement",
-        client=referral.client,
-        doctor=doctor,
-        referral=referral,
-        author=referral.assigned_clinician,
-        due_reason="The first session was booked.",
-    )
+    try:
+        letter = draft(
+            "acknowledgement",
+            client=referral.client,
+            doctor=doctor,
+            referral=referral,
+            author=referral.assigned_clinician,
+            due_reason="The first session was booked.",
+            by=by,
+            via=JOB,
+        )
+    except AlreadyDrafted:
+        return None  # a simultaneous booking drafted it first
     url = letter.get_absolute_url()
     try:
         check_disclosure(referral.client, doctor, letter.kind_info.scope)
@@ -394,14 +415,17 @@ def draft_discharge_summary(referral_id: int, reason: str = "") -> Letter | None
         .exists()
     ):
         return None
-    letter = draft(
-        "discharge",
-        client=referral.client,
-        doctor=referral.referring_doctor,
-        referral=referral,
-        author=referral.assigned_clinician,
-        due_reason="The client was discharged.",
-    )
+    try:
+        letter = draft(
+            "discharge",
+            client=referral.client,
+            doctor=referral.referring_doctor,
+            referral=referral,
+            author=referral.assigned_clinician,
+            due_reason="The client was discharged.",
+        )
+    except AlreadyDrafted:
+        return None  # drafted by a job that ran at the same moment
     if reason:
         letter.sections = {**letter.sections, "reason": reason[:SECTION_LIMIT]}
         letter.save(update_fields=["sections", "updated_at"])

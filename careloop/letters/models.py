@@ -5,6 +5,9 @@ from careloop.practices.scoping import PracticeOwned
 
 from .kinds import KINDS
 
+# Letters a referral is owed once: drafted by Careloop when they fall due.
+ONE_PER_REFERRAL = ("acknowledgement", "end_of_course", "discharge")
+
 
 class LetterStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -46,6 +49,16 @@ class Letter(PracticeOwned):
             # "Letters due": one practice's drafts, oldest first.
             models.Index(fields=["practice", "status", "created_at"], name="letters_due"),
         ]
+        constraints = [
+            # Two outbox runs at once (two consumers, or a run and a session's job) must
+            # not draft the same report twice: one live letter of each of these kinds
+            # per referral. Cancelling one lets a new one be written.
+            models.UniqueConstraint(
+                fields=["referral", "kind"],
+                condition=models.Q(kind__in=ONE_PER_REFERRAL) & ~models.Q(status="cancelled"),
+                name="one_live_letter_per_referral_and_kind",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind_info.title} for {self.client} to {self.doctor}"
@@ -79,7 +92,9 @@ class Channel(models.TextChoices):
 
 class Delivery(PracticeOwned):
     """The outbox: a letter is stored here as queued before any attempt to send it,
-    retried with back-off when the channel fails, and sent at most once."""
+    retried with back-off when the channel fails, and sent once. The one exception is
+    flagged: when an attempt stopped after the message may have left, the retry can
+    deliver a second copy, with the same Message-ID (`duplicate_possible`)."""
 
     letter = models.ForeignKey(Letter, on_delete=models.PROTECT, related_name="deliveries")
     channel = models.CharField(max_length=10, choices=Channel.choices)
@@ -101,6 +116,13 @@ class Delivery(PracticeOwned):
     queued_by = models.ForeignKey(
         "practices.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The lease of the worker sending it: a "sending" row whose claim is older than
+    # outbox.LEASE belongs to a worker that died, and is taken back and tried again.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    # An attempt stopped after the message started to leave (a killed sender, or a
+    # server that took the message but answered too late): the doctor may get two
+    # copies. Both carry the same Message-ID, so most mail systems drop the second.
+    duplicate_possible = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]

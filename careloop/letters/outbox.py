@@ -1,28 +1,42 @@
 """The outbox: every letter leaves through here, by the doctor's channel.
 
 A delivery is stored as queued before any attempt. A worker claims it with a
-conditional update (so two workers never send the same one), checks consent at that
-moment, sends, logs the disclosure, and marks it sent in one transaction. A channel
-failure puts it back in the queue with a growing delay; consent withdrawn since
-queuing refuses it. The `run_outbox` job (tasks.py) retries every minute.
+conditional update that stamps a lease (so two workers never send the same one),
+checks consent at that moment, sends outside any transaction, then logs the
+disclosure and marks it sent in one short transaction. A channel failure puts it back
+in the queue with a growing delay; consent withdrawn since queuing refuses it. A claim
+whose worker died is taken back when its lease runs out. Whenever a copy may already
+have gone (a killed sender, a server that answered too late), the retry carries the
+same Message-ID and the delivery is flagged `duplicate_possible`. The `run_outbox` job
+(tasks.py) retries every minute.
 """
 
+import contextlib
 import logging
+import smtplib
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.core.mail import EmailMessage, get_connection
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from careloop.audit.actions import JOB, Via, record_change
-from careloop.consent.rules import DisclosureRefused, check_disclosure, disclose
+from careloop.audit.actions import JOB, Via, record_change, record_view
+from careloop.consent.rules import (
+    DisclosureRefused,
+    check_disclosure,
+    disclose,
+    record_disclosure,
+)
 from careloop.interop.fhir.letter_bundle import build_letter_bundle
 from careloop.interop.hl7v2 import oru
 from careloop.interop.outbound import OutboundLetter
+from careloop.lib.text import single_line
 from careloop.referrals import actions as referral_actions
 
 from . import tasks
@@ -121,6 +135,21 @@ def confirm_printed(delivery: Delivery, *, by, via: Via) -> Delivery:
     return locked
 
 
+def record_download(letter: Letter, *, via: Via) -> None:
+    """The doctor opened the e-mailed link: the letter itself leaves now. Consent is
+    checked again (DisclosureRefused, nothing served, when it was withdrawn since the
+    e-mail went), and each download is logged as a disclosure and audited."""
+    with transaction.atomic():
+        disclose(
+            letter.client,
+            letter.doctor,
+            letter.kind_info.scope,
+            description=f"{letter.kind_info.title}, downloaded from the e-mailed link",
+            channel=via.channel,
+        )
+        record_view(letter, by=None, via=via, client=letter.client)
+
+
 def _letter_went(letter: Letter, delivery: Delivery, *, by) -> None:
     """What follows from a letter leaving: the referral's clock learns the doctor has
     been acknowledged, or has had the end-of-course report."""
@@ -142,71 +171,191 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(minutes=BACKOFF_MINUTES[min(attempts, len(BACKOFF_MINUTES)) - 1])
 
 
+# How long a worker may hold a delivery in "sending". Rendering and one SMTP exchange
+# take seconds; a claim older than this belongs to a worker that was killed or lost,
+# and the delivery is taken back and sent again, with the same Message-ID.
+LEASE = timedelta(minutes=10)
+# On SQLite a write may wait out the busy timeout; the result of a send is worth a few
+# more tries before the lease is left to recover it.
+RESULT_WRITE_TRIES = 3
+
+
+class SendStarted(Exception):
+    """A channel failed after its message may have left: the server took the message
+    but its answer never came (a timeout after the data was sent, a dropped line). The
+    retry may give the doctor a second copy, with the same Message-ID."""
+
+    def __init__(self, error: BaseException):
+        self.error = error
+        super().__init__(f"{type(error).__name__}: {error}")
+
+
+def stale_claim(now):
+    # A claim without a time was made before claims had leases: treat it as stale.
+    return Q(status=DeliveryStatus.SENDING) & (
+        Q(claimed_at__lt=now - LEASE) | Q(claimed_at__isnull=True)
+    )
+
+
 def process_due(now=None, *, only=None, limit: int = 100) -> int:
+    """Send the deliveries that are due, and take back those whose sender died.
+
+    Each delivery goes through three steps, and only the first and last write:
+    a claim (one conditional UPDATE), the work (consent check, PDF, the channel's
+    I/O) outside any transaction, and the result (sent with its disclosure and audit
+    row, or failed) in one short transaction. On SQLite a write transaction locks the
+    whole database, so holding one across SMTP would stall every sign-in and form."""
     now = now or timezone.now()
-    due = Delivery.objects.filter(status=DeliveryStatus.QUEUED, next_attempt_at__lte=now)
+    due = Delivery.objects.filter(
+        Q(status=DeliveryStatus.QUEUED, next_attempt_at__lte=now) | stale_claim(now)
+    )
     if only is not None:
         due = due.filter(pk__in=only)
     sent = 0
     for pk in list(due.order_by("next_attempt_at").values_list("pk", flat=True)[:limit]):
-        # The claim: only one worker turns queued into sending.
-        if not Delivery.objects.filter(pk=pk, status=DeliveryStatus.QUEUED).update(
-            status=DeliveryStatus.SENDING
-        ):
-            continue
-        delivery = Delivery.objects.select_related(
-            "letter__client__practice",
-            "letter__doctor",
-            "letter__signed_by",
-            "letter__practice",
-            "letter__referral",
-        ).get(pk=pk)
-        if delivery.channel == Channel.PRINT:
-            # Queued before print waited for a person: it waits now, not "sent".
-            Delivery.objects.filter(pk=pk).update(status=DeliveryStatus.TO_PRINT)
-            continue
         try:
-            with transaction.atomic():
-                letter = delivery.letter
-                disclose(
-                    letter.client,
-                    letter.doctor,
-                    letter.kind_info.scope,
-                    description=str(letter.kind_info.title),
-                    channel=delivery.channel,
-                    by=delivery.queued_by,
-                )
-                output = CHANNELS[delivery.channel](delivery)
-                delivery.status = DeliveryStatus.SENT
-                delivery.sent_at = timezone.now()
-                delivery.output_path = output or ""
-                delivery.attempts += 1
-                delivery.last_error = ""
-                delivery.save()
-                record_change(
-                    letter,
-                    by=None,
-                    via=JOB,
-                    client=letter.client,
-                    created=False,
-                    changed_fields=[f"sent by {delivery.get_channel_display().lower()}"],
-                )
-                _letter_went(letter, delivery, by=delivery.queued_by)
-            sent += 1
-        except DisclosureRefused as refused:
-            Delivery.objects.filter(pk=pk).update(
-                status=DeliveryStatus.REFUSED, last_error=str(refused)
-            )
-        except Exception as error:  # a channel's failure: retry later, keep the reason
-            attempts = delivery.attempts + 1
-            log.warning("Delivery %s failed (attempt %s): %s", pk, attempts, error)
-            Delivery.objects.filter(pk=pk).update(
-                status=DeliveryStatus.FAILED if attempts >= MAX_ATTEMPTS else DeliveryStatus.QUEUED,
-                attempts=attempts,
-                last_error=f"{type(error).__name__}: {error}"[:1000],
-                next_attempt_at=timezone.now() + _backoff(attempts),
-            )
+            delivery = _claim(pk, now)
+        except OperationalError as error:
+            # SQLite stayed busy past its timeout ("database is locked"): the row is
+            # unchanged, and this worker's next run, or another worker, takes it.
+            log.warning("Delivery %s not claimed, will retry: %s", pk, error)
+            continue
+        if delivery is not None:
+            sent += _attempt(delivery)
     return sent
+
+
+def _claim(pk: int, now) -> Delivery | None:
+    """Turn queued into sending, or take back a stale claim; None if another worker
+    has it. The claim time is the lease, and the token the result is written against."""
+    claimed_at = timezone.now()
+    taken = Delivery.objects.filter(
+        pk=pk, status=DeliveryStatus.QUEUED, next_attempt_at__lte=now
+    ).update(status=DeliveryStatus.SENDING, claimed_at=claimed_at)
+    if not taken:
+        # The previous sender died mid-attempt, perhaps after the message left: count
+        # the attempt, and say that the doctor may get a second copy.
+        taken = (
+            Delivery.objects.filter(pk=pk)
+            .filter(stale_claim(now))
+            .update(
+                status=DeliveryStatus.SENDING,
+                claimed_at=claimed_at,
+                attempts=F("attempts") + 1,
+                duplicate_possible=True,
+            )
+        )
+    if not taken:
+        return None
+    return Delivery.objects.select_related(
+        "letter__client__practice",
+        "letter__doctor",
+        "letter__signed_by",
+        "letter__practice",
+        "letter__referral",
+    ).get(pk=pk)
+
+
+def _attempt(delivery: Delivery) -> int:
+    pk, claim = delivery.pk, delivery.claimed_at
+    mine = Delivery.objects.filter(pk=pk, status=DeliveryStatus.SENDING, claimed_at=claim)
+    if delivery.channel == Channel.PRINT:
+        # Queued before print waited for a person: it waits now, not "sent". Nothing
+        # left the practice, so no copy may have gone either.
+        mine.update(status=DeliveryStatus.TO_PRINT, claimed_at=None, duplicate_possible=False)
+        return 0
+    letter = delivery.letter
+    try:
+        # Consent is checked right before the message leaves, on every attempt.
+        consent = check_disclosure(letter.client, letter.doctor, letter.kind_info.scope)
+    except DisclosureRefused as refused:
+        mine.update(status=DeliveryStatus.REFUSED, last_error=str(refused), claimed_at=None)
+        return 0
+    try:
+        output = CHANNELS[delivery.channel](delivery)
+    except Exception as error:  # a channel's failure: retry later, keep the reason
+        _record_failure(delivery, mine, error)
+        return 0
+    _write_result(lambda: _record_sent(delivery, consent, output), delivery)
+    return 1
+
+
+def _record_sent(delivery: Delivery, consent, output: str) -> None:
+    letter = delivery.letter
+    with transaction.atomic():
+        record_disclosure(
+            consent,
+            letter.doctor,
+            letter.kind_info.scope,
+            description=str(letter.kind_info.title),
+            channel=delivery.channel,
+            by=delivery.queued_by,
+        )
+        sent = {
+            "status": DeliveryStatus.SENT,
+            "sent_at": timezone.now(),
+            "output_path": output or "",
+            "message_id": delivery.message_id,
+            "attempts": F("attempts") + 1,
+            "claimed_at": None,
+        }
+        if not Delivery.objects.filter(
+            pk=delivery.pk, status=DeliveryStatus.SENDING, claimed_at=delivery.claimed_at
+        ).update(**sent, last_error=""):
+            # This worker outlived its lease and another took the letter back: this copy
+            # went all the same, and another may go (or have gone) too.
+            Delivery.objects.filter(pk=delivery.pk).exclude(
+                status__in=[DeliveryStatus.SENT, DeliveryStatus.DELIVERED]
+            ).update(**sent)
+            Delivery.objects.filter(pk=delivery.pk).update(duplicate_possible=True)
+        delivery.refresh_from_db()
+        record_change(
+            letter,
+            by=None,
+            via=JOB,
+            client=letter.client,
+            created=False,
+            changed_fields=[f"sent by {delivery.get_channel_display().lower()}"],
+        )
+        _letter_went(letter, delivery, by=delivery.queued_by)
+
+
+def _record_failure(delivery: Delivery, mine, error: Exception) -> None:
+    attempts = delivery.attempts + 1
+    may_have_gone = isinstance(error, SendStarted)
+    cause = error.error if may_have_gone else error
+    log.warning("Delivery %s failed (attempt %s): %s", delivery.pk, attempts, cause)
+    reason = f"{type(cause).__name__}: {cause}"
+    if may_have_gone:
+        reason = (
+            "The receiving server may have received the letter but did not answer in "
+            f"time ({reason})"
+        )
+    failed = {
+        "status": DeliveryStatus.FAILED if attempts >= MAX_ATTEMPTS else DeliveryStatus.QUEUED,
+        "attempts": attempts,
+        "last_error": reason[:1000],
+        "next_attempt_at": timezone.now() + _backoff(attempts),
+        "claimed_at": None,
+    }
+    if may_have_gone:
+        failed["duplicate_possible"] = True
+    _write_result(lambda: mine.update(**failed), delivery)
+
+
+def _write_result(write, delivery: Delivery) -> None:
+    for attempt in range(1, RESULT_WRITE_TRIES + 1):
+        try:
+            write()
+            return
+        except OperationalError as error:
+            # SQLite busy past its timeout. If it never clears, the lease runs out and
+            # the delivery is taken back, flagged as possibly sent twice.
+            log.warning("Delivery %s result not written (try %s): %s", delivery.pk, attempt, error)
+            if attempt == RESULT_WRITE_TRIES:
+                log.error("Delivery %s left to its lease after %s tries", delivery.pk, attempt)
+                return
+            time.sleep(attempt)
 
 
 def _outbound_dir(practice, kind: str) -> Path:
@@ -216,9 +365,10 @@ def _outbound_dir(practice, kind: str) -> Path:
 
 
 def _initials(client) -> str:
-    return "".join(
-        f"{part[0].upper()}." for part in (client.given_name, client.family_name) if part
-    )
+    # From cleaned names: a name stored with a line break would otherwise put one in
+    # the subject, and every e-mail letter for the client would fail.
+    names = (single_line(client.given_name), single_line(client.family_name))
+    return "".join(f"{name[0].upper()}." for name in names if name)
 
 
 def _send_email(delivery) -> str:
@@ -237,9 +387,11 @@ def _send_email(delivery) -> str:
         "",
     ]
     message = EmailMessage(
-        subject=f"{letter.kind_info.title}: {patient} ({practice.name})",
-        to=[letter.doctor.email],
-        # One Message-ID per delivery: a mail system that sees it twice drops the copy.
+        # Every header from cleaned values.
+        subject=single_line(f"{letter.kind_info.title}: {patient} ({practice.name})"),
+        to=[single_line(letter.doctor.email)],
+        # One Message-ID per delivery, the same on every retry: a mail system that sees
+        # it twice drops the copy.
         headers={"Message-ID": f"<letter-{delivery.uuid}@careloop>"},
     )
     if practice.letters_by_link:
@@ -255,8 +407,27 @@ def _send_email(delivery) -> str:
         practice.name,
     ]
     message.body = "\n".join(body)
-    message.send()
+    message.message()  # a bad header fails here, before anything leaves
+    _smtp_send(message)
     return ""
+
+
+def _smtp_send(message: EmailMessage) -> None:
+    """Send one message, telling a failure before the message left (the server is down
+    or refused it: nothing went) from one after (no answer: it may have gone)."""
+    connection = get_connection()
+    connection.open()
+    try:
+        connection.send_messages([message])
+    except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused):
+        raise  # the server answered no: nothing was delivered
+    except Exception as error:
+        raise SendStarted(error) from error
+    finally:
+        with contextlib.suppress(Exception):
+            # The message is accepted once the server answered the data; a QUIT that
+            # times out changes nothing.
+            connection.close()
 
 
 def outbound_letter(delivery, pdf: bytes) -> OutboundLetter:

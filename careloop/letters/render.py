@@ -5,6 +5,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.text import slugify
 
 from careloop.measures.summary import client_measures_context
 from careloop.therapy.entitlements import evaluate_client
@@ -101,5 +102,8 @@ def render_html(letter, *, request=None) -> str:
 def generate_pdf(letter, *, request=None) -> tuple[str, str, bytes]:
     """(filename, mimetype, bytes): the renderer interface every channel uses."""
     pdf = html_to_pdf(render_html(letter, request=request))
-    name = f"{letter.kind}-{letter.client.family_name.lower()}-{letter.uuid.hex[:8]}.pdf"
+    # The file name goes into e-mail and HTTP headers: built from a cleaned name, so a
+    # stored line break or quote cannot break (or be injected into) them.
+    family = slugify(letter.client.family_name) or "client"
+    name = f"{letter.kind}-{family}-{letter.uuid.hex[:8]}.pdf"
     return name, "application/pdf", pdf

@@ -11,6 +11,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from careloop.clients.models import Client
+from careloop.lib.text import single_line
 from careloop.practices.jobs import each_practice_scope, job_in_scope_of
 from careloop.referrals.models import Referral
 
@@ -71,10 +72,10 @@ def tell_clinician_of_feedback(letter_id: int) -> None:
     clinician = letter.signed_by or letter.author
     if clinician and clinician.email:
         send_mail(
-            f"Feedback from {letter.doctor} on your {letter.kind_info.title.lower()}",
+            single_line(f"Feedback from {letter.doctor} on your {letter.kind_info.title.lower()}"),
             f"{letter.doctor} answered the feedback form for your letter about "
             f"{letter.client.given_name} {letter.client.family_name[:1]}. "
             f"Sign in to Careloop to read it.",
             None,
-            [clinician.email],
+            [single_line(clinician.email)],
         )

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.db.models import Q
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -44,14 +45,18 @@ def letters_due(request):
         .order_by("created_at")
     )
     stuck = (
-        Delivery.objects.filter(
-            practice=request.practice,
-            status__in=[
-                DeliveryStatus.FAILED,
-                DeliveryStatus.REFUSED,
-                DeliveryStatus.QUEUED,
-                DeliveryStatus.TO_PRINT,
-            ],
+        Delivery.objects.filter(practice=request.practice)
+        .filter(
+            Q(
+                status__in=[
+                    DeliveryStatus.FAILED,
+                    DeliveryStatus.REFUSED,
+                    DeliveryStatus.QUEUED,
+                    DeliveryStatus.TO_PRINT,
+                ]
+            )
+            # A sender that died mid-send: shown until the outbox takes it back.
+            | outbox.stale_claim(timezone.now())
         )
         .select_related("letter__client", "letter__doctor")
         .order_by("created_at")
@@ -207,6 +212,12 @@ def letter_download(request, token):
     )
     if letter is None or not letter.deliveries.filter(status=DeliveryStatus.SENT).exists():
         return render(request, "link_expired.html", status=410)
+    try:
+        outbox.record_download(letter, via=via_request(request, DOCTOR_LINK))
+    except DisclosureRefused:
+        return render(
+            request, "letters/download_refused.html", {"practice": letter.practice}, status=403
+        )
     name, mimetype, pdf = generate_pdf(letter, request=request)
     response = HttpResponse(pdf, content_type=mimetype)
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -62,3 +62,10 @@ class SingleLineForm:
         for field in self.fields.values():
             explain_errors(field)
         super().full_clean()
+
+
+def single_line(value) -> str:
+    """The value as one clean line, for places that cannot refuse it any more: e-mail
+    headers built from names stored before the rule above (or by a channel that missed
+    it). Control characters become spaces, runs of spaces one space."""
+    return " ".join(_CONTROL.sub(" ", str(value or "")).split())

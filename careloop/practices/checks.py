@@ -1,20 +1,22 @@
 """Deployment checks (`careloop check --deploy`): what production needs beyond Django's own."""
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 
 
 @register(Tags.caches, deploy=True)
-def check_shared_cache(app_configs, **kwargs) -> list[Warning]:
+def check_shared_cache(app_configs, **kwargs) -> list[Error]:
     backend = settings.CACHES["default"]["BACKEND"]
     if not settings.PRODUCTION or not backend.endswith("LocMemCache"):
         return []
+    # An error, not a warning: with two workers the public referral form accepted twice
+    # its hourly limit, and the sign-in lockout counts per worker too.
     return [
-        Warning(
+        Error(
             "Production runs on the local-memory cache: every gunicorn worker keeps its own, "
             "so each rate limit (sign-ins, public forms) counts per worker, not per site.",
             hint="Set REDIS_URL (e.g. redis://127.0.0.1:6379/0) for a shared cache.",
-            id="careloop.W001",
+            id="careloop.E001",
         )
     ]
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from careloop import events
 from careloop.audit.actions import Via, record_change
 from careloop.lib.business_days import add_business_days
+from careloop.lib.text import single_line
 from careloop.web.records import save_practice_record
 
 from . import tasks, triage
@@ -379,8 +380,10 @@ def _email_clarification(request_id: int, *, reminder: bool) -> None:
     }
     doctor = request.referral.referring_doctor
     assert doctor is not None  # a request is only made of a referral with a doctor
-    subject = ("Reminder: " if reminder else "") + (
-        f"Your referral of {request.referral.client.full_name} "
+    # Headers from cleaned values: a stored name with a line break must not block mail.
+    subject = single_line(
+        ("Reminder: " if reminder else "")
+        + f"Your referral of {request.referral.client.full_name} "
         f"(ref {request.referral.reference}): details needed"
     )
     send_mail(

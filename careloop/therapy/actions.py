@@ -11,7 +11,7 @@ from careloop.referrals.actions import session_booked
 from careloop.web.records import save_practice_record
 
 from .events import SessionAttended
-from .models import ClinicalNote, TherapySession
+from .models import ClinicalNote, ClinicalNoteVersion, TherapySession
 
 if TYPE_CHECKING:
     from careloop.practices.models import Practice, User
@@ -43,10 +43,15 @@ def save_session(
 
 
 def save_clinical_note(session: TherapySession, text: str, *, by: User, via: Via) -> ClinicalNote:
+    """The note holds the latest text; every text it has held stays, with its author,
+    as an append-only version (anyone who may write a note may rewrite it)."""
     with transaction.atomic():
         note, created = ClinicalNote.objects.update_or_create(
             session=session,
             defaults={"practice": session.practice, "text": text, "author": by},
+        )
+        ClinicalNoteVersion.objects.create(
+            practice=session.practice, note=note, text=text, author=by
         )
         record_change(
             note, by=by, via=via, client=session.client, created=created, changed_fields=["text"]

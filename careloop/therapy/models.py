@@ -79,3 +79,23 @@ class ClinicalNote(PracticeOwned):
 
     def __str__(self) -> str:
         return f"Clinical note of {self.session}"
+
+
+class ClinicalNoteVersion(PracticeOwned):
+    """Every text a clinical note has held, with who wrote it and when: a note can be
+    rewritten, never erased. Append-only; the note holds the latest text."""
+
+    note = models.ForeignKey(ClinicalNote, on_delete=models.CASCADE, related_name="versions")
+    text = models.TextField()
+    author = models.ForeignKey("practices.User", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Version of {self.note}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("A clinical note's earlier version cannot be changed.")
+        super().save(*args, **kwargs)

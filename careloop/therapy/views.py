@@ -186,6 +186,14 @@ def clinical_note(request, session):
     return render(
         request,
         "therapy/clinical_note.html",
-        {"session": session, "note": note, "form": form},
+        {
+            "session": session,
+            "note": note,
+            "form": form,
+            # The current text is in the form; earlier ones are kept and shown below it.
+            "earlier_versions": (
+                list(note.versions.select_related("author")[1:]) if note is not None else []
+            ),
+        },
         status=400 if form.errors else 200,
     )

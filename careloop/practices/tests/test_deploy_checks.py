@@ -1,6 +1,11 @@
 """`careloop check --deploy` says what production needs: a shared cache and job queue."""
 
+from io import StringIO
+
+import pytest
 from django.core.checks import run_checks
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 
 from careloop.lib.env import jobs_settings
 
@@ -27,9 +32,20 @@ def test_it_warns_when_production_has_no_shared_cache_or_queue(settings, tmp_pat
     settings.CACHES = LOCAL_CACHE
     settings.HUEY = jobs_settings("", tmp_path, immediate=False)
     warnings = careloop_warnings()
-    assert set(warnings) == {"careloop.W001", "careloop.W003"}
-    assert "rate limit" in warnings["careloop.W001"]
+    assert set(warnings) == {"careloop.E001", "careloop.W003"}
+    assert "rate limit" in warnings["careloop.E001"]
     assert str(tmp_path / "jobs.sqlite3") in warnings["careloop.W003"]
+
+
+def test_check_deploy_fails_in_production_without_a_shared_cache(settings, tmp_path):
+    # Rate limits per worker let twice the limit through: not something to warn about.
+    settings.PRODUCTION = True
+    settings.CACHES = LOCAL_CACHE
+    settings.HUEY = jobs_settings("redis://127.0.0.1:6379/0", "/unused", immediate=False)
+    with pytest.raises(SystemCheckError, match="careloop.E001"):
+        call_command("check", deploy=True, fail_level="ERROR", stdout=StringIO())
+    settings.CACHES = REDIS_CACHE
+    call_command("check", deploy=True, fail_level="ERROR", stdout=StringIO())
 
 
 def test_it_is_quiet_when_production_shares_redis(settings):

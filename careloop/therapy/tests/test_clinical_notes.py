@@ -1,3 +1,5 @@
+import pytest
+
 from careloop import testing
 from careloop.audit.models import AuditEvent
 from careloop.practices.models import Profession, Role
@@ -47,3 +49,34 @@ def test_an_owner_who_does_not_treat_cannot_read_notes_but_one_who_does_can(
     )
     client.force_login(treating_owner)
     assert MARKER in client.get(f"/sessions/{session.uuid}/note/").content.decode()
+
+
+def test_rewriting_a_note_keeps_every_earlier_version_with_its_author(
+    client, clinician, alice_practice
+):
+    from careloop.therapy.models import ClinicalNoteVersion
+
+    session = testing.make_session(alice_practice, clinician=clinician)
+    other = testing.make_user(
+        alice_practice, Role.OWNER, profession=Profession.CLINICAL_PSYCHOLOGIST
+    )
+    url = f"/sessions/{session.uuid}/note/"
+    client.force_login(clinician)
+    client.post(url, {"text": f"First text. {MARKER}"})
+    client.force_login(other)
+    client.post(url, {"text": "Replaced by the owner."})
+    note = ClinicalNote.objects.get()
+    assert (note.text, note.author) == ("Replaced by the owner.", other)
+    versions = list(note.versions.order_by("created_at", "id"))
+    assert [(v.text, v.author) for v in versions] == [
+        (f"First text. {MARKER}", clinician),
+        ("Replaced by the owner.", other),
+    ]
+    # The page shows the earlier text and who wrote it, to clinicians.
+    page = client.get(url).content.decode()
+    assert "Earlier versions" in page and MARKER in page and "Clara Clinician" in page
+    # Append-only: a version cannot be changed.
+    with pytest.raises(ValueError, match="cannot be changed"):
+        versions[0].text = "rewritten history"
+        versions[0].save()
+    assert ClinicalNoteVersion.objects.filter(text__startswith="First text").exists()
