@@ -68,7 +68,7 @@ test: install browser
 	$(CARELOOP) makemigrations --check --dry-run -v0 || (echo "Models changed without a migration: run '$(CARELOOP) makemigrations'." && exit 1)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	# $(BIN)/mypy  (re-enabled once the merged tree type-checks)
+	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -85,7 +85,7 @@ chaos: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	# $(BIN)/mypy  (re-enabled once the merged tree type-checks)
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -72,11 +72,14 @@ def measure(repeat: int) -> list[dict]:
             .order_by("id")
             .first()
         )
+        assert referral is not None, "the demo data has no referral from a doctor"
         session = referral.client.sessions.select_related("clinician").first()
+        doctor = Doctor.objects.for_practice(practice).order_by("id").first()
+        assert session is not None and doctor is not None, "the demo data is incomplete"
         ids = {
             "client": referral.client.uuid,
             "referral": referral.uuid,
-            "doctor": Doctor.objects.for_practice(practice).order_by("id").first().uuid,
+            "doctor": doctor.uuid,
             "session": session.uuid,
             "letter": _bench_letter(referral).uuid,
             "clinician": session.clinician.uuid,

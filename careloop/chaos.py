@@ -37,7 +37,9 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from email import message_from_bytes
+from typing import Any
 from urllib.parse import urlencode, urlparse, urlunparse
 
 SECRET = "careloop-chaos-only-key-0123456789abcdefghijklmnopqrstuvwxyz-0123456789"  # noqa: S105
@@ -161,6 +163,11 @@ class Chaos:
         self.mail = mail
         self.crashed = 0
         self.rows: list[tuple] = []
+        # Set up by the web-load scenario once the database exists.
+        self.practice: Any = None
+        self.login: Any = None
+        self.clinician: Any = None
+        self.doctor: Any = None
 
     def child(self, *argv, timeout=1.0, env=None) -> subprocess.Popen:
         return subprocess.Popen(
@@ -564,7 +571,7 @@ REFERRAL = {
 }
 
 
-def chaos_database(url: str) -> tuple[str, callable]:
+def chaos_database(url: str) -> tuple[str, Callable[[], None]]:
     """A PostgreSQL database of the run's own beside DATABASE_URL's, and its cleanup."""
     import psycopg
 

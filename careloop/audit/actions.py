@@ -3,10 +3,22 @@ the public, a link or a background job) and `Via`: the channel and address an ac
 came through. No request reaches this module, so imports, jobs and links are audited
 exactly like staff pages."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from careloop.audit.models import AuditAction, AuditEvent
 from careloop.lib.network import client_address
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpRequest
+
+    from careloop.clients.models import Client
+    from careloop.practices.models import User
+    from careloop.practices.scoping import PracticeOwned
 
 STAFF_APP = "staff app"
 PUBLIC_FORM = "practice website"
@@ -29,27 +41,31 @@ JOB = Via(BACKGROUND_JOB)
 COMMAND = Via(COMMAND_LINE)
 
 
-def via_request(request, channel: str = STAFF_APP) -> Via:
+def via_request(request: HttpRequest, channel: str = STAFF_APP) -> Via:
     return Via(channel, client_address(request))
 
 
-def _actor(by):
-    return by if by is not None and getattr(by, "is_authenticated", False) else None
+def _actor(by: User | AnonymousUser | None) -> User | None:
+    if by is None or not by.is_authenticated:
+        return None
+    return by
 
 
 def record(
-    obj,
+    obj: PracticeOwned | User,
     *,
     action: str,
-    by,
+    by: User | AnonymousUser | None,
     via: Via,
-    client=None,
-    changed_fields=(),
+    client: Client | None = None,
+    changed_fields: Iterable[str] = (),
     label: str = "",
     object_type: str = "",
 ) -> AuditEvent:
     """Append one audit row for `obj` (any practice-owned record with a uuid)."""
     actor = _actor(by)
+    # Team members are audited as records of their practice, which they always have.
+    assert obj.practice_id is not None
     return AuditEvent.objects.create(
         practice_id=obj.practice_id,
         actor=actor,
@@ -57,7 +73,7 @@ def record(
             f"{actor.get_full_name()} <{actor.email}>" if actor is not None else via.channel
         )[:160],
         action=action,
-        object_type=(object_type or obj._meta.verbose_name)[:40],
+        object_type=str(object_type or obj._meta.verbose_name)[:40],
         object_uuid=obj.uuid,
         object_label=(label or str(obj))[:200],
         client_uuid=client.uuid if client is not None else None,
@@ -67,12 +83,25 @@ def record(
     )
 
 
-def record_view(obj, *, by, via: Via, client) -> AuditEvent:
+def record_view(
+    obj: PracticeOwned | User,
+    *,
+    by: User | AnonymousUser | None,
+    via: Via,
+    client: Client | None,
+) -> AuditEvent:
     return record(obj, action=AuditAction.VIEW, by=by, via=via, client=client)
 
 
 def record_change(
-    obj, *, by, via: Via, client, created: bool, changed_fields=(), label: str = ""
+    obj: PracticeOwned | User,
+    *,
+    by: User | AnonymousUser | None,
+    via: Via,
+    client: Client | None,
+    created: bool,
+    changed_fields: Iterable[str] = (),
+    label: str = "",
 ) -> AuditEvent:
     action = AuditAction.CREATE if created else AuditAction.UPDATE
     return record(

@@ -5,7 +5,8 @@ from careloop.practices.models import STATE_CHOICES
 from careloop.practices.scoping import PracticeOwned
 
 
-class Client(PracticeOwned):
+# Reverse relations from practice-owned models: see PracticeOwned.objects.
+class Client(PracticeOwned):  # type: ignore[django-manager-missing]
     """A person the practice treats (a patient, in the doctor's words)."""
 
     given_name = models.CharField(max_length=80)

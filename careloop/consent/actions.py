@@ -1,4 +1,7 @@
-from datetime import timedelta
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -12,8 +15,13 @@ from careloop.web.pdf import render_pdf
 from . import tasks
 from .models import Consent, ConsentRequest, Method, Scope
 
+if TYPE_CHECKING:
+    from careloop.clients.models import Client
+    from careloop.directory.models import Doctor
+    from careloop.practices.models import User
 
-def record_consent(client, data: dict, *, by, via) -> Consent:
+
+def record_consent(client: Client, data: dict[str, Any], *, by: User, via: Via) -> Consent:
     with transaction.atomic():
         consent = Consent.objects.create(
             practice=client.practice,
@@ -38,7 +46,7 @@ def record_consent(client, data: dict, *, by, via) -> Consent:
     return consent
 
 
-def withdraw_consent(consent: Consent, reason: str, *, by, via) -> Consent:
+def withdraw_consent(consent: Consent, reason: str, *, by: User | None, via: Via) -> Consent:
     """Withdrawal takes effect at once: anything checked after this is refused."""
     if consent.withdrawn_at is not None:
         return consent
@@ -65,7 +73,13 @@ _SALT = "careloop.consent-form"
 
 
 def create_request(
-    client, data: dict, *, by, via: Via, email_client: bool = False, site: str = ""
+    client: Client,
+    data: dict[str, Any],
+    *,
+    by: User,
+    via: Via,
+    email_client: bool = False,
+    site: str = "",
 ) -> tuple[ConsentRequest, str]:
     """A consent form waiting for the client's signature, and its link's token; the link
     is e-mailed to the client (after commit, by a job) when asked."""
@@ -112,11 +126,16 @@ def open_request(token: str) -> ConsentRequest | None:
     )
 
 
-def recipient_of(request: ConsentRequest):
-    return request.doctor or request.referral.referring_doctor
+def recipient_of(request: ConsentRequest) -> Doctor | None:
+    if request.doctor is not None:
+        return request.doctor
+    assert request.referral is not None, "a consent request names a doctor or a referral"
+    return request.referral.referring_doctor
 
 
-def form_context(request: ConsentRequest, signed_name: str = "", signed_at=None) -> dict:
+def form_context(
+    request: ConsentRequest, signed_name: str = "", signed_at: datetime | None = None
+) -> dict[str, Any]:
     return {
         "request": request,
         "client": request.client,
@@ -133,7 +152,7 @@ def sign_request(request: ConsentRequest, signed_name: str, *, via: Via) -> Cons
     and keep the signed form as a PDF. Once per request."""
     with transaction.atomic():
         locked = ConsentRequest.objects.select_for_update().get(pk=request.pk)
-        if locked.consent_id is not None:
+        if locked.consent is not None:
             return locked.consent
         now = timezone.now()
         consent = Consent.objects.create(

@@ -21,7 +21,8 @@ class Method(models.TextChoices):
     SIGNED_ONLINE = "signed_online", "Signed on a tablet or link"
 
 
-class Consent(PracticeOwned):
+# Reverse relations from practice-owned models: see PracticeOwned.objects.
+class Consent(PracticeOwned):  # type: ignore[django-manager-missing]
     """A client's consent to share named kinds of information with one doctor (or with
     whoever referred them under a given referral). Never edited or deleted: a change
     is a withdrawal and a new consent, so the history stays whole."""

@@ -56,7 +56,8 @@ class SecureMessagingService(models.TextChoices):
     REFERRALNET = "ReferralNet", "ReferralNet"
 
 
-class Doctor(PracticeOwned):
+# Reverse relations from practice-owned models: see PracticeOwned.objects.
+class Doctor(PracticeOwned):  # type: ignore[django-manager-missing]
     """A referring doctor in the practice's directory. Doctors never sign in."""
 
     title = models.CharField(max_length=20, blank=True, default="Dr")

@@ -1,6 +1,9 @@
 """Drafting letters when they fall due, editing, signing."""
 
+from __future__ import annotations
+
 import contextlib
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -18,6 +21,14 @@ from careloop.therapy.entitlements import evaluate_client, evaluate_prefetched, 
 from . import outbox, tasks
 from .kinds import KINDS, SECTION_LIMIT
 from .models import ONE_PER_REFERRAL, DeliveryStatus, Feedback, Letter, LetterStatus
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from careloop.directory.models import Doctor
+    from careloop.measures.models import MeasureResult
+    from careloop.practices.models import Practice, User
+    from careloop.therapy.entitlements import Entitlement
 
 
 class LetterError(ValueError):
@@ -38,7 +49,9 @@ NOT_REBATED = {
 }
 
 
-def _sessions_given(referral, client, entitlement=None) -> str:
+def _sessions_given(
+    referral: Referral | None, client: Client, entitlement: Entitlement | None = None
+) -> str:
     """The course as the entitlement engine counts it (the count the letter's opening
     gives too), then the sessions given under the referral that Medicare did not rebate."""
     if referral is None:
@@ -72,7 +85,9 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'s' if n != 1 else ''}"
 
 
-def _prefill(kind: str, referral, client, entitlement=None) -> dict:
+def _prefill(
+    kind: str, referral: Referral | None, client: Client, entitlement: Entitlement | None = None
+) -> dict[str, str]:
     """Starting text from the referral and the scores: never from session notes."""
     sections = {}
     if kind == "acknowledgement":
@@ -100,21 +115,21 @@ def _prefill(kind: str, referral, client, entitlement=None) -> dict:
     return {k: v[:SECTION_LIMIT] for k, v in sections.items()}
 
 
-def _measure_summary(client) -> dict:
+def _measure_summary(client: Client) -> dict[str, str]:
     """Plain sentences about the client's scores: which measures, first and latest."""
 
-    by_measure = {}
+    by_measure: dict[str, list[MeasureResult]] = {}
     for result in client.measure_results.order_by("administered_on", "created_at"):
         by_measure.setdefault(result.measure, []).append(result)
 
     # The K10's "High" means different things in the ABS and CRUfAD/GPcare groupings, so
     # where a measure has more than one band set the reader is told which one: once for
     # the measure when its results share one, or with each result when they differ.
-    def bands_of(result) -> str:
+    def bands_of(result: MeasureResult) -> str:
         band_sets = get_measure(result.measure).band_sets
         return band_sets[result.band_set]["label"] if len(band_sets) > 1 else ""
 
-    def describe(result, *, with_bands: bool = False):
+    def describe(result: MeasureResult, *, with_bands: bool = False) -> str:
         named = bands_of(result) if with_bands else ""
         return "; ".join(
             f"{s['label'].lower()} {s['score']}"
@@ -123,7 +138,7 @@ def _measure_summary(client) -> dict:
             if s["score"] is not None
         )
 
-    def shared_bands(results) -> str:
+    def shared_bands(results: list[MeasureResult]) -> str:
         named = {bands_of(r) for r in results}
         return f"; bands: {named.pop()}" if len(named) == 1 and "" not in named else ""
 
@@ -153,13 +168,13 @@ def _measure_summary(client) -> dict:
 def draft(
     kind: str,
     *,
-    client,
-    doctor,
-    referral=None,
-    author=None,
-    due_reason="",
-    entitlement=None,
-    by=None,
+    client: Client,
+    doctor: Doctor,
+    referral: Referral | None = None,
+    author: User | None = None,
+    due_reason: str = "",
+    entitlement: Entitlement | None = None,
+    by: User | None = None,
     via: Via = JOB,
 ) -> Letter:
     """A new draft, started from the referral, the sessions and the scores (never the
@@ -192,7 +207,9 @@ def draft(
     return letter
 
 
-def update_sections(letter: Letter, values: dict, *, by=None, via: Via = COMMAND) -> Letter:
+def update_sections(
+    letter: Letter, values: dict[str, str], *, by: User | None = None, via: Via = COMMAND
+) -> Letter:
     if letter.status != LetterStatus.DRAFT:
         raise LetterError("A signed letter cannot be changed; write a new one.")
     known = {s.code for s in letter.kind_info.sections}
@@ -216,7 +233,7 @@ class NotAllowed(LetterError):
     pass
 
 
-def sign(letter: Letter, *, by, via: Via = COMMAND) -> Letter:
+def sign(letter: Letter, *, by: User, via: Via = COMMAND) -> Letter:
     """Sign a draft: atomically (two people pressing Sign at once sign it once), audited,
     and only by whom the kind allows. A clinical letter is signed in the clinician's
     name; an administrative one approved by other staff goes out for the practice."""
@@ -283,7 +300,9 @@ def _and(titles: list[str]) -> str:
     return titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
 
 
-def create_due_drafts(practice, *, clients=None) -> list[Letter]:
+def create_due_drafts(
+    practice: Practice, *, clients: QuerySet[Client] | None = None
+) -> list[Letter]:
     """End-of-course reports for every finished course without one (the engine's
     report_due). Idempotent; a fixed number of queries plus one per new draft."""
 
@@ -337,7 +356,7 @@ def draft_due_reports_for(client_id: int) -> list[Letter]:
     return create_due_drafts(client.practice, clients=Client.objects.filter(pk=client_id))
 
 
-def acknowledge_first_booking(referral, *, by=None) -> Notice | None:
+def acknowledge_first_booking(referral: Referral, *, by: User | None = None) -> Notice | None:
     """When a referral's first session is booked, the referring doctor is owed an
     acknowledgement. It is drafted for a person to review and send, unless the practice
     chose automatic acknowledgements. Nothing is drafted when the referral is already
@@ -409,6 +428,8 @@ def draft_discharge_summary(referral_id: int, reason: str = "") -> Letter | None
     referral = Referral.objects.select_related(
         "client__practice", "referring_doctor", "assigned_clinician"
     ).get(pk=referral_id)
+    if referral.referring_doctor is None:
+        return None  # a self-referral has no one to write to
     if (
         Letter.objects.filter(referral=referral, kind="discharge")
         .exclude(status=LetterStatus.CANCELLED)
@@ -432,7 +453,7 @@ def draft_discharge_summary(referral_id: int, reason: str = "") -> Letter | None
     return letter
 
 
-def record_feedback(letter: Letter, answers: dict, *, via: Via) -> Feedback | None:
+def record_feedback(letter: Letter, answers: dict[str, Any], *, via: Via) -> Feedback | None:
     """The doctor's answer from the feedback link. Sent twice (a double tap), the first
     answer stands. The clinician is told by e-mail that there is feedback to read."""
     try:

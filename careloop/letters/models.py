@@ -15,7 +15,8 @@ class LetterStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-class Letter(PracticeOwned):
+# Reverse relations from practice-owned models: see PracticeOwned.objects.
+class Letter(PracticeOwned):  # type: ignore[django-manager-missing]
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="letters")
     referral = models.ForeignKey(
         "referrals.Referral",

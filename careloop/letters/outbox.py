@@ -323,7 +323,7 @@ def _record_sent(delivery: Delivery, consent, output: str) -> None:
 def _record_failure(delivery: Delivery, mine, error: Exception) -> None:
     attempts = delivery.attempts + 1
     may_have_gone = isinstance(error, SendStarted)
-    cause = error.error if may_have_gone else error
+    cause = error.error if isinstance(error, SendStarted) else error
     log.warning("Delivery %s failed (attempt %s): %s", delivery.pk, attempts, cause)
     reason = f"{type(cause).__name__}: {cause}"
     if may_have_gone:

@@ -6,8 +6,13 @@ so that "This field is required.", "---------" and labels made from field names
 Django's own wording is replaced.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.forms.fields import Field
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 DJANGO_EMPTY_LABEL = "---------"
 
@@ -23,7 +28,7 @@ def _lower_first(label: str) -> str:
     return label[:1].lower() + label[1:]
 
 
-def object_phrase(label: str | None) -> str:
+def object_phrase(label: "str | StrPromise | None") -> str:
     """The label as the object of "Enter …" or "Choose …"."""
     label = (label or "").strip().rstrip(":?").strip()
     if not label:
@@ -69,7 +74,7 @@ def explain_errors(field: Field) -> None:
         _set(field, "invalid_pk_value", f"That is not one of the choices; choose {phrase} again.")
         _set(field, "list", f"Choose {phrase} from the list.")
     elif isinstance(field, forms.BooleanField):
-        _set(field, "required", f"Tick the box to confirm: {_lower_first(field.label or '')}.")
+        _set(field, "required", f"Tick the box to confirm: {_lower_first(str(field.label or ''))}.")
     elif isinstance(field, forms.FileField):
         _set(field, "required", f"Attach {phrase}.")
         _set(field, "missing", f"Attach {phrase}.")
@@ -90,11 +95,15 @@ def _replace_empty_label(field: Field) -> None:
     """Django shows "---------" for "nothing chosen"; say what it means."""
     blank = "Choose…" if field.required else "None"
     if getattr(field, "empty_label", None) == DJANGO_EMPTY_LABEL:
-        field.empty_label = blank
-        if hasattr(field.widget, "choices"):
-            field.widget.choices = field.choices
+        # A ModelChoiceField, or one of django-filter's choice fields: no common base.
+        chooser: Any = field
+        chooser.empty_label = blank
+        if hasattr(chooser.widget, "choices"):
+            chooser.widget.choices = chooser.choices
     elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
-        choices = list(field.choices)
+        # django-stubs types the getter like the setter, which also takes a callable;
+        # the field has already turned a callable into its list of choices.
+        choices = list(field.choices)  # type: ignore[arg-type]
         if any(label == DJANGO_EMPTY_LABEL for _, label in choices):
             field.choices = [
                 (value, blank if label == DJANGO_EMPTY_LABEL else label) for value, label in choices

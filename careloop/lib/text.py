@@ -6,7 +6,7 @@ break every e-mail that carries it in a header, on every later send.
 """
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -41,7 +41,14 @@ def is_single_line(field: forms.Field) -> bool:
     )
 
 
-class SingleLineForm:
+if TYPE_CHECKING:
+    # A mixin: forms.Form or forms.ModelForm follows it, which mypy cannot know.
+    _FormMixinBase = forms.BaseForm
+else:
+    _FormMixinBase = object
+
+
+class SingleLineForm(_FormMixinBase):
     """Mix into every form, before forms.Form or forms.ModelForm: each single-line
     text field then refuses control characters, whichever page or channel it is on,
     and no field shows Django's generic messages (see form_words)."""
@@ -56,7 +63,7 @@ class SingleLineForm:
                 field.validators.append(validate_single_line)
             explain_errors(field)
 
-    def full_clean(self):
+    def full_clean(self) -> None:
         # Some forms add fields after __init__ (a questionnaire's items, a letter's
         # sections): they get the same wording before any message is made.
         for field in self.fields.values():
@@ -64,7 +71,7 @@ class SingleLineForm:
         super().full_clean()
 
 
-def single_line(value) -> str:
+def single_line(value: object) -> str:
     """The value as one clean line, for places that cannot refuse it any more: e-mail
     headers built from names stored before the rule above (or by a channel that missed
     it). Control characters become spaces, runs of spaces one space."""

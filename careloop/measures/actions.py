@@ -1,6 +1,10 @@
+from __future__ import annotations
+
+import functools
 import logging
 from dataclasses import asdict
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -17,27 +21,33 @@ from . import tasks
 from .models import MeasureInvitation, MeasureResult, RiskAlert
 from .scoring import get_measure, score
 
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from careloop.clients.models import Client
+    from careloop.practices.models import Practice, User
+
 log = logging.getLogger(__name__)
 
 INVITATION_DAYS = 7
 _SALT = "careloop.measure-invitation"
 
 
-def band_set_for(practice, measure_code: str) -> str | None:
+def band_set_for(practice: Practice, measure_code: str) -> str | None:
     """The practice's chosen band set where a measure has more than one (the K10)."""
     return practice.k10_band_set if measure_code == "k10" else None
 
 
 def record_result(
-    client,
+    client: Client,
     measure_code: str,
-    answers: dict,
+    answers: dict[Any, Any],
     *,
-    on,
-    by=None,
+    on: date,
+    by: User | None = None,
     via: Via = COMMAND,
-    extra_answers=None,
-    by_client=False,
+    extra_answers: dict[str, Any] | None = None,
+    by_client: bool = False,
 ) -> MeasureResult:
     """Score and store a completed questionnaire. AnswerError if any answer is invalid;
     nothing is stored then."""
@@ -70,7 +80,7 @@ def record_result(
     return stored
 
 
-def treating_clinician(client):
+def treating_clinician(client: Client) -> User | None:
     """Who treats the client now: the clinician assigned to their latest referral, or
     else the one they saw last. None for a client nobody has seen yet."""
     referral = (
@@ -104,11 +114,11 @@ def raise_alerts(result: MeasureResult) -> list[RiskAlert]:
         for flag in result.flags
     ]
     for alert in alerts:
-        transaction.on_commit(lambda pk=alert.pk: tasks.notify_risk_alert(pk), robust=True)
+        transaction.on_commit(functools.partial(tasks.notify_risk_alert, alert.pk), robust=True)
     return alerts
 
 
-def alert_recipients(alert: RiskAlert) -> list:
+def alert_recipients(alert: RiskAlert) -> list[User]:
     owners = alert.practice.members.filter(is_active=True, role=Role.OWNER)
     people = {user.pk: user for user in owners}
     if alert.clinician is not None and alert.clinician.is_active:
@@ -149,7 +159,7 @@ def notify_risk_alert(alert_id: int) -> None:
 may_follow_up = may_follow_up_risk_alerts
 
 
-def record_follow_up(alert: RiskAlert, note: str, *, by, via: Via) -> RiskAlert:
+def record_follow_up(alert: RiskAlert, note: str, *, by: User, via: Via) -> RiskAlert:
     """A clinician says what was done. Only clinicians: a receptionist cannot close a
     safety alert."""
     user = by
@@ -177,7 +187,7 @@ def record_follow_up(alert: RiskAlert, note: str, *, by, via: Via) -> RiskAlert:
     return locked
 
 
-def open_alerts_for(user, practice):
+def open_alerts_for(user: User, practice: Practice) -> QuerySet[RiskAlert]:
     """The alerts a person's dashboard shows: the owners see every open one, a
     clinician those of their own clients."""
     alerts = RiskAlert.objects.for_practice(practice).filter(followed_up_at__isnull=True)
@@ -189,7 +199,13 @@ def open_alerts_for(user, practice):
 
 
 def invite(
-    client, measure_code: str, *, by, via: Via = COMMAND, email_to: str = "", site: str = ""
+    client: Client,
+    measure_code: str,
+    *,
+    by: User | None,
+    via: Via = COMMAND,
+    email_to: str = "",
+    site: str = "",
 ) -> tuple[MeasureInvitation, str]:
     """A one-use link for the client; e-mailed to them (after commit, by a job) when
     `email_to` is given. The e-mail carries the link only, no clinical information."""
@@ -230,7 +246,13 @@ def invitation_for_token(token: str) -> MeasureInvitation | None:
     )
 
 
-def complete_invitation(invitation: MeasureInvitation, answers: dict, extra=None, *, via: Via):
+def complete_invitation(
+    invitation: MeasureInvitation,
+    answers: dict[Any, Any],
+    extra: dict[str, Any] | None = None,
+    *,
+    via: Via,
+) -> MeasureResult | None:
     with transaction.atomic():
         locked = MeasureInvitation.objects.select_for_update().get(pk=invitation.pk)
         if locked.completed_at is not None:

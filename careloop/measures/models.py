@@ -10,7 +10,8 @@ def measure_choices():
     return [(code, m.short_name) for code, m in definitions().items()]
 
 
-class MeasureResult(PracticeOwned):
+# Reverse relations from practice-owned models: see PracticeOwned.objects.
+class MeasureResult(PracticeOwned):  # type: ignore[django-manager-missing]
     """One completed questionnaire: the raw answers, and the scores as computed then,
     with the band set and scoring version used (a later rule change never rewrites
     what a letter already reported)."""

@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
@@ -12,16 +16,21 @@ from careloop.audit.actions import Via, record
 from careloop.audit.models import AuditAction
 
 from . import tasks
-from .models import User
+from .models import Practice, User
+
+if TYPE_CHECKING:
+    from .forms import MemberForm
 
 BACKUP_CODE_COUNT = 10
 TEAM_MEMBER = "team member"
 TWO_FACTOR = "two-factor sign-in"
 
 
-def save_member(form, *, practice, by, via: Via, domain: str) -> User:
+def save_member(
+    form: MemberForm, *, practice: Practice, by: User | None, via: Via, domain: str
+) -> User:
     with transaction.atomic():
-        user = form.save(commit=False)
+        user: User = form.save(commit=False)
         created = user.pk is None
         if created:
             user.practice = practice
@@ -66,7 +75,7 @@ def send_welcome(user: User, *, domain: str) -> None:
     send_mail(subject, body, None, [user.email])
 
 
-def _record_two_factor(user: User, what: str, *, by, via: Via) -> None:
+def _record_two_factor(user: User, what: str, *, by: User | None, via: Via) -> None:
     if user.practice_id is None:
         return  # a server administrator outside any practice: no practice log to write to
     record(
@@ -88,7 +97,7 @@ def normalise_backup_code(typed: str) -> str:
     return "".join(typed.split()).replace("-", "").lower()
 
 
-def issue_backup_codes(user: User, *, by, via: Via, first: bool = False) -> list[str]:
+def issue_backup_codes(user: User, *, by: User | None, via: Via, first: bool = False) -> list[str]:
     """Ten new one-time codes for signing in without the phone; earlier codes stop
     working. The codes are returned once, to show once."""
     with transaction.atomic():
@@ -107,7 +116,7 @@ def start_totp_setup(user: User) -> TOTPDevice:
     return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
 
 
-def confirm_totp(device: TOTPDevice, token: str, *, by, via: Via) -> list[str] | None:
+def confirm_totp(device: TOTPDevice, token: str, *, by: User | None, via: Via) -> list[str] | None:
     """Turn on the authenticator if ``token`` is right. Returns the new backup codes
     (to show once), or None when the code is wrong."""
     if not device.verify_token(token):
@@ -126,7 +135,7 @@ def confirm_totp(device: TOTPDevice, token: str, *, by, via: Via) -> list[str] |
         return issue_backup_codes(device.user, by=by, via=via, first=True)
 
 
-def remove_totp(user: User, *, by, via: Via) -> None:
+def remove_totp(user: User, *, by: User | None, via: Via) -> None:
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()

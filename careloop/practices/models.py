@@ -160,7 +160,8 @@ class UserManager(BaseUserManager):
         return self.get(email__iexact=username)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+# Reverse relations from practice-owned models: see PracticeOwned.objects.
+class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-missing]
     """A person who signs in. Doctors never do; they are directory records."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

@@ -13,13 +13,19 @@ refused (PracticeOwned.save).
 
 import functools
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
 from django_scopes import ScopedManager, get_scope, scope, scopes_disabled
+
+if TYPE_CHECKING:
+    from .models import Practice
+
+_M = TypeVar("_M", bound=models.Model)
 
 __all__ = [
     "CrossPracticeReference",
@@ -34,12 +40,23 @@ __all__ = [
 
 
 class PracticeScopedQuerySet(models.QuerySet):
-    def for_practice(self, practice):
+    def for_practice(self, practice: "Practice | int | None") -> Self:
         return self.filter(practice=practice)
 
 
-class _PracticeManager(models.Manager.from_queryset(PracticeScopedQuerySet)):
-    def for_practice(self, practice):
+# Named at module level: django-stubs types a manager made by from_queryset only there.
+_PracticeManagerBase = models.Manager.from_queryset(PracticeScopedQuerySet)
+
+
+class _PracticeManager(_PracticeManagerBase):
+    if TYPE_CHECKING:
+        # Added by django-scopes' ScopedManager, which subclasses this manager.
+        def with_scope(self, **scope: Any) -> Self: ...
+        def with_scopes_disabled(self) -> Self: ...
+
+    def for_practice(
+        self: "_PracticeManager[_M]", practice: "Practice | int | None"
+    ) -> "models.QuerySet[_M]":
         """Naming the practice is the explicit way to query outside a request. Inside
         an active scope the two filters combine, so another practice's rows stay out."""
         if practice is None:
@@ -129,16 +146,22 @@ class PracticeOwned(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ScopedManager(_manager_class=_PracticeManager, practice="practice")
+    # ScopedManager subclasses _PracticeManager at run time. django-stubs cannot name that
+    # class, so it cannot type the reverse relations (client.referrals and the like) of
+    # models that practice-owned models point to; those model classes carry a targeted
+    # ignore of django-manager-missing, and their reverse relations are plain managers.
+    objects: ClassVar["_PracticeManager[Self]"] = ScopedManager(
+        _manager_class=_PracticeManager, practice="practice"
+    )
 
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.check_references_stay_in_practice(kwargs.get("update_fields"))
         super().save(*args, **kwargs)
 
-    def check_references_stay_in_practice(self, update_fields=None) -> None:
+    def check_references_stay_in_practice(self, update_fields: Iterable[str] | None = None) -> None:
         """Refuses a foreign key into another practice. Related objects already loaded
         are compared in memory; only a key set by id alone costs a query."""
         changed = None if update_fields is None else set(update_fields)

@@ -146,7 +146,7 @@ class PublicReferralForm(SingleLineForm, forms.Form):
         initial=Urgency.ROUTINE,
         error_messages={"required": "Choose how urgent the referral is."},
     )
-    preferred_clinician = forms.ModelChoiceField(
+    preferred_clinician: forms.ModelChoiceField = forms.ModelChoiceField(
         queryset=None,
         required=False,
         to_field_name="uuid",

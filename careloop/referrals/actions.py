@@ -175,7 +175,7 @@ def file_document(
     )
 
 
-def confirm_signature_seen(referral: Referral, *, by, via: Via) -> Referral:
+def confirm_signature_seen(referral: Referral, *, by: User | None, via: Via) -> Referral:
     if referral.letter_signed:
         return referral
     with transaction.atomic():

@@ -57,7 +57,8 @@ def new_reference() -> str:
     return "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
 
 
-class Referral(PracticeOwned):
+# Reverse relations from practice-owned models: see PracticeOwned.objects.
+class Referral(PracticeOwned):  # type: ignore[django-manager-missing]
     reference = models.CharField(
         max_length=12, default=new_reference, help_text="Quoted to the doctor and the client."
     )

@@ -132,7 +132,9 @@ def facts_of(referral: "Referral") -> ReferralFacts:
     )
 
 
-def referral_date_problem(referral_date: date | None, date_of_birth: date | None, today: date):
+def referral_date_problem(
+    referral_date: date | None, date_of_birth: date | None, today: date
+) -> str | None:
     """Why a referral's date cannot be right, or None. A letter dated in the future, or
     before the client was born, is a typing mistake or a letter about someone else."""
     if referral_date is None:

@@ -66,7 +66,7 @@ class TherapySession(PracticeOwned):
         return reverse("therapy:detail", args=[self.uuid])
 
 
-class ClinicalNote(PracticeOwned):
+class ClinicalNote(PracticeOwned):  # type: ignore[django-manager-missing]  # see PracticeOwned
     """The treating clinician's private note of a session. Clinicians only (never
     administration staff), every view audited, and never part of any disclosure:
     letters are built from fixed sections that have no way to include it."""

@@ -497,6 +497,16 @@ def test_discharging_a_client_drafts_the_discharge_summary(
     assert Letter.objects.filter(kind="discharge").count() == 1
 
 
+def test_a_self_referral_gets_no_discharge_summary(alice_practice):
+    # Discharge publishes no event for a self-referral today; should a caller still ask,
+    # there is no doctor to write to, and a letter needs one.
+    referral = testing.make_referral(alice_practice, basis="self")
+    referral.referring_doctor = None
+    referral.save()
+    assert letter_actions.draft_discharge_summary(referral.pk, "Goals met.") is None
+    assert not Letter.objects.filter(referral=referral).exists()
+
+
 def test_the_letterhead_carries_the_practices_logo(owner_client, course, alice_practice):
     png = (
         b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00"

@@ -60,7 +60,8 @@ def populate(practice):
 
 
 def crawl(client, start: str, limit: int = 600, on_page=None) -> tuple[dict, list]:
-    seen, queue, problems = {}, [start], []
+    seen: dict[str, int] = {}
+    queue, problems = [start], []
     while queue and len(seen) < limit:
         url = queue.pop(0)
         if url in seen:
