@@ -198,7 +198,15 @@ def confirm_signature_seen(referral: Referral, *, by: User | None, via: Via) -> 
 def change_status(
     referral: Referral, target: str, *, by: User | None, reason: str = ""
 ) -> Referral:
-    triage.check_transition(referral.status, target, reason)
+    # The sessions are the therapy app's; their reverse relation is all we read here.
+    sessions = referral.sessions.exclude(status="cancelled")
+    triage.check_transition(
+        referral.status,
+        target,
+        reason,
+        has_booked_session=sessions.filter(status="booked").exists(),
+        has_attended_session=sessions.filter(status="attended").exists(),
+    )
     with transaction.atomic():
         previous = referral.status
         referral.status = target

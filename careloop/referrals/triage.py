@@ -36,13 +36,32 @@ class InvalidTransition(ValueError):
     pass
 
 
-def check_transition(current: str, target: str, reason: str = "") -> None:
+def check_transition(
+    current: str,
+    target: str,
+    reason: str = "",
+    *,
+    has_booked_session: bool = False,
+    has_attended_session: bool = False,
+) -> None:
+    """Refuse a move the table does not allow, or whose facts are missing: "booked"
+    needs a booked session and "seen" an attended one (a status is a fact about the
+    sessions, not a label anyone may set)."""
     if target not in TRANSITIONS[current]:
         raise InvalidTransition(
             f"A referral that is “{S(current).label}” cannot become “{S(target).label}”."
         )
     if target in NEEDS_REASON and not reason.strip():
         raise InvalidTransition(f"Say why the referral is “{S(target).label.lower()}”.")
+    if target == S.BOOKED and not has_booked_session:
+        raise InvalidTransition(
+            "Book the first session: the referral becomes “First session booked” when a "
+            "session is booked under it."
+        )
+    if target == S.ACTIVE and not has_attended_session:
+        raise InvalidTransition(
+            "Record an attended session: the referral becomes “Seen” when one is recorded."
+        )
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,29 @@ REFUSED = [
 
 @pytest.mark.parametrize(("current", "target"), ALLOWED)
 def test_allowed_transitions(current, target):
-    triage.check_transition(current, target, reason="because")
+    triage.check_transition(
+        current, target, reason="because", has_booked_session=True, has_attended_session=True
+    )
+
+
+@pytest.mark.parametrize(
+    ("target", "says"), [(S.BOOKED, "Book the first session"), (S.ACTIVE, "attended session")]
+)
+def test_booked_and_seen_need_their_sessions(target, says):
+    with pytest.raises(triage.InvalidTransition, match=says):
+        triage.check_transition(S.CONTACTING, target)
+
+
+def test_a_post_cannot_mark_a_referral_booked_without_a_session(owner_client, alice_practice):
+    from careloop import testing
+
+    referral = testing.make_referral(alice_practice)
+    response = owner_client.post(
+        f"/referrals/{referral.uuid}/status/", {"status": "booked"}, follow=True
+    )
+    referral.refresh_from_db()
+    assert referral.status == "new"
+    assert "Book the first session" in response.content.decode()
 
 
 @pytest.mark.parametrize(("current", "target"), REFUSED)
@@ -176,9 +198,12 @@ def test_staff_decline_with_a_reason_and_reopen(owner_client, alice_practice):
     owner_client.post(url, {"status": "contacting", "reason": ""})
     referral.refresh_from_db()
     assert referral.status == S.CONTACTING and referral.status_reason == ""
+    # Contacting -> seen is in the table, but "seen" needs an attended session.
     impossible = owner_client.post(url, {"status": "active", "reason": ""})
-    assert impossible.status_code == 302  # contacting -> seen is allowed; active is terminal
+    assert impossible.status_code == 400
+    assert "Record an attended session" in impossible.content.decode()
     referral.refresh_from_db()
+    assert referral.status == S.CONTACTING
     again = owner_client.post(url, {"status": "new", "reason": ""})
     assert "cannot become" in again.content.decode()
 
