@@ -1,5 +1,9 @@
 """Drafting letters when they fall due, editing, signing."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -15,7 +19,10 @@ from careloop.therapy.entitlements import evaluate_client, evaluate_prefetched, 
 
 from . import outbox, tasks
 from .kinds import KINDS, SECTION_LIMIT
-from .models import DeliveryStatus, Feedback, Letter, LetterStatus, LetterVersion
+from .models import Delivery, DeliveryStatus, Feedback, Letter, LetterStatus, LetterVersion
+
+if TYPE_CHECKING:
+    from careloop.practices.models import User
 
 
 class LetterError(ValueError):
@@ -201,13 +208,13 @@ class NotAllowed(LetterError):
     pass
 
 
-def may_sign(letter: Letter, user) -> bool:
+def may_sign(letter: Letter, user: User) -> bool:
     if letter.kind_info.clinical:
         return permissions.may_sign_clinical_letters(user)
     return permissions.may_approve_administrative_letters(user)
 
 
-def _check_may_sign(letter: Letter, by) -> None:
+def _check_may_sign(letter: Letter, by: User) -> None:
     if may_sign(letter, by):
         return
     if letter.kind_info.clinical:
@@ -244,7 +251,9 @@ def sign(letter: Letter, *, by, via: Via = COMMAND) -> Letter:
     return letter
 
 
-def withdraw_to_amend(letter: Letter, *, reason: str, by, via: Via = COMMAND) -> LetterVersion:
+def withdraw_to_amend(
+    letter: Letter, *, reason: str, by: User, via: Via = COMMAND
+) -> LetterVersion:
     """Take back a signed letter that has not gone, so it can be corrected: it becomes a
     draft again and the signed version is kept, with who withdrew it and why. Only
     someone who may sign it may withdraw it. A letter sent, on its way, or waiting to
@@ -289,7 +298,7 @@ def withdraw_to_amend(letter: Letter, *, reason: str, by, via: Via = COMMAND) ->
     return version
 
 
-def _cannot_withdraw(delivery, letter: Letter) -> str:
+def _cannot_withdraw(delivery: Delivery, letter: Letter) -> str:
     if delivery.status == DeliveryStatus.TO_PRINT:
         return (
             "This letter is waiting to be printed and posted or faxed, so it cannot be "
