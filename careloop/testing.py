@@ -92,11 +92,13 @@ def make_referral(practice, client=None, doctor=None, **fields) -> Referral:
     )
 
 
-def make_document(referral, content=PDF_BYTES) -> ReferralDocument:
+def make_document(referral, content=PDF_BYTES, *, practice=None) -> ReferralDocument:
+    """A referral's letter; with `referral=None` (and the practice), an uploaded letter
+    waiting to be typed."""
     from django.core.files.base import ContentFile
 
     document = ReferralDocument(
-        practice=referral.practice,
+        practice=practice or referral.practice,
         referral=referral,
         original_name="referral.pdf",
         content_type="application/pdf",

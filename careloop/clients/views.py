@@ -13,6 +13,7 @@ from careloop.web.lists import PracticeListView
 from careloop.web.queries import count_of, latest_of
 from careloop.web.records import (
     acting,
+    add_in_place_view,
     audit_view,
     practice_member_required,
     record_form_view,
@@ -129,13 +130,14 @@ def client_duplicate(request, client):
 
 @practice_member_required
 def client_create(request):
-    return record_form_view(
+    return add_in_place_view(
         request,
+        select="client",
         form_class=ClientForm,
         template="web/record_form.html",
         title="Add a client",
         save=lambda form: _save_client(form, request),
-        cancel_url=reverse("clients:list"),
+        default_cancel_url=reverse("clients:list"),
     )
 
 

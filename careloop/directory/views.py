@@ -6,7 +6,12 @@ from careloop.practices.scoping import get_scoped_or_404
 from careloop.referrals.models import Referral
 from careloop.web.lists import PracticeListView
 from careloop.web.queries import count_of
-from careloop.web.records import practice_member_required, record_form_view, save_form
+from careloop.web.records import (
+    add_in_place_view,
+    practice_member_required,
+    record_form_view,
+    save_form,
+)
 
 from .filters import DoctorFilter, MedicalPracticeFilter
 from .forms import DoctorForm, MedicalPracticeForm
@@ -73,13 +78,14 @@ def doctor_detail(request, doctor):
 
 @practice_member_required
 def doctor_create(request):
-    return record_form_view(
+    return add_in_place_view(
         request,
+        select="doctor",
         form_class=DoctorForm,
         template="web/record_form.html",
         title="Add a doctor",
         save=lambda form: save_form(form, request),
-        cancel_url=reverse("directory:doctor_list"),
+        default_cancel_url=reverse("directory:doctor_list"),
     )
 
 

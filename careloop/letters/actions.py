@@ -20,7 +20,15 @@ from careloop.therapy.entitlements import evaluate_client, evaluate_prefetched, 
 
 from . import outbox, tasks
 from .kinds import KINDS, SECTION_LIMIT
-from .models import ONE_PER_REFERRAL, DeliveryStatus, Feedback, Letter, LetterStatus
+from .models import (
+    ONE_PER_REFERRAL,
+    Delivery,
+    DeliveryStatus,
+    Feedback,
+    Letter,
+    LetterStatus,
+    LetterVersion,
+)
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -233,18 +241,28 @@ class NotAllowed(LetterError):
     pass
 
 
-def sign(letter: Letter, *, by: User, via: Via = COMMAND) -> Letter:
-    """Sign a draft: atomically (two people pressing Sign at once sign it once), audited,
-    and only by whom the kind allows. A clinical letter is signed in the clinician's
-    name; an administrative one approved by other staff goes out for the practice."""
-    clinical = letter.kind_info.clinical
-    if clinical and not permissions.may_sign_clinical_letters(by):
+def may_sign(letter: Letter, user: User) -> bool:
+    if letter.kind_info.clinical:
+        return permissions.may_sign_clinical_letters(user)
+    return permissions.may_approve_administrative_letters(user)
+
+
+def _check_may_sign(letter: Letter, by: User) -> None:
+    if may_sign(letter, by):
+        return
+    if letter.kind_info.clinical:
         raise NotAllowed(
             f"Only a clinician can sign {letter.kind_info.title.lower()}s: it carries a "
             "clinical opinion. Ask the treating clinician to sign it."
         )
-    if not clinical and not permissions.may_approve_administrative_letters(by):
-        raise NotAllowed("Only a member of the practice can approve this letter.")
+    raise NotAllowed("Only a member of the practice can approve this letter.")
+
+
+def sign(letter: Letter, *, by: User, via: Via = COMMAND) -> Letter:
+    """Sign a draft: atomically (two people pressing Sign at once sign it once), audited,
+    and only by whom the kind allows. A clinical letter is signed in the clinician's
+    name; an administrative one approved by other staff goes out for the practice."""
+    _check_may_sign(letter, by)
     with transaction.atomic():
         locked = Letter.objects.select_for_update().get(pk=letter.pk)
         if locked.status != LetterStatus.DRAFT:
@@ -264,6 +282,72 @@ def sign(letter: Letter, *, by: User, via: Via = COMMAND) -> Letter:
             changed_fields=["signed" if letter.signed_by else "approved for the practice"],
         )
     return letter
+
+
+def withdraw_to_amend(
+    letter: Letter, *, reason: str, by: User, via: Via = COMMAND
+) -> LetterVersion:
+    """Take back a signed letter that has not gone, so it can be corrected: it becomes a
+    draft again and the signed version is kept, with who withdrew it and why. Only
+    someone who may sign it may withdraw it. A letter sent, on its way, or waiting to
+    be printed is out of the practice's hands: correct it with a new letter."""
+    _check_may_sign(letter, by)
+    reason = " ".join(reason.split())[:500]
+    if not reason:
+        raise LetterError("Say what needs amending, so the history shows why it was withdrawn.")
+    with transaction.atomic():
+        # Locked so that it cannot be queued while it is being withdrawn (outbox.queue
+        # takes the same lock).
+        locked = Letter.objects.select_for_update().get(pk=letter.pk)
+        if locked.status != LetterStatus.SIGNED:
+            raise LetterError("Only a signed letter can be withdrawn to amend.")
+        going = locked.deliveries.filter(status__in=outbox.LIVE_STATUSES).first()
+        if going is not None:
+            raise LetterError(_cannot_withdraw(going, letter))
+        now = timezone.now()
+        version = LetterVersion.objects.create(
+            practice=letter.practice,
+            letter=letter,
+            sections=locked.sections,
+            signed_by=locked.signed_by,
+            signed_at=locked.signed_at or now,
+            withdrawn_by=by,
+            withdrawn_at=now,
+            reason=reason,
+        )
+        letter.sections = locked.sections
+        letter.status = LetterStatus.DRAFT
+        letter.signed_by = None
+        letter.signed_at = None
+        letter.save(update_fields=["status", "signed_by", "signed_at", "updated_at"])
+        record_change(
+            letter,
+            by=by,
+            via=via,
+            client=letter.client,
+            created=False,
+            changed_fields=["withdrawn to amend"],
+        )
+    return version
+
+
+def _cannot_withdraw(delivery: Delivery, letter: Letter) -> str:
+    if delivery.status == DeliveryStatus.TO_PRINT:
+        return (
+            "This letter is waiting to be printed and posted or faxed, so it cannot be "
+            "withdrawn: if it has not gone, do not send the printout. To correct a letter "
+            "that has gone, write a new one."
+        )
+    if delivery.status in (DeliveryStatus.SENT, DeliveryStatus.DELIVERED):
+        return (
+            f"This letter has already been sent to {letter.doctor}, so it cannot be "
+            "withdrawn. To correct it, write a new letter."
+        )
+    return (
+        f"This letter is on its way to {letter.doctor} by "
+        f"{delivery.get_channel_display().lower()}, so it cannot be withdrawn. To correct "
+        "it, write a new letter."
+    )
 
 
 def _check_complete(letter: Letter) -> None:

@@ -30,6 +30,16 @@ class SendForm(SingleLineForm, forms.Form):
     channel = forms.ChoiceField(choices=Channel.choices, label="Send by")
 
 
+class WithdrawForm(SingleLineForm, forms.Form):
+    reason = forms.CharField(
+        label="What needs amending",
+        max_length=500,
+        error_messages={
+            "required": "Say what needs amending, so the history shows why it was withdrawn."
+        },
+    )
+
+
 class FeedbackForm(SingleLineForm, forms.Form):
     usefulness = forms.TypedChoiceField(
         coerce=int,

@@ -72,6 +72,30 @@ class Letter(PracticeOwned):  # type: ignore[django-manager-missing]
         return KINDS[self.kind]
 
 
+class LetterVersion(PracticeOwned):
+    """A signed version of a letter, kept when it was withdrawn to amend before it went:
+    what was signed, by whom, and who took it back and why."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.PROTECT, related_name="versions")
+    sections = models.JSONField(default=dict)
+    signed_at = models.DateTimeField()
+    # Empty when it was approved for the practice rather than signed by a clinician.
+    signed_by = models.ForeignKey(
+        "practices.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField()
+    withdrawn_by = models.ForeignKey(
+        "practices.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    reason = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["-withdrawn_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Withdrawn version of {self.letter}"
+
+
 class DeliveryStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     SENDING = "sending", "Sending"

@@ -84,6 +84,11 @@ def queue(letter: Letter, channel: str, *, by=None) -> Delivery:
     printed = channel == Channel.PRINT
     try:
         with transaction.atomic():
+            # The letter's row lock orders this against withdraw_to_amend: a letter
+            # withdrawn a moment ago is not queued with its old signature.
+            status = Letter.objects.select_for_update().filter(pk=letter.pk)
+            if list(status.values_list("status", flat=True)) != [LetterStatus.SIGNED]:
+                raise ValueError("This letter was withdrawn to amend: sign it again to send it.")
             delivery = Delivery.objects.create(
                 practice=letter.practice,
                 letter=letter,

@@ -7,6 +7,7 @@ urlpatterns = [
     path("letters/", views.letters_due, name="due"),
     path("letters/<uuid:letter>/", views.letter_detail, name="detail"),
     path("letters/<uuid:letter>/send/", views.letter_send, name="send"),
+    path("letters/<uuid:letter>/withdraw/", views.letter_withdraw, name="withdraw"),
     path(
         "letters/<uuid:letter>/deliveries/<uuid:delivery>/printed/",
         views.letter_confirm_printed,

@@ -8,14 +8,13 @@ from django.views.decorators.cache import never_cache
 
 from careloop.audit.actions import DOCTOR_LINK, via_request
 from careloop.consent.rules import DisclosureRefused, covering_consent
-from careloop.practices import permissions
 from careloop.practices.scoping import get_scoped_or_404, in_scope_of
 from careloop.referrals.models import Referral
 from careloop.web.records import acting, audit_view, practice_member_required
 
 from . import actions, downloads, outbox
 from .feedback import letter_uuid_from, looks_like_short_code, token_for_short_code
-from .forms import FeedbackForm, LetterForm, SendForm
+from .forms import FeedbackForm, LetterForm, SendForm, WithdrawForm
 from .models import Delivery, DeliveryStatus, Feedback, Letter, LetterStatus
 from .render import generate_pdf, letter_context
 
@@ -117,25 +116,64 @@ def letter_detail(request, letter):
                 return redirect(letter.get_absolute_url())
         except actions.LetterError as error:
             form.add_error(None, str(error))
+    return _render_detail(request, letter, form=form)
+
+
+def _render_detail(request, letter, *, form=None, withdraw_form=None):
+    deliveries = list(letter.deliveries.all())
+    errors = bool(form is not None and form.errors) or bool(
+        withdraw_form is not None and withdraw_form.errors
+    )
     return render(
         request,
         "letters/detail.html",
         {
             **letter_context(letter),
-            "form": form,
+            "form": form or LetterForm(letter=letter),
             "send_form": SendForm(initial={"channel": letter.doctor.preferred_channel}),
-            "deliveries": letter.deliveries.all(),
+            "deliveries": deliveries,
             # Said before anyone presses Send, with the way to fix it one click away.
             "consent_missing": letter.status != LetterStatus.CANCELLED
             and covering_consent(letter.client, letter.doctor, letter.kind_info.scope) is None,
-            "may_sign": (
-                permissions.may_sign_clinical_letters(request.user)
-                if letter.kind_info.clinical
-                else permissions.may_approve_administrative_letters(request.user)
-            ),
+            "may_sign": actions.may_sign(letter, request.user),
+            "withdrawable": letter.status == LetterStatus.SIGNED
+            and not any(d.status in outbox.LIVE_STATUSES for d in deliveries),
+            "withdraw_form": withdraw_form or WithdrawForm(),
+            "versions": _versions(letter),
         },
-        status=400 if form.errors else 200,
+        status=400 if errors else 200,
     )
+
+
+def _versions(letter) -> list:
+    versions = list(letter.versions.select_related("signed_by", "withdrawn_by"))
+    for version in versions:
+        version.rows = [
+            (section.title, version.sections.get(section.code, ""))
+            for section in letter.kind_info.sections
+        ]
+    return versions
+
+
+@practice_member_required
+def letter_withdraw(request, letter):
+    """Take back a signed letter that has not gone, to amend it: it becomes a draft and
+    the signed version is kept in its history."""
+    letter = get_scoped_or_404(_letters(), request.practice, letter)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = WithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.withdraw_to_amend(letter, reason=form.cleaned_data["reason"], **acting(request))
+        except actions.LetterError as error:
+            messages.error(request, str(error))
+            return redirect(letter.get_absolute_url())
+        messages.success(
+            request, "Withdrawn: it is a draft again. Amend it, then sign it again to send it."
+        )
+        return redirect(letter.get_absolute_url())
+    return _render_detail(request, letter, withdraw_form=form)
 
 
 @practice_member_required

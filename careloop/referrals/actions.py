@@ -159,6 +159,33 @@ def attach_document(
     return document
 
 
+def store_waiting_letter(
+    practice: Practice,
+    uploaded: File[bytes],
+    *,
+    kind: DocumentKind,
+    received_at: datetime | None = None,
+    by: User | None,
+    via: Via,
+) -> ReferralDocument:
+    """Keep a scanned letter until staff type its referral beside it. Its clock runs
+    from when it arrived, which reception may say was before it was uploaded."""
+    document = ReferralDocument(
+        practice=practice,
+        original_name=(uploaded.name or "referral-letter")[:200],
+        content_type=kind.content_type,
+        size=uploaded.size,
+        uploaded_by=by if by is not None and by.is_authenticated else None,
+        received_at=received_at or timezone.now(),
+    )
+    with transaction.atomic():
+        document.file.save(f"{document.uuid}{kind.extension}", uploaded, save=False)
+        document.save()
+        # Not yet about any known client: the audit row names the letter alone.
+        record_change(document, by=by, via=via, client=None, created=True)
+    return document
+
+
 def file_document(
     document: ReferralDocument, referral: Referral, *, by: User | None, via: Via
 ) -> None:

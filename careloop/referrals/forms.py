@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -5,7 +7,7 @@ from django.utils import timezone
 from careloop.lib.text import SingleLineForm
 from careloop.lib.uploads import UploadError, check_document
 from careloop.practices.models import User, clinicians_of
-from careloop.web.forms import AustralianDateInput, PracticeModelForm
+from careloop.web.forms import AustralianDateInput, AustralianDateTimeInput, PracticeModelForm
 
 from .models import ContactMethod, ContactOutcome, Referral, ReferralBasis, TriageStatus
 from .validity import referral_date_problem
@@ -98,12 +100,40 @@ class ReferralForm(PracticeModelForm):
         return cleaned
 
 
+# How far back reception may date a letter's arrival: a fax found after a long weekend
+# or a holiday, not a backlog typed months later (that would show as long overdue).
+MAX_DAYS_RECEIVED_BEFORE_UPLOAD = 30
+
+
 class LetterUploadForm(SingleLineForm, forms.Form):
     letter = forms.FileField(
         label="Scanned referral letter",
         help_text="PDF or an image (PNG, JPEG, TIFF), up to 10 MB.",
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,.tif,.tiff"}),
     )
+    received_at = forms.DateTimeField(
+        label="Received on",
+        required=False,
+        initial=timezone.now,
+        help_text="When the letter arrived, as dd/mm/yyyy hh:mm. Change it for a fax that "
+        "came in earlier: the time to respond counts from then.",
+        widget=AustralianDateTimeInput(),
+    )
+
+    def clean_received_at(self):
+        value = self.cleaned_data.get("received_at")
+        if value is None:
+            return None
+        now = timezone.now()
+        # A minute's grace: the time shown when the page opened is "now" to the user.
+        if value > now + timedelta(minutes=1):
+            raise ValidationError("A letter cannot have been received in the future.")
+        if value < now - timedelta(days=MAX_DAYS_RECEIVED_BEFORE_UPLOAD):
+            raise ValidationError(
+                f"Enter a date in the last {MAX_DAYS_RECEIVED_BEFORE_UPLOAD} days. For an "
+                "older letter, type the referral and add a note of when it arrived."
+            )
+        return value
 
     def clean_letter(self):
         uploaded = self.cleaned_data["letter"]

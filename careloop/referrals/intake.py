@@ -101,6 +101,11 @@ def take_in(practice, incoming: IncomingReferral, *, by, via: Via) -> Intake:
             raise IntakeRefused(problem)
         referral.practice = practice
         referral.client = client
+        if referral.received_at is None:
+            # A scanned letter's clock started when it arrived, not when it was typed.
+            arrived = [d.arrived_at for d in incoming.waiting_documents]
+            if arrived:
+                referral.received_at = min(arrived)
         referral.referring_doctor = doctor
         note = " ".join([*notes, *incoming.warnings])
         actions.receive(referral, by=by, note=note)

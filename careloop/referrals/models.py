@@ -1,4 +1,5 @@
 import secrets
+from datetime import datetime
 
 from django.db import models
 from django.urls import reverse
@@ -190,6 +191,9 @@ class ReferralDocument(PracticeOwned):
     uploaded_by = models.ForeignKey(
         "practices.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # When an uploaded letter arrived, which may be before it was uploaded (a fax that
+    # came in yesterday): its clock runs from here, and so does the referral's once typed.
+    received_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at"]
@@ -211,6 +215,10 @@ class ReferralDocument(PracticeOwned):
         if self.referral is None:
             return reverse("referrals:upload_file", args=[self.uuid])
         return reverse("referrals:document", args=[self.referral.uuid, self.uuid])
+
+    @property
+    def arrived_at(self) -> datetime:
+        return self.received_at or self.created_at
 
     @property
     def shows_inline(self) -> bool:

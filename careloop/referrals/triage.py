@@ -113,6 +113,15 @@ def deadlines(facts: ClockFacts, targets: Targets) -> dict[str, datetime]:
     }
 
 
+def untyped_letter_step(arrived_at: datetime, targets: Targets) -> NextStep:
+    """A letter waiting to be typed is a referral whose acknowledgement clock already
+    runs: typing it is due by the same deadline."""
+    return NextStep(
+        "Type the referral",
+        deadline(arrived_at, targets.acknowledge_days, targets.state, targets.zone),
+    )
+
+
 def next_steps(facts: ClockFacts, targets: Targets) -> list[NextStep]:
     """What the practice still owes, soonest deadline first."""
     if facts.status not in (S.NEW, S.CONTACTING, S.OFFERED, S.BOOKED):

@@ -1,4 +1,6 @@
 from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db.models import F, OuterRef, Subquery
@@ -11,6 +13,7 @@ from careloop.clients.models import Client
 from careloop.consent.models import Scope
 from careloop.consent.queries import current_consent_exists
 from careloop.consent.rules import covering_consent
+from careloop.directory.models import Doctor
 from careloop.lib.business_days import business_days_between
 from careloop.practices.scoping import get_scoped_or_404, scoped_or_none
 from careloop.therapy.entitlements import evaluate_client
@@ -111,7 +114,34 @@ class ReferralListView(PracticeListView):
             referral.next_step = steps[0] if steps else None
         context["view"] = self.request.GET.get("view", "open")
         context["views"] = [("open", "Open"), ("all", "All"), ("closed", "Closed")]
+        context["untyped_letters"] = self._untyped_letters(context["view"], now, today)
         return context
+
+    def _untyped_letters(self, view, now, today) -> list[ReferralDocument]:
+        """Uploaded letters nobody has typed yet: they come first, on the first page of
+        the open and all views, when no filter is set (a letter has no client, status
+        or doctor to filter by until it is typed)."""
+        params = self.request.GET
+        filtered = any(value for key, value in params.items() if key not in ("view", "page"))
+        if view == "closed" or filtered or params.get("page", "1") != "1":
+            return []
+        practice = self.request.practice
+        targets = actions.targets_for(practice)
+        # Rows for the page: each letter carries its age and next step as attributes.
+        letters: list[Any] = list(
+            ReferralDocument.objects.for_practice(practice)
+            .filter(referral__isnull=True)
+            .select_related("uploaded_by")
+        )
+        for letter in letters:
+            letter.age_days = business_days_between(
+                timezone.localtime(letter.arrived_at, practice.zoneinfo).date(),
+                today,
+                practice.state,
+            )
+            letter.next_step = triage.untyped_letter_step(letter.arrived_at, targets)
+            letter.overdue = letter.next_step.due_at < now
+        return sorted(letters, key=lambda letter: (letter.next_step.due_at, letter.pk))
 
 
 def _referral_queryset():
@@ -415,16 +445,13 @@ def referral_upload(request):
     """Step 1 of a scanned letter: keep the file, then type the referral beside it."""
     form = LetterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        uploaded = form.cleaned_data["letter"]
-        document = ReferralDocument(
-            practice=request.practice,
-            original_name=uploaded.name[:200],
-            content_type=form.document_kind.content_type,
-            size=uploaded.size,
-            uploaded_by=request.user,
+        document = actions.store_waiting_letter(
+            request.practice,
+            form.cleaned_data["letter"],
+            kind=form.document_kind,
+            received_at=form.cleaned_data["received_at"],
+            **acting(request),
         )
-        document.file.save(f"{document.uuid}{form.document_kind.extension}", uploaded, save=False)
-        document.save()
         return redirect("referrals:upload_type", document.uuid)
     waiting = (
         ReferralDocument.objects.for_practice(request.practice)
@@ -447,22 +474,46 @@ def referral_upload_type(request, document):
     )
     if document.referral_id:
         return redirect(document.referral.get_absolute_url())
+    draft_key = f"referral-draft:{document.uuid}"
     if request.method == "POST":
+        adding = request.POST.get("add")
+        if adding in ADD_IN_PLACE:
+            # Off to add a new client or doctor without JavaScript: what was typed so
+            # far waits in the session (it ends at sign-out) and comes back with them.
+            fields = ReferralForm.Meta.fields
+            request.session[draft_key] = {k: request.POST[k] for k in fields if k in request.POST}
+            back = reverse("referrals:upload_type", args=[document.uuid])
+            return redirect(f"{reverse(ADD_IN_PLACE[adding])}?{urlencode({'next': back})}")
         form = ReferralForm(request.POST, practice=request.practice, with_document=False)
         if form.is_valid():
             referral = _take_in_typed(form, request, ReferralSource.UPLOAD, waiting=document)
+            request.session.pop(draft_key, None)
             messages.success(request, f"{referral} added with its letter.")
             return redirect(referral.get_absolute_url())
     else:
-        form = ReferralForm(
-            practice=request.practice, with_document=False, initial={"letter_signed": False}
-        )
+        initial = {"letter_signed": False, **request.session.get(draft_key, {})}
+        # Back from adding a client or doctor: the new record is chosen.
+        chosen = {
+            "client": scoped_or_none(
+                Client.objects.all(), request.practice, request.GET.get("client")
+            ),
+            "referring_doctor": scoped_or_none(
+                Doctor.objects.all(), request.practice, request.GET.get("doctor")
+            ),
+        }
+        initial.update({name: str(obj.uuid) for name, obj in chosen.items() if obj})
+        form = ReferralForm(practice=request.practice, with_document=False, initial=initial)
     return render(
         request,
         "referrals/upload_type.html",
-        {"form": form, "document": document},
+        {"form": form, "document": document, "add_in_place": ADD_IN_PLACE},
         status=400 if form.errors else 200,
     )
+
+
+# The records a referral names that can be added without leaving the letter: the
+# button's value, and the page that adds one.
+ADD_IN_PLACE = {"client": "clients:create", "referring_doctor": "directory:doctor_create"}
 
 
 @practice_member_required

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from careloop.audit.actions import Via, record_change, record_view, via_request
 
@@ -108,6 +110,45 @@ def practice_member_required(view):
     return wrapped
 
 
+def safe_next(request) -> str | None:
+    """The `next` page a form was opened from, if it is a page of this site: a link
+    elsewhere must not be able to send staff, after saving, to a look-alike site."""
+    value = request.GET.get("next", "")
+    if (
+        value.startswith("/")
+        and not value.startswith("//")
+        and "\\" not in value
+        and url_has_allowed_host_and_scheme(
+            value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
+        return value
+    return None
+
+
+def with_selected(url: str, name: str, public_id) -> str:
+    """`url` with `name=<public id>` added: the page comes back with that record chosen."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != name]
+    query.append((name, str(public_id)))
+    return urlunsplit(("", "", parts.path, urlencode(query), ""))
+
+
+def add_in_place_view(request, *, select: str, default_cancel_url: str, **kwargs):
+    """A create form opened from another form (a referral being typed beside its letter)
+    goes back there once saved, with the new record chosen as `select`."""
+    back = safe_next(request)
+    if back is None:
+        return record_form_view(request, cancel_url=default_cancel_url, **kwargs)
+    return record_form_view(
+        request,
+        cancel_url=back,
+        success_url=lambda obj: with_selected(back, select, obj.uuid),
+        extra_context={"returns_to_form": True},
+        **kwargs,
+    )
+
+
 def record_form_view(
     request,
     *,
@@ -120,9 +161,10 @@ def record_form_view(
     initial=None,
     extra_context=None,
     audit_client=None,
+    success_url: Callable[[Any], str] | None = None,
 ):
     """Render a create or edit form; on a valid POST call `save(form)` and go to
-    the saved record's page.
+    the saved record's page (or to `success_url(record)`).
 
     An edit form shows the whole record, so opening one is audited as a view of
     `instance` when `audit_client` names the client it is about."""
@@ -132,7 +174,7 @@ def record_form_view(
             obj = save(form)
             verb = "added" if instance is None else "saved"
             messages.success(request, f"{obj} {verb}.")
-            return redirect(obj.get_absolute_url())
+            return redirect(success_url(obj) if success_url else obj.get_absolute_url())
     else:
         form = form_class(instance=instance, practice=request.practice, initial=initial)
         if instance is not None and audit_client is not None:

@@ -2,8 +2,10 @@
 a PDF; reception finds it in the inbox and books the first session."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from careloop import testing
 from careloop.browser_testing import PageProblems, axe_violations
@@ -98,3 +100,82 @@ def test_a_doctor_refers_and_reception_books_the_first_session(page, live_server
     assert referral.status == "booked"
     assert referral.sessions.get().clinician == harbour["clinician"]
     problems.assert_none()
+
+
+def test_reception_types_a_faxed_letter_on_a_phone_adding_the_client_in_place(
+    browser, live_server, harbour
+):
+    """At reception on a phone: a fax that came in yesterday is uploaded, waits in the
+    inbox as needs typing, and is typed beside its preview with a new client added
+    without losing what was typed."""
+    from careloop.browser_testing import horizontal_overflow
+    from careloop.clients.models import Client
+    from careloop.referrals.models import ReferralDocument
+
+    doctor = testing.make_doctor(harbour["practice"], given_name="Priya", family_name="Shah")
+    context = browser.new_context(
+        viewport={"width": 375, "height": 740}, locale="en-AU", timezone_id="Australia/Sydney"
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    problems = PageProblems(page)
+    page.goto(f"{live_server.url}/account/sign-in/")
+    page.get_by_label("E-mail").fill("admin@harbour.test")
+    page.get_by_label("Password").fill(testing.PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/dashboard/")
+
+    page.goto(f"{live_server.url}/referrals/upload/")
+    page.get_by_label(label_named("Scanned referral letter")).set_input_files(
+        files=[{"name": "fax.pdf", "mimeType": "application/pdf", "buffer": testing.PDF_BYTES}]
+    )
+    yesterday = (timezone.localtime() - timedelta(days=1)).replace(hour=16, minute=30)
+    page.get_by_label("Received on").fill(yesterday.strftime("%d/%m/%Y %H:%M"))
+    page.get_by_role("button", name="Upload and continue").click()
+    page.wait_for_url("**/referrals/upload/*/")
+
+    # "Later": it waits at the top of the inbox with its own clock.
+    page.goto(f"{live_server.url}/referrals/")
+    first_row = page.locator("#results tbody tr").first
+    assert "Needs typing" in first_row.inner_text()
+    first_row.get_by_role("link").first.click()
+    page.wait_for_url("**/referrals/upload/*/")
+    assert horizontal_overflow(page) is None
+    # On a phone the letter comes first, above the form, as wide as the screen.
+    preview = page.locator("iframe.letter-frame").bounding_box()
+    form = page.locator("form.record-form").bounding_box()
+    assert preview["y"] < form["y"] and preview["width"] > 300
+    assert axe_violations(page) == []
+
+    page.get_by_label(label_named("Referring doctor")).select_option(label=doctor.display_name)
+    page.get_by_label(label_named("Symptoms or diagnosis")).fill("Panic attacks since August")
+    page.get_by_role("button", name="Add a new client").click()
+    page.wait_for_url("**/clients/new/?next=*")
+    for label, value in {
+        "Given name": "Matilda",
+        "Family name": "Wattlebird",
+        "Date of birth": "07/03/1994",
+        "Medicare card number": "3278 85119 5",
+        "IRN": "2",
+        "Mobile or phone": "0491 570 156",
+        "Suburb": "Mosman",
+        "Postcode": "2088",
+    }.items():
+        page.get_by_label(label_named(label), exact=True).fill(value)
+    page.get_by_label(label_named("State")).select_option("NSW")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url("**/referrals/upload/*/?client=*")
+    matilda = Client.objects.get(family_name="Wattlebird")
+    assert page.get_by_label(label_named("Client")).input_value() == str(matilda.uuid)
+    assert page.get_by_label(label_named("Symptoms or diagnosis")).input_value() == (
+        "Panic attacks since August"
+    )
+    page.get_by_label(label_named("Referral date")).fill(timezone.localdate().strftime("%d/%m/%Y"))
+    page.get_by_label(label_named("Referral basis")).select_option("mhtp")
+    page.get_by_role("button", name="Save the referral").click()
+    page.wait_for_url("**/referrals/*/")
+    referral = Referral.objects.get(client=matilda)
+    assert referral.received_at == ReferralDocument.objects.get(referral=referral).received_at
+    assert timezone.localtime(referral.received_at).hour == 16
+    problems.assert_none()
+    context.close()

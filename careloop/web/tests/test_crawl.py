@@ -36,6 +36,7 @@ def populate(practice):
     )
     referral_actions.receive(referral)
     testing.make_document(referral)
+    testing.make_document(None, practice=practice)  # a scanned letter not yet typed
     testing.make_session(
         practice,
         client=person,
