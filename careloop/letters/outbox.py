@@ -11,19 +11,12 @@ same Message-ID and the delivery is flagged `duplicate_possible`. The `run_outbo
 (tasks.py) retries every minute.
 """
 
-import contextlib
 import logging
-import smtplib
 import time
-from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 
-from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import timezone
 
 from careloop.audit.actions import JOB, Via, record_change, record_view
@@ -33,16 +26,10 @@ from careloop.consent.rules import (
     disclose,
     record_disclosure,
 )
-from careloop.interop.fhir.letter_bundle import build_letter_bundle
-from careloop.interop.hl7v2 import oru
-from careloop.interop.outbound import OutboundLetter
-from careloop.lib.text import single_line
 from careloop.referrals import actions as referral_actions
 
-from . import tasks
-from .downloads import download_token
+from . import channels, tasks
 from .models import Channel, Delivery, DeliveryStatus, Letter, LetterStatus
-from .render import feedback_url, generate_pdf
 
 log = logging.getLogger(__name__)
 
@@ -185,16 +172,6 @@ LEASE = timedelta(minutes=10)
 RESULT_WRITE_TRIES = 3
 
 
-class SendStarted(Exception):
-    """A channel failed after its message may have left: the server took the message
-    but its answer never came (a timeout after the data was sent, a dropped line). The
-    retry may give the doctor a second copy, with the same Message-ID."""
-
-    def __init__(self, error: BaseException):
-        self.error = error
-        super().__init__(f"{type(error).__name__}: {error}")
-
-
 def stale_claim(now):
     # A claim without a time was made before claims had leases: treat it as stale.
     return Q(status=DeliveryStatus.SENDING) & (
@@ -277,7 +254,7 @@ def _attempt(delivery: Delivery) -> int:
         mine.update(status=DeliveryStatus.REFUSED, last_error=str(refused), claimed_at=None)
         return 0
     try:
-        output = CHANNELS[delivery.channel](delivery)
+        output = channels.transport_for(delivery.channel).send(delivery)
     except Exception as error:  # a channel's failure: retry later, keep the reason
         _record_failure(delivery, mine, error)
         return 0
@@ -327,8 +304,8 @@ def _record_sent(delivery: Delivery, consent, output: str) -> None:
 
 def _record_failure(delivery: Delivery, mine, error: Exception) -> None:
     attempts = delivery.attempts + 1
-    may_have_gone = isinstance(error, SendStarted)
-    cause = error.error if isinstance(error, SendStarted) else error
+    may_have_gone = isinstance(error, channels.SendStarted)
+    cause = error.error if isinstance(error, channels.SendStarted) else error
     log.warning("Delivery %s failed (attempt %s): %s", delivery.pk, attempts, cause)
     reason = f"{type(cause).__name__}: {cause}"
     if may_have_gone:
@@ -363,111 +340,6 @@ def _write_result(write, delivery: Delivery) -> None:
             time.sleep(attempt)
 
 
-def _outbound_dir(practice, kind: str) -> Path:
-    folder = Path(settings.DATA_DIR) / "outbound" / practice.slug / kind
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _initials(client) -> str:
-    # From cleaned names: a name stored with a line break would otherwise put one in
-    # the subject, and every e-mail letter for the client would fail.
-    names = (single_line(client.given_name), single_line(client.family_name))
-    return "".join(f"{name[0].upper()}." for name in names if name)
-
-
-def _send_email(delivery) -> str:
-    letter = delivery.letter
-    practice = letter.practice
-    name, mimetype, pdf = generate_pdf(letter)
-    # E-mail crosses servers we do not control and subjects show in every inbox list:
-    # the patient is named only inside the PDF or behind the link.
-    patient = _initials(letter.client)
-    if letter.referral_id:
-        patient += f", our ref {letter.referral.reference}"
-    body = [
-        f"Dear {letter.doctor.display_name},",
-        "",
-        f"Please find our {letter.kind_info.title.lower()} for your patient {patient}.",
-        "",
-    ]
-    message = EmailMessage(
-        # Every header from cleaned values.
-        subject=single_line(f"{letter.kind_info.title}: {patient} ({practice.name})"),
-        to=[single_line(letter.doctor.email)],
-        # One Message-ID per delivery, the same on every retry: a mail system that sees
-        # it twice drops the copy.
-        headers={"Message-ID": f"<letter-{delivery.uuid}@careloop>"},
-    )
-    if practice.letters_by_link:
-        link = settings.SITE_URL + reverse("letters:download", args=[download_token(letter)])
-        body += [f"Download it here (the link works for 14 days): {link}", ""]
-    else:
-        message.attach(name, pdf, mimetype)
-    body += [
-        "How useful was this report? One minute of feedback helps us:",
-        feedback_url(letter),
-        "",
-        "Kind regards,",
-        practice.name,
-    ]
-    message.body = "\n".join(body)
-    message.message()  # a bad header fails here, before anything leaves
-    _smtp_send(message)
-    return ""
-
-
-def _smtp_send(message: EmailMessage) -> None:
-    """Send one message, telling a failure before the message left (the server is down
-    or refused it: nothing went) from one after (no answer: it may have gone)."""
-    connection = get_connection()
-    connection.open()
-    try:
-        connection.send_messages([message])
-    except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused):
-        raise  # the server answered no: nothing was delivered
-    except Exception as error:
-        raise SendStarted(error) from error
-    finally:
-        with contextlib.suppress(Exception):
-            # The message is accepted once the server answered the data; a QUIT that
-            # times out changes nothing.
-            connection.close()
-
-
-def outbound_letter(delivery, pdf: bytes) -> OutboundLetter:
-    """What the HL7 and FHIR builders in interop need, gathered here because interop
-    sits below letters and does not know a Letter."""
-    letter = delivery.letter
-    return OutboundLetter(
-        letter_id=letter.uuid,
-        message_id=delivery.uuid,
-        title=str(letter.kind_info.title),
-        practice=letter.practice,
-        client=letter.client,
-        doctor=letter.doctor,
-        author=letter.signed_by or letter.author,
-        signed_at=letter.signed_at,
-        pdf=pdf,
-    )
-
-
-def build_oru(delivery, pdf: bytes) -> str:
-    return oru.build_oru(outbound_letter(delivery, pdf), oru_control_id(delivery))
-
-
-def _send_hl7(delivery) -> str:
-    _, _, pdf = generate_pdf(delivery.letter)
-    path = _outbound_dir(delivery.practice, "hl7") / f"{delivery.uuid}.hl7"
-    path.write_text(build_oru(delivery, pdf), encoding="utf-8")
-    delivery.message_id = oru_control_id(delivery)
-    return str(path)
-
-
-def oru_control_id(delivery) -> str:
-    return oru.control_id(delivery.uuid)
-
-
 def record_acknowledgement(
     practice_id: int, control_id: str, code: str, text: str
 ) -> Delivery | None:
@@ -487,27 +359,3 @@ def record_acknowledgement(
         delivery.last_error = f"The recipient's system answered {code}: {text}"[:1000]
     delivery.save(update_fields=["status", "last_error", "updated_at"])
     return delivery
-
-
-def build_fhir_bundle(delivery, pdf: bytes) -> str:
-    return build_letter_bundle(outbound_letter(delivery, pdf))
-
-
-def _send_fhir(delivery) -> str:
-    _, _, pdf = generate_pdf(delivery.letter)
-    path = _outbound_dir(delivery.practice, "fhir") / f"{delivery.uuid}.json"
-    path.write_text(build_fhir_bundle(delivery, pdf), encoding="utf-8")
-    return str(path)
-
-
-def _send_print(delivery) -> str:
-    raise RuntimeError("Printed letters are confirmed by staff, not sent by the outbox.")
-
-
-# Keyed by the stored channel name (a Channel is a str).
-CHANNELS: dict[str, Callable[[Delivery], str]] = {
-    Channel.EMAIL: _send_email,
-    Channel.HL7: _send_hl7,
-    Channel.FHIR: _send_fhir,
-    Channel.PRINT: _send_print,
-}

@@ -20,7 +20,7 @@ from careloop import testing
 from careloop.audit.models import AuditEvent
 from careloop.consent.models import Disclosure
 from careloop.letters import actions as letter_actions
-from careloop.letters import outbox
+from careloop.letters import channels, outbox
 from careloop.letters.models import Delivery, Letter
 from careloop.letters.tests.test_letters import (  # noqa: F401 (fixtures)
     SmtpSink,
@@ -168,7 +168,11 @@ def test_nothing_holds_a_transaction_while_a_channel_sends(
         writer.join(timeout=60)
         return ""
 
-    monkeypatch.setitem(outbox.CHANNELS, "email", slow_channel)
+    class SlowEmail:
+        def send(self, delivery):
+            return slow_channel(delivery)
+
+    monkeypatch.setitem(channels.TRANSPORTS, "email", SlowEmail())
     letter = signed_report(course)
     delivery = outbox.queue(letter, "email")  # autocommit: its job runs at once
     assert seen == {"in a transaction": False, "other connection": "wrote"}
