@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 BOOKED = "booked"
 ATTENDED = "attended"
@@ -36,13 +36,13 @@ class Slot(Generic[_Key]):
         return self.starts_at + timedelta(minutes=self.minutes)
 
 
-def overlaps(a: Slot[object], b: Slot[object]) -> bool:
+def overlaps(a: Slot[Any], b: Slot[Any]) -> bool:
     """Two sessions overlap when each starts before the other ends: one that starts
     exactly as the other ends is back to back, not a clash."""
     return a.starts_at < b.ends_at and b.starts_at < a.ends_at
 
 
-def clashes(candidate: Slot[object], others: Iterable[Slot[_Key]]) -> list[Slot[_Key]]:
+def clashes(candidate: Slot[Any], others: Iterable[Slot[_Key]]) -> list[Slot[_Key]]:
     """The slots among `others` that `candidate` overlaps, earliest first. The caller
     leaves out cancelled sessions and the candidate itself."""
     found = [other for other in others if overlaps(candidate, other)]
