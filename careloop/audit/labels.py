@@ -22,6 +22,7 @@ _EXTRA = {
     "medicare_irn": "Medicare IRN",
     "profession": "Profession",
     "niches": "Areas of practice",
+    "book_anyway": "Double-booked on purpose",
 }
 
 

@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 
 from careloop.audit.actions import DOCTOR_LINK, via_request
 from careloop.consent.rules import DisclosureRefused, covering_consent
+from careloop.practices import permissions
 from careloop.practices.scoping import get_scoped_or_404, in_scope_of
 from careloop.referrals.models import Referral
 from careloop.web.records import acting, audit_view, practice_member_required
@@ -32,20 +33,26 @@ def _letters():
 
 @practice_member_required
 def letters_due(request):
-    """What is owed to whom, and for how long: drafts, and letters that did not go."""
-    drafts = (
-        _letters()
-        .filter(practice=request.practice, status=LetterStatus.DRAFT)
-        .order_by("created_at")
-    )
-    unsent = (
-        _letters()
-        .filter(practice=request.practice, status=LetterStatus.SIGNED, deliveries__isnull=True)
-        .order_by("created_at")
+    """What is owed to whom, and for how long: drafts, and letters that did not go.
+    Clinicians open on their own ("mine": letters they write, or about clients whose
+    referral is theirs); everyone's is one click away."""
+    whose = request.GET.get("whose")
+    if whose not in ("mine", "everyone"):
+        whose = "mine" if permissions.starts_on_own_work(request.user) else "everyone"
+    mine = Q(author=request.user) | Q(referral__assigned_clinician=request.user)
+    letters = _letters().filter(practice=request.practice)
+    deliveries = Delivery.objects.filter(practice=request.practice)
+    if whose == "mine":
+        letters = letters.filter(mine)
+        deliveries = deliveries.filter(
+            Q(letter__author=request.user) | Q(letter__referral__assigned_clinician=request.user)
+        )
+    drafts = letters.filter(status=LetterStatus.DRAFT).order_by("created_at")
+    unsent = letters.filter(status=LetterStatus.SIGNED, deliveries__isnull=True).order_by(
+        "created_at"
     )
     stuck = (
-        Delivery.objects.filter(practice=request.practice)
-        .filter(
+        deliveries.filter(
             Q(
                 status__in=[
                     DeliveryStatus.FAILED,
@@ -60,7 +67,11 @@ def letters_due(request):
         .select_related("letter__client", "letter__doctor")
         .order_by("created_at")
     )
-    return render(request, "letters/due.html", {"drafts": drafts, "unsent": unsent, "stuck": stuck})
+    return render(
+        request,
+        "letters/due.html",
+        {"drafts": drafts, "unsent": unsent, "stuck": stuck, "whose": whose},
+    )
 
 
 @practice_member_required

@@ -45,3 +45,10 @@ def may_follow_up_risk_alerts(user: User) -> bool:
 def may_manage_practice(user: User) -> bool:
     """Team, settings, two-factor policy, the audit log."""
     return user.is_active and user.role == Role.OWNER
+
+
+def starts_on_own_work(user: User) -> bool:
+    """Not a permission but a default: a clinician's lists (sessions, letters due) open
+    on their own work, with everyone's one click away. Owners and reception look after
+    the whole practice, so theirs open on everyone's."""
+    return is_treating_clinician(user) and user.role != Role.OWNER

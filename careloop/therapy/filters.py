@@ -1,6 +1,7 @@
 import django_filters
+from django.db.models import Q
 
-from careloop.practices.models import User
+from careloop.practices.models import Role, User
 from careloop.web.filters import PracticeFilterSet
 
 from .models import Modality, SessionStatus, SessionType, TherapySession
@@ -27,8 +28,15 @@ class TherapySessionFilter(PracticeFilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Clinicians with no session yet too: the list opens on the signed-in
+        # clinician's own sessions, an empty day for someone new.
         self.filters["clinician"].queryset = (
-            User.objects.filter(practice=self.practice, therapy_sessions__isnull=False)
+            User.objects.filter(practice=self.practice)
+            .filter(
+                Q(therapy_sessions__isnull=False)
+                | Q(role=Role.CLINICIAN)
+                | Q(clinician_profile__isnull=False)
+            )
             .distinct()
             .order_by("full_name")
         )

@@ -11,10 +11,18 @@ from careloop.practices.models import clinicians_of
 from careloop.practices.scoping import scoped_or_none
 from careloop.web.forms import AustralianDateTimeInput, PracticeModelForm
 
+from .diary import clash_message, clashing_sessions
 from .models import SessionStatus, TherapySession
+
+BOOK_ANYWAY = "Book anyway (double-booked on purpose)"
 
 
 class TherapySessionForm(PracticeModelForm):
+    # Hidden until the clinician's time clashes: then it appears, unticked, beside the
+    # message saying which session it clashes with.
+    book_anyway = forms.BooleanField(label=BOOK_ANYWAY, required=False, widget=forms.HiddenInput)
+    field_order = ["client", "clinician", "referral", "starts_at", "book_anyway"]
+
     class Meta:
         model = TherapySession
         fields = [
@@ -96,8 +104,37 @@ class TherapySessionForm(PracticeModelForm):
             self.add_error(
                 "status", "A session in the future cannot be marked attended or missed yet."
             )
-
+        self._check_clash(cleaned)
         return cleaned
+
+    def _check_clash(self, cleaned: dict[str, Any]) -> None:
+        """A clinician is in one place at a time: booking over another of their sessions
+        is refused unless the person booking says it is on purpose (a group, a family
+        session run alongside). Editing a session that is already double-booked asks
+        again only when its time, length, clinician or status changes."""
+        clinician, starts_at = cleaned.get("clinician"), cleaned.get("starts_at")
+        minutes, status = cleaned.get("duration_minutes"), cleaned.get("status")
+        if not (clinician and starts_at and minutes) or status == SessionStatus.CANCELLED:
+            return
+        moved = {"clinician", "starts_at", "duration_minutes", "status"} & set(self.changed_data)
+        if self.instance.pk is not None and not moved:
+            return
+        others = clashing_sessions(
+            practice=self.practice,
+            clinician=clinician,
+            starts_at=starts_at,
+            minutes=minutes,
+            exclude_pk=self.instance.pk,
+        )
+        if not others:
+            return
+        self.fields["book_anyway"].widget = forms.CheckboxInput()
+        if cleaned.get("book_anyway"):
+            return
+        message = clash_message(others[0], self.practice.zoneinfo)
+        if len(others) > 1:
+            message += f" It also overlaps {len(others) - 1} more."
+        self.add_error("starts_at", f"{message} Choose another time, or tick “{BOOK_ANYWAY}”.")
 
 
 class ClinicalNoteForm(SingleLineForm, forms.Form):

@@ -1,15 +1,23 @@
+from datetime import date
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from careloop import events
 from careloop.clients.models import Client
 from careloop.entitlements.schedule import Schedule
+from careloop.practices import permissions
+from careloop.practices.models import clinicians_of
 from careloop.practices.scoping import get_scoped_or_404, scoped_or_none
 from careloop.therapy.entitlements import evaluate_client, profession_of
+from careloop.web.htmx import htmx_partial
 from careloop.web.lists import PracticeListView
 from careloop.web.records import (
     acting,
@@ -19,11 +27,13 @@ from careloop.web.records import (
     unpack,
 )
 
-from .actions import save_clinical_note, save_session
+from . import scheduling
+from .actions import StatusRefused, mark_session, save_clinical_note, save_session
 from .booking_panel import booking_panel, initial_data
+from .diary import diary_days, entry_now
 from .filters import TherapySessionFilter
 from .forms import ClinicalNoteForm, TherapySessionForm
-from .models import ClinicalNote, TherapySession
+from .models import ClinicalNote, SessionStatus, TherapySession
 
 
 class TherapySessionListView(PracticeListView):
@@ -32,16 +42,42 @@ class TherapySessionListView(PracticeListView):
     list_title = "Sessions"
     create_url_name = "therapy:create"
     create_label = "Book a session"
+    template_name = "therapy/session_list.html"
     rows_template_name = "therapy/session_rows.html"
 
     def get_queryset(self):
         return super().get_queryset().select_related("client", "clinician", "referral")
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        # The list opens on today (and, for a clinician, on their own sessions). Any
+        # filter in the address, even an empty one, means the person chose: a form
+        # submitted with every box cleared shows every session.
+        self.opening = not any(name in self.request.GET for name in filterset_class.base_filters)
+        if self.opening:
+            today = self.request.practice.today().strftime("%d/%m/%Y")
+            kwargs["data"] = {"date_from": today, "date_to": today}
+            if permissions.starts_on_own_work(self.request.user):
+                kwargs["data"]["clinician"] = str(self.request.user.uuid)
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["opening"] = self.opening
+        context["own_only"] = self.opening and "clinician" in self.filterset.data
+        return context
 
 
 def _session_queryset():
     return TherapySession.objects.select_related(
         "client__practice", "clinician__clinician_profile", "referral"
     )
+
+
+def _notice_text(notice):
+    if notice.url:
+        return format_html('{} <a href="{}">Review it</a>.', notice.text, notice.url)
+    return notice.text
 
 
 def _save_session(form, request):
@@ -51,13 +87,108 @@ def _save_session(form, request):
             session, practice=request.practice, changed_fields=changed, **acting(request)
         )
     for notice in notices:
-        text = (
-            format_html('{} <a href="{}">Review it</a>.', notice.text, notice.url)
-            if notice.url
-            else notice.text
-        )
-        (messages.warning if notice.warning else messages.info)(request, text)
+        (messages.warning if notice.warning else messages.info)(request, _notice_text(notice))
     return session
+
+
+def _parse_day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _diary_url(clinician, day: date, view: str) -> str:
+    query = {"view": view, "day": day.isoformat()}
+    if clinician is not None:
+        query["clinician"] = str(clinician.uuid)
+    return f"{reverse('therapy:diary')}?{urlencode(query)}"
+
+
+@practice_member_required
+def diary(request):
+    """A clinician's day or week. Defaults to the signed-in clinician and today, in the
+    practice's time zone; anyone in the practice may open a colleague's diary (reception
+    books for everyone). Previous and next are buttons of a GET form rather than links,
+    so that no crawler walks the calendar forever."""
+    practice = request.practice
+    today = practice.today()
+    day = _parse_day(request.GET.get("day")) or today
+    view = "week" if request.GET.get("view") == "week" else "day"
+    clinicians = list(clinicians_of(practice))
+    chosen = request.GET.get("clinician")
+    clinician = next((c for c in clinicians if str(c.uuid) == chosen), None)
+    if clinician is None:
+        own = next((c for c in clinicians if c.pk == request.user.pk), None)
+        clinician = own or (clinicians[0] if clinicians else None)
+    days = scheduling.view_days(day, view)
+    context = {
+        "clinician": clinician,
+        "clinicians": clinicians,
+        "view": view,
+        "day": day,
+        "today": today,
+        "previous": scheduling.step(day, view, -1),
+        "next": scheduling.step(day, view, +1),
+        "days": diary_days(practice, clinician, days, now=timezone.now()) if clinician else [],
+        "back": _diary_url(clinician, day, view),
+    }
+    return render(request, "therapy/diary.html", context)
+
+
+def _back_to(request, session) -> str:
+    wanted = request.POST.get("next", "")
+    if wanted.startswith("/") and url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return wanted
+    local_day = timezone.localtime(session.starts_at, request.practice.zoneinfo).date()
+    return _diary_url(session.clinician, local_day, "day")
+
+
+_DONE = {
+    SessionStatus.ATTENDED: "attended",
+    SessionStatus.NO_SHOW: "did not attend",
+    SessionStatus.CANCELLED: "cancelled",
+    SessionStatus.BOOKED: "back to booked",
+}
+
+
+@practice_member_required
+def session_mark(request, session):
+    """One tap on a diary entry: attended, did not attend, cancelled, or undo. With
+    htmx the entry is swapped in place; without, the diary is loaded again."""
+    session = get_scoped_or_404(_session_queryset(), request.practice, session)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    back = _back_to(request, session)
+    status = request.POST.get("status", "")
+    said, problem = [], ""
+    if status not in SessionStatus.values:
+        problem = "Choose attended, did not attend, cancelled or undo."
+    else:
+        try:
+            with events.collect_notices() as notices:
+                session = mark_session(session, status, **acting(request))
+        except StatusRefused as refusal:
+            problem = str(refusal)
+        else:
+            at = timezone.localtime(session.starts_at, request.practice.zoneinfo)
+            done = f"{session.client.full_name} at {at:%H:%M}: {_DONE[session.status]}."
+            said = [done, *(_notice_text(notice) for notice in notices)]
+    if htmx_partial(request):
+        session.refresh_from_db(fields=["status"])
+        entry = entry_now(session, now=timezone.now())
+        return render(
+            request,
+            "therapy/diary_entry.html",
+            {"entry": entry, "back": back, "said": said, "problem": problem},
+        )
+    if problem:
+        messages.error(request, problem)
+    for text in said:
+        messages.success(request, text)
+    return redirect(back)
 
 
 @practice_member_required
@@ -106,6 +237,11 @@ def session_create(request):
             initial["referral"] = referral
             if referral.assigned_clinician:
                 initial["clinician"] = referral.assigned_clinician
+    chosen = scoped_or_none(
+        clinicians_of(request.practice), request.practice, request.GET.get("clinician")
+    )
+    if chosen is not None:  # booked from a clinician's diary
+        initial["clinician"] = chosen
     if "clinician" not in initial and request.user.is_clinician:
         initial["clinician"] = request.user
 

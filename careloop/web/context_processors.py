@@ -6,8 +6,12 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or getattr(request, "practice", None) is None:
         return {}
-    areas = [
-        ("Dashboard", "dashboard"),
+    areas = [("Dashboard", "dashboard")]
+    # By role, not `is_clinician` (a query on every page); reception reaches the diary
+    # from Sessions. `web` sits below `practices`, hence the plain role values.
+    if user.role in ("owner", "clinician"):
+        areas.append(("Diary", "therapy:diary"))
+    areas += [
         ("Referrals", "referrals:list"),
         ("Letters", "letters:due"),
         ("Clients", "clients:list"),
@@ -19,8 +23,12 @@ def navigation(request):
         areas += [("Audit log", "audit:list"), ("Practice", "practices:settings")]
     current = request.path
     items = []
-    for label, name in areas:
-        url = reverse(name)
-        active = current == url if name == "dashboard" else current.startswith(url)
+    urls = [reverse(name) for _, name in areas]
+    for (label, name), url in zip(areas, urls, strict=True):
+        # The longest matching address wins: the diary (/sessions/diary/) is not Sessions.
+        longer = any(
+            other != url and other.startswith(url) and current.startswith(other) for other in urls
+        )
+        active = current == url if name == "dashboard" else current.startswith(url) and not longer
         items.append({"label": label, "url": url, "active": active})
     return {"nav_items": items}

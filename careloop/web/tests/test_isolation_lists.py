@@ -58,6 +58,8 @@ def seed(practice, mark: str) -> None:
     referral = testing.make_referral(practice, client=client, doctor=doctor)
     testing.make_referral(practice, client=testing.make_client(practice, family_name=f"{mark}new"))
     testing.make_session(practice, client=client, clinician=clinician)
+    # The sessions list opens on today's sessions.
+    testing.make_session(practice, client=client, clinician=clinician, starts_at=timezone.now())
     Letter.objects.create(
         practice=practice, client=client, referral=referral, doctor=doctor, kind="end_of_course"
     )

@@ -1,10 +1,14 @@
 """Every list page runs the same number of SQL queries at two data sizes."""
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from careloop import testing
+from careloop.letters.models import Letter
 from careloop.practices.models import Role
 
 
@@ -33,6 +37,7 @@ LIST_URLS = [
     "/dashboard/",
     "/clients/?q=a&state=NSW",
     "/sessions/?status=attended",
+    "/sessions/?q=",  # every date, everyone (the list opens on today)
     "/doctors/?doctor_type=gp&suburb=Neutral+Bay",
     "/practice/",
 ]
@@ -79,6 +84,49 @@ def test_the_clinicians_dashboard_does_not_grow_with_their_caseload(client, alic
     assert len(client.get("/dashboard/").context["courses"]) == 2  # each: report due
     caseload(12)
     assert count_queries(client, "/dashboard/") == small
+
+
+@pytest.mark.parametrize(
+    "url", ["/sessions/", "/sessions/diary/", "/sessions/diary/?view=week", "/letters/"]
+)
+def test_a_clinicians_day_does_not_grow_with_their_sessions(client, alice_practice, url):
+    treating = testing.make_user(alice_practice, Role.CLINICIAN)
+    client.force_login(treating)
+
+    def day(n):
+        for hour in range(n):
+            referral = testing.make_referral(alice_practice, assigned_clinician=treating)
+            testing.make_session(
+                alice_practice,
+                client=referral.client,
+                clinician=treating,
+                referral=referral,
+                starts_at=testing.aware(2026, 5, 12, 8) + timedelta(minutes=20 * hour),
+                status=("booked", "attended", "cancelled")[hour % 3],
+            )
+            Letter.objects.create(
+                practice=alice_practice,
+                client=referral.client,
+                referral=referral,
+                doctor=referral.referring_doctor,
+                kind="end_of_course",
+            )
+            testing.make_session(  # a colleague's, not shown
+                alice_practice, starts_at=testing.aware(2026, 5, 12, 8)
+            )
+
+    with time_machine.travel(testing.aware(2026, 5, 12, 20), tick=False):
+        day(2)
+        count_queries(client, url)
+        small = count_queries(client, url)
+        day(12)
+        response = client.get(url)
+        assert count_queries(client, url) == small
+        assert small <= 15
+    if "diary" in url:
+        assert len([e for d in response.context["days"] for e in d.entries]) == 14
+    if url == "/letters/":
+        assert len(response.context["drafts"]) == 14
 
 
 @pytest.mark.parametrize(

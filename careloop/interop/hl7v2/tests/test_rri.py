@@ -108,7 +108,7 @@ def test_booking_the_first_session_sends_the_rri_once(
 ):
     referral = imported(alice_practice)
 
-    def book(status):
+    def book(status, in_days=2):
         with django_capture_on_commit_callbacks(execute=True):
             response = owner_client.post(
                 "/sessions/new/",
@@ -116,7 +116,7 @@ def test_booking_the_first_session_sends_the_rri_once(
                     "client": referral.client.uuid,
                     "clinician": clinician.uuid,
                     "referral": referral.uuid,
-                    "starts_at": (timezone.localtime() + timezone.timedelta(days=2)).strftime(
+                    "starts_at": (timezone.localtime() + timezone.timedelta(days=in_days)).strftime(
                         "%d/%m/%Y %H:%M"
                     ),
                     "duration_minutes": "50",
@@ -133,7 +133,7 @@ def test_booking_the_first_session_sends_the_rri_once(
     sent = InboundMessage.objects.get().application_ack
 
     # A later decline, or another booking, tells the sender nothing more.
-    book("booked")
+    book("booked", in_days=9)
     with django_capture_on_commit_callbacks(execute=True):
         change_status(owner_client, referral, "declined", reason="Client moved away")
     assert len(written(outbound)) == 1
