@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -16,31 +17,39 @@ from careloop.audit.actions import Via, record
 from careloop.audit.models import AuditAction
 
 from . import tasks
-from .models import Practice, User
-
-if TYPE_CHECKING:
-    from .forms import MemberForm
+from .models import ClinicianProfile, Practice, User
 
 BACKUP_CODE_COUNT = 10
 TEAM_MEMBER = "team member"
 TWO_FACTOR = "two-factor sign-in"
 
 
+PROFILE_FIELDS = ("profession", "ahpra_registration", "provider_number", "hpii", "niches")
+
+
 def save_member(
-    form: MemberForm, *, practice: Practice, by: User | None, via: Via, domain: str
+    user: User,
+    *,
+    profile: dict[str, Any],
+    changed_fields: Sequence[str] = (),
+    practice: Practice,
+    by: User | None,
+    via: Via,
+    domain: str,
 ) -> User:
+    """Add or change a team member (the unsaved `user` from the owner's form) and their
+    clinician profile: a profession makes them a clinician profile, none removes it."""
     with transaction.atomic():
-        user: User = form.save(commit=False)
         created = user.pk is None
         if created:
             user.practice = practice
             user.set_unusable_password()
         user.save()
-        form.save_profile(user)
+        _save_profile(user, profile)
         # The owner's changes to who may open client records are audited like changes
         # to the records themselves.
         label = f"{user} ({user.get_role_display()})"
-        if not created and "is_active" in form.changed_data and not user.is_active:
+        if not created and "is_active" in changed_fields and not user.is_active:
             label += ": can no longer sign in"
         record(
             user,
@@ -49,11 +58,29 @@ def save_member(
             action=AuditAction.CREATE if created else AuditAction.UPDATE,
             object_type=TEAM_MEMBER,
             label=label,
-            changed_fields=() if created else form.changed_data,
+            changed_fields=() if created else changed_fields,
         )
     if created:
         transaction.on_commit(lambda: tasks.send_welcome(user.pk, domain), robust=True)
     return user
+
+
+def _save_profile(user: User, data: dict[str, Any]) -> ClinicianProfile | None:
+    profession = data.get("profession")
+    profile: ClinicianProfile | None = getattr(user, "clinician_profile", None)
+    if not profession:
+        if profile is not None:
+            profile.delete()
+        return None
+    if profile is None:
+        profile = ClinicianProfile(user=user)
+    profile.profession = profession
+    profile.ahpra_registration = data.get("ahpra_registration") or ""
+    profile.provider_number = data.get("provider_number") or ""
+    profile.hpii = data.get("hpii") or ""
+    profile.save()
+    profile.niches.set(data.get("niches") or [])
+    return profile
 
 
 def send_welcome(user: User, *, domain: str) -> None:

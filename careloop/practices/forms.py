@@ -15,7 +15,7 @@ from careloop.lib.text import SingleLineForm
 from careloop.lib.uploads import UploadError, sniff_document
 from careloop.web.forms import IdentifierField, PhoneInput, check_postcode_against_state
 
-from .models import ClinicianProfile, Niche, Practice, Profession, Role, User
+from .models import Niche, Practice, Profession, Role, User
 
 
 class SignInForm(AuthenticationForm):
@@ -256,23 +256,6 @@ class MemberForm(SingleLineForm, forms.ModelForm):
         ):
             self.add_error("role", "A practice needs at least one active owner.")
         return cleaned
-
-    def save_profile(self, user: User) -> ClinicianProfile | None:
-        profession = self.cleaned_data.get("profession")
-        profile = getattr(user, "clinician_profile", None)
-        if not profession:
-            if profile:
-                profile.delete()
-            return None
-        if profile is None:
-            profile = ClinicianProfile(user=user)
-        profile.profession = profession
-        profile.ahpra_registration = self.cleaned_data.get("ahpra_registration", "")
-        profile.provider_number = self.cleaned_data.get("provider_number", "")
-        profile.hpii = self.cleaned_data.get("hpii", "")
-        profile.save()
-        profile.niches.set(self.cleaned_data.get("niches") or [])
-        return profile
 
 
 def _target_days(value: int) -> int:

@@ -14,7 +14,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from careloop.practices.scoping import get_scoped_or_404
-from careloop.web.records import acting, practice_member_required
+from careloop.web.records import acting, practice_member_required, unpack
 
 from . import actions
 from .forms import MemberForm, PracticeSettingsForm, SignInCodeForm, TokenForm
@@ -199,13 +199,23 @@ def practice_settings(request):
     )
 
 
+def _save_member(form, request):
+    user, changed, _ = unpack(form)
+    return actions.save_member(
+        user,
+        profile={name: form.cleaned_data.get(name) for name in actions.PROFILE_FIELDS},
+        changed_fields=changed,
+        practice=request.practice,
+        domain=request.get_host(),
+        **acting(request),
+    )
+
+
 @owner_required
 def member_create(request):
     form = MemberForm(request.POST or None, practice=request.practice)
     if request.method == "POST" and form.is_valid():
-        user = actions.save_member(
-            form, practice=request.practice, domain=request.get_host(), **acting(request)
-        )
+        user = _save_member(form, request)
         messages.success(
             request, f"{user} added. They have been e-mailed a link to choose a password."
         )
@@ -229,9 +239,7 @@ def member_edit(request, member):
     )
     form = MemberForm(request.POST or None, instance=member, practice=request.practice)
     if request.method == "POST" and form.is_valid():
-        actions.save_member(
-            form, practice=request.practice, domain=request.get_host(), **acting(request)
-        )
+        _save_member(form, request)
         messages.success(request, f"{member} saved.")
         return redirect("practices:settings")
     return render(
