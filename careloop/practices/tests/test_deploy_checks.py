@@ -37,8 +37,10 @@ def test_it_warns_when_production_has_no_shared_cache_or_queue(settings, tmp_pat
     assert str(tmp_path / "jobs.sqlite3") in warnings["careloop.W003"]
 
 
-def test_check_deploy_fails_in_production_without_a_shared_cache(settings, tmp_path):
+def test_check_deploy_fails_in_production_without_a_shared_cache(settings, tmp_path, monkeypatch):
     # Rate limits per worker let twice the limit through: not something to warn about.
+    # (Playwright's browser tests set this in the worker's environment; production doesn't.)
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
     settings.PRODUCTION = True
     settings.CACHES = LOCAL_CACHE
     settings.HUEY = jobs_settings("redis://127.0.0.1:6379/0", "/unused", immediate=False)

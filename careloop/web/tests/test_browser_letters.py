@@ -41,6 +41,7 @@ def finished_course(db, settings):
         doctor=doctor,
         sessions_referred=2,
         referral_date=timezone.localdate() - timedelta(days=50),
+        assigned_clinician=clinician,
     )
     for days in (30, 10):
         session = testing.make_session(
