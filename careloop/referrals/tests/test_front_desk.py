@@ -100,7 +100,10 @@ def test_untyped_letters_come_first_in_the_inbox_on_their_own_clock(
         upload(owner_client, received_at="20/11/2026 09:00")  # last Friday
         testing.make_referral(alice_practice, client=testing.make_client(alice_practice))
         old, new = ReferralDocument.objects.order_by("received_at")
-        other = testing.make_referral(bob_practice)
+        # A name no synthetic name can collide with on Alice's page.
+        other = testing.make_referral(
+            bob_practice, client=testing.make_client(bob_practice, family_name="Quokkabob")
+        )
         ReferralDocument.objects.create(
             practice=bob_practice, original_name="bob.png", content_type="image/png", size=1
         )
