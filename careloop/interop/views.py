@@ -7,12 +7,11 @@ from careloop.lib.bodylimit import guard_body
 from careloop.practices.scoping import in_scope_of
 
 from .hl7v2.ack import build_ack
-from .hl7v2.importer import import_text
+from .hl7v2.importer import MAX_BODY_BYTES, import_text
 from .hl7v2.parser import APPLICATION_ERROR, Problem, decode
 from .models import GatewayToken
 
 HL7_CONTENT_TYPE = "x-application/hl7-v2+er7; charset=utf-8"
-MAX_BODY_BYTES = 25 * 1024 * 1024
 _TOO_LARGE = (
     f"The request is larger than {MAX_BODY_BYTES // (1024 * 1024)} MB, the most this "
     "server accepts in one request: send the messages one at a time, or with smaller "

@@ -39,6 +39,9 @@ from .parser import (
 
 log = logging.getLogger(__name__)
 
+# The most one gateway request may carry (a scanned letter base64-encoded is ~1.35x).
+MAX_BODY_BYTES = 25 * 1024 * 1024
+
 ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
 ACKNOWLEDGED = "acknowledged"  # an ACK for a letter we sent
 # Acknowledgements are never acknowledged (ADRM §8).

@@ -7,8 +7,8 @@ import hl7
 from django.utils import timezone
 
 from careloop import testing
+from careloop.interop.hl7v2.importer import MAX_BODY_BYTES
 from careloop.interop.models import GatewayToken
-from careloop.interop.views import MAX_BODY_BYTES
 from careloop.letters.models import Delivery, Letter
 from careloop.referrals.models import Referral
 
