@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "careloop.measures",
     "careloop.consent",
     "careloop.letters",
+    "careloop.outreach",
     "careloop.publicsite",
     "careloop.interop",
     "careloop.web",

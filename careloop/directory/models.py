@@ -5,7 +5,7 @@ from careloop.practices.models import STATE_CHOICES
 from careloop.practices.scoping import PracticeOwned
 
 
-class MedicalPractice(PracticeOwned):
+class MedicalPractice(PracticeOwned):  # type: ignore[django-manager-missing]
     """A general practice or specialist rooms that doctors work from."""
 
     name = models.CharField(max_length=160)

@@ -59,6 +59,10 @@ class Practice(models.Model):
     suburb = models.CharField(max_length=80, blank=True)
     state = models.CharField(max_length=3, choices=STATE_CHOICES, default="NSW")
     postcode = models.CharField(max_length=4, blank=True)
+    # The origin of every outreach distance; geocoded offline from the locality table
+    # when the address is saved without them.
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     phone = models.CharField(max_length=30, blank=True)
     email = models.EmailField(blank=True)
     time_zone = models.CharField(
@@ -234,6 +238,17 @@ class ClinicianProfile(models.Model):
     hpii = models.CharField("HPI-I", max_length=16, blank=True)
     niches = models.ManyToManyField(Niche, blank=True, related_name="clinicians")
     accepting_referrals = models.BooleanField(default=True)
+    # Openings: what the clinician can offer now. The openings update to doctors, the
+    # leave-behind and the public site's wait times all read these.
+    urgent_slots_this_week = models.PositiveSmallIntegerField(
+        default=0, help_text="Appointments held for urgent referrals this week."
+    )
+    current_wait_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Days a new client waits for a first appointment. Leave empty if unknown.",
+    )
+    openings_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_profession_display()})"
