@@ -198,6 +198,7 @@ class PickerField(forms.ModelChoiceField):
         return self._find(typed)
 
     def _find(self, typed: str):
+        assert self.queryset is not None  # set by the form before it is cleaned
         found, more = matches(self.source, self.queryset, typed)
         noun = self.source.noun
         if len(typed) < MIN_QUERY_LENGTH:

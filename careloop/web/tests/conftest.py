@@ -6,6 +6,7 @@ from django.test.testcases import LiveServerThread
 
 from careloop.browser_testing import CHROMIUM, CHROMIUM_ARGS, require_chromium
 
+
 # The browser tests' server shares the test's in-memory SQLite connection. Two requests
 # at once on it (htmx refreshing two parts of a form) fail with "table is locked", which
 # the file database of a real installation, with its busy timeout, never does. One
@@ -17,7 +18,7 @@ class SerialWSGIServer(WSGIServer):
         super().__init__(*args, **kwargs)
 
 
-LiveServerThread.server_class = SerialWSGIServer
+LiveServerThread.server_class = SerialWSGIServer  # type: ignore[assignment]
 
 
 @pytest.fixture(scope="session")
