@@ -166,6 +166,23 @@ def _attributes(attrs: dict) -> SafeString:
     )
 
 
+def find_typed(source: PickerSource, queryset: QuerySet, widget: SearchPicker, typed: str):
+    """The one row the typed text names, for a form sent without the script. Several
+    matches are offered on the widget to choose from, with an error saying so."""
+    found, more = matches(source, queryset, typed)
+    if len(typed) < MIN_QUERY_LENGTH:
+        raise ValidationError(f"Type at least {MIN_QUERY_LENGTH} letters of the {source.noun}.")
+    if not found:
+        raise ValidationError(f"No {source.noun} matches “{typed}”. Check the spelling.")
+    if len(found) == 1:
+        return found[0]
+    widget.offered = found
+    several = f"More than {MAX_MATCHES}" if more else str(len(found))
+    raise ValidationError(
+        f"{several} {source.nouns} match “{typed}”: choose one below, or type more of the name."
+    )
+
+
 class PickerField(forms.ModelChoiceField):
     """A foreign key chosen by typing. Accepts the public id the script filled in, or
     finds the row from the typed text when the form is sent without the script."""
@@ -199,20 +216,7 @@ class PickerField(forms.ModelChoiceField):
 
     def _find(self, typed: str):
         assert self.queryset is not None  # set by the form before it is cleaned
-        found, more = matches(self.source, self.queryset, typed)
-        noun = self.source.noun
-        if len(typed) < MIN_QUERY_LENGTH:
-            raise ValidationError(f"Type at least {MIN_QUERY_LENGTH} letters of the {noun}.")
-        if not found:
-            raise ValidationError(f"No {noun} matches “{typed}”. Check the spelling.")
-        if len(found) == 1:
-            return found[0]
-        self.widget.offered = found
-        several = f"More than {MAX_MATCHES}" if more else str(len(found))
-        raise ValidationError(
-            f"{several} {self.source.nouns} match “{typed}”: choose one below, "
-            "or type more of the name."
-        )
+        return find_typed(self.source, self.queryset, self.widget, typed)
 
     def has_changed(self, initial, data) -> bool:
         if isinstance(data, tuple):
@@ -223,15 +227,141 @@ class PickerField(forms.ModelChoiceField):
         return data
 
 
-def picker_for(field: forms.ModelChoiceField) -> PickerField | None:
+class MultiSearchPicker(SearchPicker):
+    """Several rows: those chosen are ticked boxes (untick to remove), and the text box
+    adds one more."""
+
+    def value_from_datadict(self, data, files, name):
+        chosen = [v for v in data.getlist(name) if v] if hasattr(data, "getlist") else []
+        if f"{name}__search" not in data:
+            return (chosen, None)
+        return (chosen, data.get(f"{name}__search", ""))
+
+    def value_omitted_from_data(self, data, files, name) -> bool:
+        return False  # no box ticked means none chosen
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        attrs = self.build_attrs(self.attrs, attrs)
+        box_id = attrs.pop("id", f"id_{name}")
+        results_id = f"{box_id}_results"
+        ids, typed = value if isinstance(value, tuple) else (value or [], "")
+        ids = [str(v) for v in ids if v]
+        chosen = (
+            list(self.queryset.filter(uuid__in=ids)) if ids and self.queryset is not None else []
+        )
+        search_url = reverse("pick", args=[self.source.name]) + f"?list={results_id}"
+        ticked = format_html_join(
+            "",
+            '<li><label class="picker-offer"><input type="checkbox" name="{}" value="{}"'
+            " checked> {}</label></li>",
+            ((name, obj.uuid, str(obj)) for obj in chosen),
+        )
+        box = format_html(
+            '<input type="text" id="{}" name="{}__search" value="{}" role="combobox"'
+            ' aria-autocomplete="list" aria-expanded="false" aria-controls="{}"'
+            ' autocomplete="off" spellcheck="false" data-picker-input'
+            ' placeholder="Type to add a {}" hx-get="{}" hx-target="#{}" hx-swap="innerHTML"'
+            ' hx-trigger="input changed delay:200ms, search" hx-sync="this:replace"{}>',
+            box_id,
+            name,
+            typed or "",
+            results_id,
+            self.source.noun,
+            search_url,
+            results_id,
+            _attributes(attrs),
+        )
+        results = format_html(
+            '<ul id="{}" role="listbox" class="picker-results" aria-label="Matching {}"'
+            " hidden></ul>",
+            results_id,
+            self.source.nouns,
+        )
+        offered = format_html_join(
+            "",
+            '<label class="picker-offer"><input type="checkbox" name="{}" value="{}">'
+            ' {} <span class="picker-detail">{}</span></label>',
+            ((name, o.uuid, str(o), self.source.describe(o)) for o in self.offered),
+        )
+        if self.offered:
+            offered = format_html(
+                '<fieldset class="picker-offered"><legend>Tick the {}</legend>{}</fieldset>',
+                self.source.noun,
+                offered,
+            )
+        return format_html(
+            '<div class="picker" data-picker data-picker-multi data-picker-name="{}">'
+            '<ul class="picker-chosen" aria-label="Chosen {}">{}</ul>{}{}{}</div>',
+            name,
+            self.source.nouns,
+            ticked,
+            box,
+            results,
+            offered,
+        )
+
+
+class MultiPickerField(forms.ModelMultipleChoiceField):
+    def __init__(self, source: PickerSource, *args, **kwargs):
+        self.source = source
+        kwargs.setdefault("to_field_name", "uuid")
+        kwargs["widget"] = MultiSearchPicker(source)
+        super().__init__(*args, **kwargs)
+        self.widget.queryset = self.queryset
+
+    def __deepcopy__(self, memo):
+        result = super().__deepcopy__(memo)
+        result.widget.queryset = result.queryset
+        result.widget.offered = []
+        return result
+
+    def prepare_value(self, value):
+        if isinstance(value, tuple):  # as sent: (ticked ids, typed text)
+            return ([super().prepare_value(v) for v in value[0]], value[1])
+        return super().prepare_value(value)
+
+    def clean(self, value):
+        ids, typed = value if isinstance(value, tuple) else (value, None)
+        typed = (typed or "").strip()
+        if typed:
+            # The typed one counts towards "required" only if it is found.
+            self.required, required = False, self.required
+            try:
+                chosen = list(super().clean(ids))
+            finally:
+                self.required = required
+            assert self.queryset is not None
+            found = find_typed(self.source, self.queryset, self.widget, typed)
+            if found not in chosen:
+                chosen.append(found)
+            return chosen
+        return super().clean(ids)
+
+    def has_changed(self, initial, data) -> bool:
+        if isinstance(data, tuple):
+            data = data[0]
+        return super().has_changed(initial, data)
+
+    def bound_data(self, data, initial):
+        return data
+
+
+def picker_for(field: forms.ModelChoiceField) -> forms.ModelChoiceField | None:
     """The picker that replaces a plain choice of a registered model, if any."""
-    if isinstance(field, (PickerField, forms.ModelMultipleChoiceField)):
-        return None
-    if field.queryset is None:
+    if isinstance(field, (PickerField, MultiPickerField)) or field.queryset is None:
         return None
     source = source_for_model(field.queryset.model)
     if source is None:
         return None
+    if isinstance(field, forms.ModelMultipleChoiceField):
+        return MultiPickerField(
+            source,
+            queryset=field.queryset,
+            required=field.required,
+            label=field.label,
+            help_text=field.help_text,
+            initial=field.initial,
+        )
     return PickerField(
         source,
         queryset=field.queryset,

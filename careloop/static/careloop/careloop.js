@@ -52,12 +52,41 @@ document.addEventListener("DOMContentLoaded", function () {
     option.scrollIntoView({ block: "nearest" });
   }
   function choose(parts, option) {
+    if (parts.picker.hasAttribute("data-picker-multi")) {
+      addChosen(parts, option);
+      return;
+    }
     parts.value.value = option.getAttribute("data-value");
     parts.box.value = option.getAttribute("data-label");
     openPicker(parts, false);
     parts.box.focus();
     // A dependent field (the client's referrals) listens for this.
     parts.value.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  function addChosen(parts, option) {
+    var value = option.getAttribute("data-value");
+    var chosen = parts.picker.querySelector(".picker-chosen");
+    var name = parts.picker.getAttribute("data-picker-name");
+    var already = Array.prototype.some.call(
+      chosen.querySelectorAll("input"), function (box) { return box.value === value; });
+    if (!already) {
+      var item = document.createElement("li");
+      var label = document.createElement("label");
+      var box = document.createElement("input");
+      label.className = "picker-offer";
+      box.type = "checkbox";
+      box.name = name;
+      box.value = value;
+      box.checked = true;
+      label.appendChild(box);
+      label.appendChild(document.createTextNode(" " + option.getAttribute("data-label")));
+      item.appendChild(label);
+      chosen.appendChild(item);
+    }
+    parts.box.value = "";
+    openPicker(parts, false);
+    parts.box.focus();
   }
 
   document.body.addEventListener("htmx:afterSwap", function (event) {
@@ -68,7 +97,7 @@ document.addEventListener("DOMContentLoaded", function () {
   });
   document.addEventListener("input", function (event) {
     var parts = event.target.matches("[data-picker-input]") && pickerParts(event.target);
-    if (parts && parts.value.value) {
+    if (parts && parts.value && parts.value.value) {
       // The text no longer names the chosen row: nothing is chosen until one is picked.
       parts.value.value = "";
       parts.value.dispatchEvent(new Event("change", { bubbles: true }));

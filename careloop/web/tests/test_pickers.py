@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from careloop import testing
 from careloop.clients.models import Client
+from careloop.directory.models import Doctor
 from careloop.therapy.models import TherapySession
 from careloop.therapy.tests.test_sessions import session_form
 
@@ -155,3 +156,48 @@ def test_staff_forms_use_pickers_for_clients_and_doctors(owner_client, path):
     html = owner_client.get(path).content.decode()
     assert '<select name="client"' not in html and '<select name="referring_doctor"' not in html
     assert 'name="client__search"' in html
+
+
+def doctor_form(**overrides):
+    data = {
+        "title": "Dr",
+        "given_name": "Priya",
+        "family_name": "Shah",
+        "doctor_type": "gp",
+        "provider_number": "2448301T",
+        "preferred_channel": "email",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_a_doctors_medical_practices_are_ticked_and_one_more_is_typed(owner_client, alice_practice):
+    bay = testing.make_medical_practice(alice_practice, name="Quaybay Medical")
+    other = testing.make_medical_practice(alice_practice, name="Zzyzx Family Practice")
+    doctor = testing.make_doctor(alice_practice, [bay])
+    page = owner_client.get(f"/doctors/{doctor.uuid}/edit/").content.decode()
+    assert "<select" not in page.split('id="field-medical_practices"')[1].split("</div>")[0]
+    assert f'name="medical_practices" value="{bay.uuid}" checked' in page
+
+    # Without JavaScript: keep the ticked one, and add one by typing its name.
+    data = doctor_form(medical_practices=[bay.uuid], medical_practices__search="zzyzx fam")
+    assert owner_client.post(f"/doctors/{doctor.uuid}/edit/", data).status_code == 302
+    assert set(doctor.medical_practices.all()) == {bay, other}
+
+    # Unticking takes one off.
+    data = doctor_form(medical_practices=[other.uuid], medical_practices__search="")
+    assert owner_client.post(f"/doctors/{doctor.uuid}/edit/", data).status_code == 302
+    assert set(doctor.medical_practices.all()) == {other}
+
+
+def test_a_typed_medical_practice_that_matches_several_is_offered_to_tick(
+    owner_client, alice_practice
+):
+    testing.make_medical_practice(alice_practice, name="Zzyzx North")
+    testing.make_medical_practice(alice_practice, name="Zzyzx South")
+    page = owner_client.post(
+        "/doctors/new/", doctor_form(medical_practices__search="zzyzx")
+    ).content.decode()
+    assert "2 medical practices match “zzyzx”" in page
+    assert page.count('name="medical_practices" value=') == 2
+    assert not Doctor.objects.exists()
