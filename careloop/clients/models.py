@@ -1,6 +1,7 @@
 from django.db import models
 from django.urls import reverse
 
+from careloop.lib.search import compact_key
 from careloop.practices.models import STATE_CHOICES
 from careloop.practices.scoping import PracticeOwned
 
@@ -44,17 +45,37 @@ class Client(PracticeOwned):  # type: ignore[django-manager-missing]
         verbose_name="usual GP",
     )
 
+    # Names as typed in a search: see lib/search.py. Kept by save().
+    search_family = models.CharField(max_length=80, blank=True, editable=False, default="")
+    search_given = models.CharField(max_length=80, blank=True, editable=False, default="")
+
     class Meta:
         ordering = ["family_name", "given_name"]
         indexes = [
             # The client list, by surname within one practice.
             models.Index(fields=["practice", "family_name", "given_name"], name="client_by_name"),
+            # The pickers' type-ahead: a prefix of either name, or a date of birth.
+            models.Index(fields=["practice", "search_family"], name="client_search_family"),
+            models.Index(fields=["practice", "search_given"], name="client_search_given"),
+            models.Index(fields=["practice", "date_of_birth"], name="client_by_birth_date"),
             # Matching an incoming referral's patient by Medicare number.
             models.Index(fields=["practice", "medicare_number"], name="client_by_medicare"),
         ]
 
     def __str__(self) -> str:
         return self.full_name
+
+    def refresh_search_keys(self) -> None:
+        """Bulk writes skip save(): they call this on each row themselves."""
+        self.search_family = compact_key(self.family_name)
+        self.search_given = compact_key(f"{self.given_name} {self.preferred_name}")[:80]
+
+    def save(self, *args, **kwargs) -> None:
+        self.refresh_search_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_family", "search_given"}
+        super().save(*args, **kwargs)
 
     # What a choice list needs to label a client (see PracticeModelForm).
     CHOICE_LABEL_FIELDS = ("given_name", "family_name")

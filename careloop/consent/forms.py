@@ -6,6 +6,7 @@ from careloop.directory.models import Doctor
 from careloop.lib.text import SingleLineForm
 from careloop.referrals.models import Referral
 from careloop.web.forms import AustralianDateInput, FastSelect, explain_errors
+from careloop.web.pickers import picker_for
 
 from .models import Method, Scope
 
@@ -43,8 +44,14 @@ class ConsentForm(SingleLineForm, forms.Form):
     def __init__(self, *args, client, **kwargs):
         super().__init__(*args, **kwargs)
         self.client = client
-        self.fields["doctor"].queryset = Doctor.objects.for_practice(client.practice).only(
-            "pk", "uuid", "title", "given_name", "family_name"
+        doctors = Doctor.objects.for_practice(client.practice).only(
+            "pk", "uuid", "title", "given_name", "family_name", "doctor_type", "provider_number"
+        )
+        # A practice knows thousands of doctors: the named doctor is typed, not listed.
+        self.fields["doctor"] = picker_for(
+            forms.ModelChoiceField(
+                queryset=doctors, required=False, label=self.fields["doctor"].label
+            )
         )
         self.fields["referral"].queryset = client.referrals.exclude(
             referring_doctor__isnull=True

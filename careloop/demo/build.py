@@ -298,6 +298,8 @@ class _PracticeBuilder:
                     email=f"reception@{loc.name.lower().replace(' ', '')}-mc.demo",
                 )
             )
+        for row in rows:
+            row.refresh_search_keys()  # bulk_create skips save()
         return MedicalPractice.objects.bulk_create(rows, batch_size=BATCH)
 
     def _doctors(self, medical_practices) -> list[Doctor]:
@@ -337,6 +339,8 @@ class _PracticeBuilder:
                 row.secure_messaging_service = random.Random(row.secure_messaging_address).choice(
                     SecureMessagingService.values
                 )
+        for row in rows:
+            row.refresh_search_keys()
         doctors = Doctor.objects.bulk_create(rows, batch_size=BATCH)
         Through = Doctor.medical_practices.through
         links = []
@@ -375,6 +379,8 @@ class _PracticeBuilder:
                     usual_gp=self.rng.choice(gps),
                 )
             )
+        for row in rows:
+            row.refresh_search_keys()
         return Client.objects.bulk_create(rows, batch_size=BATCH)
 
     def _referrals(self, clients, doctors) -> list[Referral]:

@@ -26,12 +26,11 @@ class DoctorForm(PracticeModelForm):
             "notes",
         ]
         widgets = {
-            "medical_practices": forms.SelectMultiple(attrs={"size": 8}),
             "notes": forms.Textarea(attrs={"rows": 4}),
             "phone": PhoneInput(attrs={"autocomplete": "off"}),
             "fax": PhoneInput(attrs={"autocomplete": "off"}),
         }
-        help_texts = {"medical_practices": "Hold Ctrl (or ⌘) to choose more than one."}
+        help_texts = {"medical_practices": "Type to add one; untick a practice to take it off."}
 
     provider_number = IdentifierField(
         check=check_provider_number,

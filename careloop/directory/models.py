@@ -1,6 +1,7 @@
 from django.db import models
 from django.urls import reverse
 
+from careloop.lib.search import compact_key, search_key
 from careloop.practices.models import STATE_CHOICES
 from careloop.practices.scoping import PracticeOwned
 
@@ -20,15 +21,33 @@ class MedicalPractice(PracticeOwned):  # type: ignore[django-manager-missing]
     fax = models.CharField(max_length=30, blank=True)
     email = models.EmailField(blank=True)
 
+    # The name as typed in a search, without "The" or punctuation: see lib/search.py.
+    search_name = models.CharField(max_length=160, blank=True, editable=False, default="")
+
     class Meta:
         ordering = ["name", "suburb"]
         indexes = [
             # The medical-practice list: one practice's rows by name.
             models.Index(fields=["practice", "name"], name="medpractice_by_name"),
+            models.Index(fields=["practice", "search_name"], name="medpractice_search_name"),
         ]
 
     def __str__(self) -> str:
         return f"{self.name}, {self.suburb}" if self.suburb else self.name
+
+    def refresh_search_keys(self) -> None:
+        """Bulk writes skip save(): they call this on each row themselves."""
+        words = search_key(self.name).split()
+        if words[:1] == ["the"]:
+            words = words[1:]
+        self.search_name = "".join(words)[:160]
+
+    def save(self, *args, **kwargs) -> None:
+        self.refresh_search_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
 
     @property
     def postal_lines(self) -> list[str]:
@@ -97,9 +116,14 @@ class Doctor(PracticeOwned):  # type: ignore[django-manager-missing]
 
     medical_practices = models.ManyToManyField(MedicalPractice, blank=True, related_name="doctors")
 
+    search_family = models.CharField(max_length=80, blank=True, editable=False, default="")
+    search_given = models.CharField(max_length=80, blank=True, editable=False, default="")
+
     class Meta:
         ordering = ["family_name", "given_name"]
         indexes = [
+            models.Index(fields=["practice", "search_family"], name="doctor_search_family"),
+            models.Index(fields=["practice", "search_given"], name="doctor_search_given"),
             # The doctor list, sorted by surname within one practice.
             models.Index(fields=["practice", "family_name", "given_name"], name="doctor_by_name"),
             # Matching an incoming referral to a doctor by provider number.
@@ -108,6 +132,18 @@ class Doctor(PracticeOwned):  # type: ignore[django-manager-missing]
 
     def __str__(self) -> str:
         return self.display_name
+
+    def refresh_search_keys(self) -> None:
+        """Bulk writes skip save(): they call this on each row themselves."""
+        self.search_family = compact_key(self.family_name)
+        self.search_given = compact_key(self.given_name)
+
+    def save(self, *args, **kwargs) -> None:
+        self.refresh_search_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_family", "search_given"}
+        super().save(*args, **kwargs)
 
     # What a choice list needs to label a doctor (see PracticeModelForm).
     CHOICE_LABEL_FIELDS = ("title", "given_name", "family_name", "doctor_type")

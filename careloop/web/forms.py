@@ -11,6 +11,8 @@ from careloop.lib.form_words import explain_errors
 from careloop.lib.identifiers import IdentifierError, check_postcode
 from careloop.lib.text import SingleLineForm
 
+from .pickers import picker_for
+
 DATE_PLACEHOLDER = "dd/mm/yyyy"
 
 
@@ -125,6 +127,10 @@ class PracticeModelForm(SingleLineForm, forms.ModelForm, metaclass=_PracticeMode
                     field.queryset = field.queryset.only("pk", "uuid", *labels)
 
             if isinstance(field, forms.ModelChoiceField):
+                # Clients, doctors and medical practices are too many to list: typed.
+                picker = picker_for(field)
+                if picker is not None:
+                    self.fields[name] = field = picker
                 self._choose_by_public_id(name, field)
                 _use_fast_select(field)
             explain_errors(field)

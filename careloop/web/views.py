@@ -1,7 +1,11 @@
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from . import pickers
+from .records import practice_member_required
 
 
 @login_not_required
@@ -22,3 +26,32 @@ def healthz(request):
 @login_not_required
 def robots(request):
     return HttpResponse("User-agent: *\nDisallow: /\n", content_type="text/plain")
+
+
+@practice_member_required
+@require_GET
+def pick(request, source):
+    """A picker's matches for what was typed (an htmx partial): at most 20 of this
+    practice's rows, most recent first."""
+    picker_source = pickers.source_named(source)
+    if picker_source is None:
+        raise Http404("No such list.")
+    typed = next((v for k, v in request.GET.items() if k.endswith("__search")), "")
+    found, more = pickers.matches(picker_source, picker_source.choices(request.practice), typed)
+    list_id = request.GET.get("list", "picker")
+    return render(
+        request,
+        "web/picker_results.html",
+        {
+            "options": [
+                (f"{list_id}-{index}", obj, picker_source.describe(obj))
+                for index, obj in enumerate(found)
+            ],
+            "more": more,
+            "typed": typed.strip(),
+            "too_short": len(typed.strip()) < pickers.MIN_QUERY_LENGTH,
+            "source": picker_source,
+            "max_matches": pickers.MAX_MATCHES,
+            "min_length": pickers.MIN_QUERY_LENGTH,
+        },
+    )

@@ -22,4 +22,120 @@ document.addEventListener("DOMContentLoaded", function () {
       menu.querySelector("summary").focus();
     }
   });
+
+  // Type-ahead pickers (web/pickers.py): the ARIA combobox pattern. The text box asks
+  // the server for matches through htmx; here the keyboard and the mouse choose one.
+  function pickerParts(element) {
+    var picker = element.closest("[data-picker]");
+    if (!picker) { return null; }
+    return {
+      picker: picker,
+      box: picker.querySelector("[data-picker-input]"),
+      value: picker.querySelector("[data-picker-value]"),
+      list: picker.querySelector("[role=listbox]")
+    };
+  }
+  function pickerOptions(parts) {
+    return Array.prototype.slice.call(
+      parts.list.querySelectorAll("[role=option]:not([aria-disabled=true])"));
+  }
+  function openPicker(parts, open) {
+    parts.list.hidden = !open;
+    parts.box.setAttribute("aria-expanded", open ? "true" : "false");
+    if (!open) { parts.box.removeAttribute("aria-activedescendant"); }
+  }
+  function highlight(parts, option) {
+    pickerOptions(parts).forEach(function (each) {
+      each.setAttribute("aria-selected", each === option ? "true" : "false");
+    });
+    parts.box.setAttribute("aria-activedescendant", option.id);
+    option.scrollIntoView({ block: "nearest" });
+  }
+  function choose(parts, option) {
+    if (parts.picker.hasAttribute("data-picker-multi")) {
+      addChosen(parts, option);
+      return;
+    }
+    parts.value.value = option.getAttribute("data-value");
+    parts.box.value = option.getAttribute("data-label");
+    openPicker(parts, false);
+    parts.box.focus();
+    // A dependent field (the client's referrals) listens for this.
+    parts.value.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  function addChosen(parts, option) {
+    var value = option.getAttribute("data-value");
+    var chosen = parts.picker.querySelector(".picker-chosen");
+    var name = parts.picker.getAttribute("data-picker-name");
+    var already = Array.prototype.some.call(
+      chosen.querySelectorAll("input"), function (box) { return box.value === value; });
+    if (!already) {
+      var item = document.createElement("li");
+      var label = document.createElement("label");
+      var box = document.createElement("input");
+      label.className = "picker-offer";
+      box.type = "checkbox";
+      box.name = name;
+      box.value = value;
+      box.checked = true;
+      label.appendChild(box);
+      label.appendChild(document.createTextNode(" " + option.getAttribute("data-label")));
+      item.appendChild(label);
+      chosen.appendChild(item);
+    }
+    parts.box.value = "";
+    openPicker(parts, false);
+    parts.box.focus();
+  }
+
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    var parts = pickerParts(event.target);
+    if (parts && event.target === parts.list) {
+      openPicker(parts, parts.list.children.length > 0 && document.activeElement === parts.box);
+    }
+  });
+  document.addEventListener("input", function (event) {
+    var parts = event.target.matches("[data-picker-input]") && pickerParts(event.target);
+    if (parts && parts.value && parts.value.value) {
+      // The text no longer names the chosen row: nothing is chosen until one is picked.
+      parts.value.value = "";
+      parts.value.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    var parts = event.target.matches("[data-picker-input]") && pickerParts(event.target);
+    if (!parts) { return; }
+    var options = pickerOptions(parts);
+    var current = options.indexOf(document.getElementById(
+      parts.box.getAttribute("aria-activedescendant") || ""));
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      if (!options.length) { return; }
+      event.preventDefault();
+      openPicker(parts, true);
+      var step = event.key === "ArrowDown" ? 1 : -1;
+      var next = current < 0 ? (step > 0 ? 0 : options.length - 1)
+        : (current + step + options.length) % options.length;
+      highlight(parts, options[next]);
+    } else if (event.key === "Enter" && !parts.list.hidden && current >= 0) {
+      event.preventDefault();  // choose, don't send the form
+      choose(parts, options[current]);
+    } else if (event.key === "Escape" && !parts.list.hidden) {
+      event.preventDefault();
+      event.stopPropagation();
+      openPicker(parts, false);
+    }
+  });
+  document.addEventListener("mousedown", function (event) {
+    var option = event.target.closest("[data-picker] [role=option]");
+    if (option) { event.preventDefault(); }  // keep the focus in the text box
+  });
+  document.addEventListener("click", function (event) {
+    var option = event.target.closest("[data-picker] [role=option]:not([aria-disabled=true])");
+    if (option) { choose(pickerParts(option), option); }
+  });
+  document.addEventListener("focusout", function (event) {
+    var parts = event.target.matches("[data-picker-input]") && pickerParts(event.target);
+    if (parts && !parts.picker.contains(event.relatedTarget)) { openPicker(parts, false); }
+  });
 });

@@ -1,6 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
+from django.utils.html import escape
 
 from careloop import testing
 from careloop.practices.models import Role
@@ -132,8 +133,8 @@ def test_the_referral_choices_follow_the_chosen_client(owner_client, alice_pract
 
 def test_choices_carry_public_ids_not_database_keys(owner_client, clinician, alice_practice):
     person = testing.make_client(alice_practice)
-    page = owner_client.get("/sessions/new/").content.decode()
-    assert f'value="{person.uuid}"' in page
+    page = owner_client.get(f"/sessions/new/?client={person.uuid}").content.decode()
+    assert f'name="client" value="{person.uuid}"' in page
     assert f'value="{person.pk}"' not in page
     assert f'value="{clinician.uuid}"' in page
 
@@ -141,5 +142,6 @@ def test_choices_carry_public_ids_not_database_keys(owner_client, clinician, ali
 def test_editing_keeps_the_current_choices_selected(owner_client, alice_practice):
     session = testing.make_session(alice_practice, referral=testing.make_referral(alice_practice))
     page = owner_client.get(f"/sessions/{session.uuid}/edit/").content.decode()
-    assert f'value="{session.client.uuid}" selected' in page
+    assert f'name="client" value="{session.client.uuid}"' in page
+    assert f'name="client__search" value="{escape(session.client.full_name)}"' in page
     assert f'value="{session.clinician.uuid}" selected' in page

@@ -1,8 +1,24 @@
 import os
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 
 from careloop.browser_testing import CHROMIUM, CHROMIUM_ARGS, require_chromium
+
+
+# The browser tests' server shares the test's in-memory SQLite connection. Two requests
+# at once on it (htmx refreshing two parts of a form) fail with "table is locked", which
+# the file database of a real installation, with its busy timeout, never does. One
+# request at a time keeps the tests about the pages; Django closes each connection
+# after its response when the server is not threaded, so the browser never waits.
+class SerialWSGIServer(WSGIServer):
+    def __init__(self, *args, connections_override=None, **kwargs):
+        # The live server's own thread already uses the test's connections.
+        super().__init__(*args, **kwargs)
+
+
+LiveServerThread.server_class = SerialWSGIServer  # type: ignore[assignment]
 
 
 @pytest.fixture(scope="session")
