@@ -136,6 +136,19 @@ def read_headings(text: str) -> list[str]:
     return next(reader, [])
 
 
+def read_first_rows(text: str, count: int) -> list[list[str]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = []
+    try:
+        for row in reader:
+            rows.append(row)
+            if len(rows) >= count:
+                break
+    except csv.Error:
+        pass
+    return rows
+
+
 def needs_mapping(headings: list[str]) -> bool:
     """True unless every heading is one of the documented columns (in any case or
     spacing): anything else is for the user to map, not for us to guess."""
