@@ -59,7 +59,10 @@ def test_garbage_is_refused_on_the_upload_page(owner_client, settings):
 
 
 def test_other_headings_go_through_the_mapping_step(owner_client):
-    data = b"Surname,First name,Clinic,Town,State,Postcode,Notes\nShah,Priya,Bay Medical,Mosman,NSW,2088,x\n"
+    data = (
+        b"Surname,First name,Clinic,Town,State,Postcode,Notes\n"
+        b"Shah,Priya,Bay Medical,Mosman,NSW,2088,x\n"
+    )
     response = upload(owner_client, data)
     assert response.url == "/doctors/import/columns/"
     page = owner_client.get("/doctors/import/columns/")
