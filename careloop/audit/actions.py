@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from careloop.audit.models import AuditAction, AuditEvent
 from careloop.lib.network import client_address
@@ -119,7 +120,7 @@ def record_change(
 class AuditItem:
     """One row of a bulk write (an import): what `record` would be given."""
 
-    object_uuid: object
+    object_uuid: UUID
     object_type: str
     label: str
     action: str

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -257,18 +257,26 @@ def import_directory(
         updated = [known_practices[pk] for pk in changed_practices]
         for obj in updated:
             obj.updated_at = now
-        fields = sorted({f for names in changed_practices.values() for f in names} | {"updated_at"})
+        practice_fields = sorted(
+            {f for names in changed_practices.values() for f in names} | {"updated_at"}
+        )
         write(
             "medical practices",
             updated,
-            lambda chunk: MedicalPractice.objects.bulk_update(chunk, fields),
+            lambda chunk: MedicalPractice.objects.bulk_update(chunk, practice_fields),
         )
         write("doctors", new_doctors, lambda chunk: Doctor.objects.bulk_create(chunk))
         updated_doctors = [known_doctors[pk] for pk in changed_doctors]
-        for obj in updated_doctors:
-            obj.updated_at = now
-        fields = sorted({f for names in changed_doctors.values() for f in names} | {"updated_at"})
-        write("doctors", updated_doctors, lambda chunk: Doctor.objects.bulk_update(chunk, fields))
+        for doctor in updated_doctors:
+            doctor.updated_at = now
+        doctor_fields = sorted(
+            {f for names in changed_doctors.values() for f in names} | {"updated_at"}
+        )
+        write(
+            "doctors",
+            updated_doctors,
+            lambda chunk: Doctor.objects.bulk_update(chunk, doctor_fields),
+        )
         new_links = {(d.pk, p.pk) for d, p in doctor_links if (d.pk, p.pk) not in links}
         Link.objects.bulk_create(
             [Link(doctor_id=d, medicalpractice_id=p) for d, p in sorted(new_links)],
@@ -294,15 +302,15 @@ def import_directory(
 
 
 def _audit_items(
-    result,
-    file_name,
-    new_practices,
-    changed_practices,
-    known_practices,
-    new_doctors,
-    changed_doctors,
-    known_doctors,
-):
+    result: ImportResult,
+    file_name: str,
+    new_practices: list[MedicalPractice],
+    changed_practices: dict[int, list[str]],
+    known_practices: dict[int, MedicalPractice],
+    new_doctors: list[Doctor],
+    changed_doctors: dict[int, list[str]],
+    known_doctors: dict[int, Doctor],
+) -> Iterator[AuditItem]:
     """One row per record added or changed, so each doctor's history shows the import,
     and one row for the import as a whole."""
     for obj in new_practices:
@@ -310,11 +318,11 @@ def _audit_items(
     for pk, names in changed_practices.items():
         obj = known_practices[pk]
         yield AuditItem(obj.uuid, "medical practice", str(obj), AuditAction.UPDATE, tuple(names))
-    for obj in new_doctors:
-        yield AuditItem(obj.uuid, "doctor", str(obj), AuditAction.CREATE)
+    for doctor in new_doctors:
+        yield AuditItem(doctor.uuid, "doctor", str(doctor), AuditAction.CREATE)
     for pk, names in changed_doctors.items():
-        obj = known_doctors[pk]
-        yield AuditItem(obj.uuid, "doctor", str(obj), AuditAction.UPDATE, tuple(names))
+        doctor = known_doctors[pk]
+        yield AuditItem(doctor.uuid, "doctor", str(doctor), AuditAction.UPDATE, tuple(names))
     name = f" {file_name}" if file_name else ""
     yield AuditItem(
         uuid.uuid4(),

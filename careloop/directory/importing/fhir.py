@@ -191,8 +191,8 @@ class _BundleReader:
             self.problem(entry, column, str(error))
             return ""
 
-    def _telecom(self, entry: _Entry, telecoms: Any) -> dict[str, str]:
-        found: dict[str, str] = {}
+    def _telecom(self, entry: _Entry, telecoms: Any) -> dict[str, Any]:
+        found: dict[str, Any] = {}
         for contact in telecoms or []:
             if contact.system in ("phone", "fax", "email") and contact.value:
                 found.setdefault(contact.system, contact.value.strip())
@@ -206,7 +206,7 @@ class _BundleReader:
                 found[key] = self._text(entry, found[key], key, f"telecom ({key})")
         return found
 
-    def _address(self, entry: _Entry, address: Any) -> dict[str, str]:
+    def _address(self, entry: _Entry, address: Any) -> dict[str, Any]:
         if isinstance(address, list):
             address = next(
                 (a for a in address if a.use in (None, "work")), address[0] if address else None

@@ -61,9 +61,8 @@ def match_practices(
     for_key: dict[str, Target] = {}
     for number, record in enumerate(records):
         name_key = (_fold(record.name), _fold(record.suburb))
-        token = (by_hpio.get(record.hpio) if record.hpio else None) or by_name.get(name_key)
-        if token is None:
-            token = ("new", number)
+        found = (by_hpio.get(record.hpio) if record.hpio else None) or by_name.get(name_key)
+        token = found if found is not None else ("new", number)
         target = targets.get(token)
         if target is None:
             target = Target(record, token[1] if token[0] == "known" else None)
@@ -111,7 +110,7 @@ def match_doctors(
             for k in record.practice_keys
             if suburb_of_key.get(k)
         ]
-        token = (
+        found = (
             (by_provider.get(record.provider_number) if record.provider_number else None)
             or (by_hpii.get(record.hpii) if record.hpii else None)
             or next(
@@ -119,8 +118,7 @@ def match_doctors(
                 None,
             )
         )
-        if token is None:
-            token = ("new", number)
+        token = found if found is not None else ("new", number)
         target = targets.get(token)
         if target is None:
             target = Target(record, token[1] if token[0] == "known" else None)
