@@ -1,9 +1,10 @@
 from django import forms
 
 from careloop.lib.identifiers import check_hpii, check_hpio, check_provider_number
+from careloop.lib.text import SingleLineForm
 from careloop.web.forms import IdentifierField, PhoneInput, PracticeModelForm
 
-from .importing.csvfile import check_mapping
+from .importing.csvfile import COLUMNS, check_mapping
 from .models import Doctor, MedicalPractice
 
 
@@ -81,7 +82,7 @@ class MedicalPracticeForm(PracticeModelForm):
         return cleaned
 
 
-class DirectoryUploadForm(forms.Form):
+class DirectoryUploadForm(SingleLineForm, forms.Form):
     file = forms.FileField(
         label="File to import",
         help_text="A CSV file (saved from Excel as “CSV UTF-8”), or a FHIR R4 bundle "
@@ -95,11 +96,12 @@ class DirectoryUploadForm(forms.Form):
     )
 
 
-class ColumnMappingForm(forms.Form):
+class ColumnMappingForm(SingleLineForm, forms.Form):
     """One choice per column of the file: which documented column it is, or none."""
 
-    def __init__(self, *args, headings, samples, columns, guesses, **kwargs):
+    def __init__(self, *args, headings=(), samples=(), columns=COLUMNS, guesses=None, **kwargs):
         super().__init__(*args, **kwargs)
+        guesses = guesses or {}
         choices = [("", "— Don't import this column —")] + [(c.name, c.label) for c in columns]
         self.headings = headings
         for index, heading in enumerate(headings):

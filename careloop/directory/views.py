@@ -4,6 +4,7 @@ from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from careloop.lib.bodylimit import guard_body
 from careloop.practices.permissions import may_manage_practice
 from careloop.practices.scoping import get_scoped_or_404
 from careloop.referrals.models import Referral
@@ -190,6 +191,7 @@ def _mapping_of(state) -> dict[int, str] | None:
     return None if mapping is None else {int(k): v for k, v in mapping.items()}
 
 
+@guard_body(max_bytes=importing.files.MAX_BYTES + 1024 * 1024)
 @_importer_required
 def directory_import(request):
     form = DirectoryUploadForm(request.POST or None, request.FILES or None)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import types
 import typing
+from functools import cache
 from typing import Any
 from xml.etree import ElementTree
 
@@ -55,6 +56,7 @@ def resource(element: ElementTree.Element) -> dict[str, Any]:
     return out
 
 
+@cache
 def _field_types(model: type) -> dict[str, tuple[bool, Any]]:
     """JSON name -> (is a list, the element's model class or None for a primitive)."""
     found: dict[str, tuple[bool, Any]] = {}
