@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from careloop.audit.models import AuditAction, AuditEvent
 from careloop.lib.network import client_address
@@ -113,3 +114,47 @@ def record_change(
         changed_fields=changed_fields,
         label=label,
     )
+
+
+@dataclass(frozen=True)
+class AuditItem:
+    """One row of a bulk write (an import): what `record` would be given."""
+
+    object_uuid: UUID
+    object_type: str
+    label: str
+    action: str
+    changed_fields: tuple[str, ...] = ()
+
+
+def record_many(
+    practice_id: int,
+    items: Iterable[AuditItem],
+    *,
+    by: User | AnonymousUser | None,
+    via: Via,
+    batch_size: int = 1000,
+) -> int:
+    """Append one audit row per item in a few INSERTs: an import of 20,000 doctors
+    is audited record by record without 20,000 queries."""
+    actor = _actor(by)
+    actor_label = (
+        f"{actor.get_full_name()} <{actor.email}>" if actor is not None else via.channel
+    )[:160]
+    rows = [
+        AuditEvent(
+            practice_id=practice_id,
+            actor=actor,
+            actor_label=actor_label,
+            action=item.action,
+            object_type=item.object_type[:40],
+            object_uuid=item.object_uuid,
+            object_label=item.label[:200],
+            changed_fields=sorted(item.changed_fields),
+            ip_address=via.address,
+            channel=via.channel[:30],
+        )
+        for item in items
+    ]
+    AuditEvent.objects.bulk_create(rows, batch_size=batch_size)
+    return len(rows)

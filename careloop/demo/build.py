@@ -203,6 +203,10 @@ class _PracticeBuilder:
             suburb=spec.suburb,
             state=spec.state,
             postcode=spec.postcode,
+            # The origin of outreach distances (a real practice gets them from its
+            # suburb when its address is saved: practices/actions.geocode_practice).
+            latitude=Decimal(f"{spec.latitude:.6f}"),
+            longitude=Decimal(f"{spec.longitude:.6f}"),
             time_zone=spec.time_zone,
             phone=self._landline(),
             email=f"hello@{spec.slug}.demo",

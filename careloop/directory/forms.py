@@ -1,8 +1,10 @@
 from django import forms
 
 from careloop.lib.identifiers import check_hpii, check_hpio, check_provider_number
+from careloop.lib.text import SingleLineForm
 from careloop.web.forms import IdentifierField, PhoneInput, PracticeModelForm
 
+from .importing.csvfile import COLUMNS, check_mapping
 from .models import Doctor, MedicalPractice
 
 
@@ -76,4 +78,49 @@ class MedicalPracticeForm(PracticeModelForm):
             self.add_error("latitude", "An Australian latitude is between -44 and -9.")
         if longitude is not None and not 96 <= longitude <= 168:
             self.add_error("longitude", "An Australian longitude is between 96 and 168.")
+        return cleaned
+
+
+class DirectoryUploadForm(SingleLineForm, forms.Form):
+    file = forms.FileField(
+        label="File to import",
+        help_text="A CSV file (saved from Excel as “CSV UTF-8”), or a FHIR R4 bundle "
+        "(JSON or XML) of Practitioner, PractitionerRole, Organization and Location.",
+    )
+    drop_bad_identifiers = forms.BooleanField(
+        required=False,
+        label="Import records whose provider number, HPI-I or HPI-O fails its check, "
+        "leaving that number out",
+        help_text="Without this, any such number stops the import so you can fix it.",
+    )
+
+
+class ColumnMappingForm(SingleLineForm, forms.Form):
+    """One choice per column of the file: which documented column it is, or none."""
+
+    def __init__(self, *args, headings=(), samples=(), columns=COLUMNS, guesses=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        guesses = guesses or {}
+        choices = [("", "— Don't import this column —")] + [(c.name, c.label) for c in columns]
+        self.headings = headings
+        for index, heading in enumerate(headings):
+            sample = samples[index] if index < len(samples) else ""
+            self.fields[f"column_{index}"] = forms.ChoiceField(
+                label=heading.strip() or f"Column {index + 1} (no heading)",
+                choices=choices,
+                required=False,
+                initial=guesses.get(index, ""),
+                help_text=f"First row: “{sample[:60]}”" if sample.strip() else "First row: empty",
+            )
+
+    def mapping(self) -> dict[int, str]:
+        return {
+            index: self.cleaned_data.get(f"column_{index}") or ""
+            for index in range(len(self.headings))
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        for error in check_mapping(self.headings, self.mapping()):
+            self.add_error(None, error)
         return cleaned

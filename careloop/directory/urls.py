@@ -6,6 +6,9 @@ app_name = "directory"
 urlpatterns = [
     path("doctors/", views.DoctorListView.as_view(), name="doctor_list"),
     path("doctors/new/", views.doctor_create, name="doctor_create"),
+    path("doctors/import/", views.directory_import, name="import"),
+    path("doctors/import/columns/", views.directory_import_columns, name="import_columns"),
+    path("doctors/import/check/", views.directory_import_check, name="import_check"),
     path("doctors/<uuid:doctor>/", views.doctor_detail, name="doctor_detail"),
     path("doctors/<uuid:doctor>/edit/", views.doctor_edit, name="doctor_edit"),
     path(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from careloop.audit.actions import Via, record
 from careloop.audit.models import AuditAction
+from careloop.lib.geo import locate
 
 from . import tasks
 from .models import ClinicianProfile, Practice, User
@@ -22,6 +24,38 @@ from .models import ClinicianProfile, Practice, User
 BACKUP_CODE_COUNT = 10
 TEAM_MEMBER = "team member"
 TWO_FACTOR = "two-factor sign-in"
+
+
+ADDRESS_FIELDS = ("street", "suburb", "state", "postcode")
+
+
+def geocode_practice(practice: Practice, changed_fields: Sequence[str] = ()) -> bool:
+    """Give the practice coordinates from the offline locality table when it has none,
+    or when its address changed (the old ones would point at the old address). They
+    are the origin of every outreach distance. True if they were set."""
+    address_changed = bool(set(changed_fields) & set(ADDRESS_FIELDS))
+    coordinates_given = bool({"latitude", "longitude"} & set(changed_fields))
+    if coordinates_given:
+        return False
+    if not address_changed and practice.latitude is not None and practice.longitude is not None:
+        return False
+    found = locate(practice.suburb, practice.state, practice.postcode)
+    if found is None:
+        if address_changed:
+            practice.latitude = practice.longitude = None
+        return False
+    practice.latitude, practice.longitude = (Decimal(f"{v:.6f}") for v in found)
+    return True
+
+
+def save_practice_settings(
+    practice: Practice, *, changed_fields: Sequence[str], by: User | None, via: Via
+) -> Practice:
+    """Save the owner's settings form (the unsaved `practice`), placing the practice on
+    the map from its suburb when it has no coordinates."""
+    geocode_practice(practice, changed_fields)
+    practice.save()
+    return practice
 
 
 PROFILE_FIELDS = ("profession", "ahpra_registration", "provider_number", "hpii", "niches")

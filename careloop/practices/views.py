@@ -176,7 +176,10 @@ def practice_settings(request):
     form = PracticeSettingsForm(request.POST or None, request.FILES or None, instance=practice)
 
     if request.method == "POST" and form.is_valid():
-        form.save()
+        actions.save_practice_settings(
+            form.save(commit=False), changed_fields=form.changed_data, **acting(request)
+        )
+        form.save_m2m()
         messages.success(request, "Practice settings saved.")
         return redirect("practices:settings")
     members = practice.members.select_related("clinician_profile").order_by(

@@ -91,6 +91,7 @@ STAFF_PAGES = [
     "/sessions/new/",
     "/doctors/",
     "/doctors/new/",
+    "/doctors/import/",
     "/medical-practices/",
     "/audit/",
     "/practice/",
