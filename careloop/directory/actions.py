@@ -248,6 +248,9 @@ def import_directory(
             done += len(chunk)
             report(stage, done, total)
 
+    # Bulk writes skip save(), which keeps the pickers' search keys.
+    for obj in [*new_practices, *new_doctors]:
+        obj.refresh_search_keys()
     with transaction.atomic():
         write(
             "medical practices",
@@ -257,8 +260,10 @@ def import_directory(
         updated = [known_practices[pk] for pk in changed_practices]
         for obj in updated:
             obj.updated_at = now
+            obj.refresh_search_keys()
         practice_fields = sorted(
-            {f for names in changed_practices.values() for f in names} | {"updated_at"}
+            {f for names in changed_practices.values() for f in names}
+            | {"updated_at", "search_name"}
         )
         write(
             "medical practices",
@@ -269,8 +274,10 @@ def import_directory(
         updated_doctors = [known_doctors[pk] for pk in changed_doctors]
         for doctor in updated_doctors:
             doctor.updated_at = now
+            doctor.refresh_search_keys()
         doctor_fields = sorted(
-            {f for names in changed_doctors.values() for f in names} | {"updated_at"}
+            {f for names in changed_doctors.values() for f in names}
+            | {"updated_at", "search_family", "search_given"}
         )
         write(
             "doctors",

@@ -338,6 +338,7 @@ def test_the_au_base_examples_import(alice_practice):
     assert len(result.warnings) == 1
     doctor = Doctor.objects.get()
     assert (doctor.title, doctor.given_name, doctor.family_name) == ("Dr", "Helen", "Mayo")
+    assert doctor.search_family == "mayo"  # found by the pickers, though written in bulk
     assert doctor.hpii == "8003619900015717"
     assert doctor.doctor_type == DoctorType.OTHER  # a cardiologist
     place = doctor.medical_practices.get()
