@@ -63,6 +63,7 @@ urlpatterns = [
     path("interop/", include("careloop.interop.urls")),
     path("", include("careloop.measures.urls")),
     path("", include("careloop.letters.urls")),
+    path("", include("careloop.records.urls")),
     path("healthz", web_views.healthz, name="healthz"),
     path("robots.txt", web_views.robots, name="robots"),
 ]
