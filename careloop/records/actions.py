@@ -170,6 +170,11 @@ def _delete_all(held: dict[type[models.Model], set[int]]) -> None:
             )
 
 
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
+
+
 def dispose_of_client(client: Client, *, by: User, via: Via) -> DisposalRecord:
     """Delete the client and everything held about them, for good, and keep a register
     row of who disposed of which record when (no name, no contents). Refused while the
@@ -216,5 +221,5 @@ def dispose_of_client(client: Client, *, by: User, via: Via) -> DisposalRecord:
         )
         _delete_all(held)
         # Files go once the rows are gone for good; a rollback keeps both.
-        transaction.on_commit(lambda: [default_storage.delete(name) for name in files])
+        transaction.on_commit(lambda: _delete_files(files))
     return register

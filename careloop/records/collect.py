@@ -35,9 +35,12 @@ def _children() -> dict[type[Model], list[models.ForeignKey]]:
         if not model.__module__.startswith("careloop."):
             continue
         for field in model._meta.concrete_fields:
-            if isinstance(field, models.ForeignKey) and field.related_model is not model:
-                if _follows(field):
-                    found[field.related_model].append(field)
+            if (
+                isinstance(field, models.ForeignKey)
+                and field.related_model is not model
+                and _follows(field)
+            ):
+                found[field.related_model].append(field)
     return found
 
 

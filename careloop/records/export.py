@@ -29,7 +29,6 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from careloop.practices.models import Practice
-from careloop.practices.scoping import PracticeOwned
 
 from .serialize import (
     NATURAL_KEYS,
@@ -54,19 +53,15 @@ def _practice_field(model: type[models.Model]) -> models.Field | None:
     return None
 
 
-def _owned(model: type[models.Model]) -> bool:
-    return issubclass(model, PracticeOwned) or _practice_field(model) is not None
-
-
 def _owner_path(model: type[models.Model]) -> str | None:
     """The lookup from a row of `model` to its practice: `practice`, or through the
     first foreign key to a practice's row (a clinician profile through its user)."""
     if _practice_field(model) is not None:
         return "practice"
     for f in model._meta.concrete_fields:
-        if f.is_relation and f.related_model is not None and _owned(f.related_model):
-            if _practice_field(f.related_model) is not None:
-                return f"{f.name}__practice"
+        target: Any = f.related_model if f.is_relation else None
+        if target is not None and _practice_field(target) is not None:
+            return f"{f.name}__practice"
     return None
 
 
@@ -142,7 +137,7 @@ def _serialize(
         keys.add(model, ((row.pk, getattr(row, key)) for row in rows))
     m2m_values: dict[str, dict[int, list]] = {}
     for m2m in m2ms:
-        through = m2m.remote_field.through
+        through: Any = m2m.remote_field.through
         source = m2m.m2m_field_name()
         target = m2m.m2m_reverse_field_name()
         grouped: dict[int, list] = defaultdict(list)

@@ -28,6 +28,10 @@ from .export import FORMAT, VERSION
 from .serialize import NATURAL_KEYS, key_field, label_of, m2m_fields
 
 
+def _field(model: type[models.Model], name: str) -> Any:
+    return model._meta.get_field(name)
+
+
 class ImportRefused(Exception):
     """The export cannot be loaded; nothing was written."""
 
@@ -75,7 +79,7 @@ class _Loader:
         self.practice = practice
         self.pks: dict[type[models.Model], dict[str, int]] = {}
 
-    def pk_of(self, model: type[models.Model], key: Any, where: str) -> int | None:
+    def pk_of(self, model: Any, key: Any, where: str) -> Any:
         if key is None:
             return None
         if model is Practice:
@@ -91,9 +95,11 @@ class _Loader:
         m2ms = {f.name: f for f in m2m_fields(model)}
         key = key_field(model)
         if label in NATURAL_KEYS:
+            assert key is not None
             for row in rows:
+                lookup: dict[str, Any] = {key: row[key]}
                 obj, _ = model._base_manager.get_or_create(
-                    **{key: row[key]}, defaults={k: v for k, v in row.items() if k != key}
+                    **lookup, defaults={k: v for k, v in row.items() if k != key}
                 )
                 self.pks.setdefault(model, {})[str(row[key])] = obj.pk
             return len(rows)
@@ -134,7 +140,7 @@ class _Loader:
             target = self.pk_of(model, value, label)
             model._base_manager.filter(pk=objects[index].pk).update(**{attname: target})
         for name, m2m in m2ms.items():
-            through = m2m.remote_field.through
+            through: Any = m2m.remote_field.through
             source = m2m.m2m_field_name()
             target_name = m2m.m2m_reverse_field_name()
             links = [
@@ -191,7 +197,9 @@ def import_practice(source: str | Path | IO[bytes], *, slug: str | None = None) 
                 )
             if Practice.objects.filter(uuid=practice_row["uuid"]).exists():
                 raise ImportRefused("This practice is in this installation already.")
-            users = next((d["rows"] for d in datasets if d["model"] == "practices.user"), [])
+            users: list[dict[str, Any]] = next(
+                (d["rows"] for d in datasets if d["model"] == "practices.user"), []
+            )
             taken = User.objects.filter(email__in=[u["email"] for u in users]).values_list(
                 "email", flat=True
             )
@@ -205,7 +213,7 @@ def import_practice(source: str | Path | IO[bytes], *, slug: str | None = None) 
                 niche_field = Practice._meta.get_field("niches")
                 practice_m2m = {"niches": practice_row.pop("niches", [])}
                 practice = Practice(
-                    **{k: Practice._meta.get_field(k).to_python(v) for k, v in practice_row.items()}
+                    **{k: _field(Practice, k).to_python(v) for k, v in practice_row.items()}
                 )
                 practice.save()
                 loader = _Loader(practice)

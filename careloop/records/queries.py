@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from django.db.models import DateTimeField, Max, Min, OuterRef, Q, Subquery, Value
+from django.db.models import DateTimeField, Max, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest, Least
 
 from careloop.clients.models import Client
@@ -24,9 +24,9 @@ def rule_for(practice: Practice) -> retention.RetentionRule:
     return settings.rule if settings else retention.DEFAULT_RULE
 
 
-def _bound(model, field: str, aggregate, extra: Q = Q()) -> Subquery:
+def _bound(model, field: str, aggregate, extra: Q | None = None) -> Subquery:
     return Subquery(
-        model.objects.filter(extra, client=OuterRef("pk"))
+        model.objects.filter(extra or Q(), client=OuterRef("pk"))
         .order_by()
         .values("client")
         .annotate(bound=aggregate(field))
@@ -35,7 +35,7 @@ def _bound(model, field: str, aggregate, extra: Q = Q()) -> Subquery:
     )
 
 
-def with_contacts(queryset):
+def with_contacts(queryset: QuerySet[Client]) -> QuerySet[Client]:
     """Clients annotated with `first_contact_at` and `last_contact_at`: the earliest and
     latest of their record's creation, a referral received, a session (booked, held or
     missed: not cancelled) and a letter about them. A booked session in the future keeps
@@ -87,8 +87,10 @@ def _local(practice: Practice, moment: datetime) -> date:
 def retention_of(practice: Practice, client: Client, rule=None) -> Due:
     """`client` must come from with_contacts()."""
     rule = rule or rule_for(practice)
-    first = min(_local(practice, client.first_contact_at), _local(practice, client.created_at))
-    last = max(_local(practice, client.last_contact_at), first)
+    first_at: datetime = getattr(client, "first_contact_at")  # noqa: B009 (annotated)
+    last_at: datetime = getattr(client, "last_contact_at")  # noqa: B009
+    first = min(_local(practice, first_at), _local(practice, client.created_at))
+    last = max(_local(practice, last_at), first)
     ends = retention.retention_ends(
         last_contact=last, first_contact=first, date_of_birth=client.date_of_birth, rule=rule
     )
