@@ -189,7 +189,7 @@ def test_it_is_logged_as_a_disclosure_to_the_client_and_audited(owner_client, pr
     assert {e.action for e in events} == {"create", "update"}
     assert all(e.client_uuid == client.uuid for e in events)
     page = owner_client.get(f"/clients/{client.uuid}/consent/").content.decode()
-    assert "Not needed: the client&#x27;s own records" in page
+    assert "Not needed: the client's own records" in page
 
 
 @pytest.mark.parametrize("role", [Role.CLINICIAN, Role.ADMIN])
