@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "careloop.outreach",
     "careloop.publicsite",
     "careloop.interop",
+    "careloop.records",
     "careloop.web",
     "careloop.dashboard",
     "django.contrib.auth",

@@ -64,6 +64,7 @@ urlpatterns = [
     path("", include("careloop.measures.urls")),
     path("", include("careloop.letters.urls")),
     path("pick/<slug:source>/", web_views.pick, name="pick"),
+    path("", include("careloop.records.urls")),
     path("healthz", web_views.healthz, name="healthz"),
     path("robots.txt", web_views.robots, name="robots"),
 ]

@@ -7,6 +7,8 @@ class AuditAction(models.TextChoices):
     VIEW = "view", "Viewed"
     CREATE = "create", "Created"
     UPDATE = "update", "Changed"
+    # A client record disposed of after its retention period (records app).
+    DISPOSE = "dispose", "Disposed of"
 
 
 class AppendOnlyError(RuntimeError):

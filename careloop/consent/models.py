@@ -101,6 +101,13 @@ class Consent(PracticeOwned):  # type: ignore[django-manager-missing]
         return "current"
 
 
+# What a disclosure carried: a kind of information shared with a doctor under consent,
+# or the client's own records given to them at their request (Australian Privacy
+# Principle 12), which needs no consent.
+ACCESS = "access"
+DISCLOSURE_KINDS = [*Scope.choices, (ACCESS, "The client's own records, at their request")]
+
+
 class Disclosure(PracticeOwned):
     """Information that left the practice: what, to whom, under which consent, by whom,
     when and how. A client may ask for this list (Australian Privacy Principles)."""
@@ -108,12 +115,19 @@ class Disclosure(PracticeOwned):
     client = models.ForeignKey(
         "clients.Client", on_delete=models.PROTECT, related_name="disclosures"
     )
+    # A doctor under a consent; or, with neither, the client themselves (ACCESS).
     doctor = models.ForeignKey(
-        "directory.Doctor", on_delete=models.PROTECT, related_name="disclosures"
+        "directory.Doctor",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="disclosures",
     )
-    scope = models.CharField(max_length=10, choices=Scope.choices)
+    scope = models.CharField(max_length=10, choices=DISCLOSURE_KINDS)
     description = models.CharField(max_length=300)
-    consent = models.ForeignKey(Consent, on_delete=models.PROTECT, related_name="disclosures")
+    consent = models.ForeignKey(
+        Consent, on_delete=models.PROTECT, null=True, blank=True, related_name="disclosures"
+    )
     channel = models.CharField(max_length=20)
     by = models.ForeignKey(
         "practices.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -122,9 +136,25 @@ class Disclosure(PracticeOwned):
 
     class Meta:
         ordering = ["-at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(scope=ACCESS, doctor__isnull=True, consent__isnull=True)
+                    | (
+                        ~models.Q(scope=ACCESS)
+                        & models.Q(doctor__isnull=False, consent__isnull=False)
+                    )
+                ),
+                name="disclosure_to_doctor_under_consent_or_to_client",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.get_scope_display()} to {self.doctor}"
+        return f"{self.get_scope_display()} to {self.recipient_label}"
+
+    @property
+    def recipient_label(self) -> str:
+        return str(self.doctor) if self.doctor_id else "the client"
 
 
 class ConsentRequest(PracticeOwned):

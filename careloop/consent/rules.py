@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Consent, Disclosure, Scope
+from .models import ACCESS, Consent, Disclosure, Scope
 
 
 class DisclosureRefused(PermissionError):
@@ -60,6 +60,22 @@ def record_disclosure(consent, doctor, scope: str, *, description: str, channel:
         description=description[:300],
         consent=consent,
         channel=channel,
+        by=by if by is not None and getattr(by, "is_authenticated", False) else None,
+        at=timezone.now(),
+    )
+
+
+def record_access_disclosure(client, *, description: str, channel: str, by=None) -> Disclosure:
+    """Log the client's own records given to them at their request (Australian Privacy
+    Principle 12): a disclosure that needs no consent and names no doctor."""
+    return Disclosure.objects.create(
+        practice=client.practice,
+        client=client,
+        doctor=None,
+        consent=None,
+        scope=ACCESS,
+        description=description[:300],
+        channel=channel[:20],
         by=by if by is not None and getattr(by, "is_authenticated", False) else None,
         at=timezone.now(),
     )

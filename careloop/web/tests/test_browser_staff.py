@@ -95,6 +95,7 @@ STAFF_PAGES = [
     "/medical-practices/",
     "/audit/",
     "/practice/",
+    "/practice/retention/",
     "/account/",
     "/account/password/",
     "/account/two-factor/setup/",
@@ -109,6 +110,7 @@ def test_staff_pages_have_no_accessibility_violations_or_csp_errors(
     referral = practice_with_records["referral"]
     detail_pages = [
         f"/clients/{referral.client.uuid}/",
+        f"/clients/{referral.client.uuid}/access/",
         f"/referrals/{referral.uuid}/",
         f"/doctors/{practice_with_records['gp'].uuid}/",
     ]

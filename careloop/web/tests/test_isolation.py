@@ -101,7 +101,24 @@ def world(practice):
         "doctor": testing.make_doctor(practice),
         "medical_practice": testing.make_medical_practice(practice),
         "member": testing.make_user(practice, Role.ADMIN),
+        "report": _access_report(client),
     }
+
+
+def _access_report(client):
+    from django.core.files.base import ContentFile
+
+    from careloop.records.models import AccessReport
+
+    report = AccessReport.objects.create(
+        practice=client.practice,
+        client=client,
+        requested_by=testing.make_user(client.practice, Role.OWNER),
+        status="ready",
+    )
+    report.pdf.save("access.pdf", ContentFile(testing.PDF_BYTES), save=False)
+    report.data.save("access.json", ContentFile(b"{}"), save=True)
+    return report
 
 
 def url_for(route: str, objects: dict) -> str:

@@ -51,7 +51,7 @@ def _bound(klass, practice, client, letter):
     )
     if takes_practice or issubclass(klass, django_filters.FilterSet):
         kwargs["practice"] = practice
-    if name in ("ConsentForm", "SignatureForm"):
+    if name in ("ConsentForm", "SignatureForm", "DisposalForm"):
         kwargs["client"] = client
     if name == "LetterForm":
         kwargs["letter"] = letter
