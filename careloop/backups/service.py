@@ -116,11 +116,12 @@ def archives(directory: Path) -> list[Path]:
     """The archives in `directory`, oldest first."""
     if not directory.is_dir():
         return []
-    return sorted(
+    found = [
         path
         for path in directory.iterdir()
         if path.name.startswith(PREFIX) and path.name.endswith(SUFFIX) and path.is_file()
-    )
+    ]
+    return sorted(found, key=lambda path: (path.stat().st_mtime_ns, path.name))
 
 
 def prune(directory: Path, keep: int) -> list[Path]:

@@ -24,6 +24,7 @@ def key_from_settings() -> bytes:
 
 
 class Command(BaseCommand):
+    requires_system_checks: list[str] = []
     help = (
         "Write one encrypted archive of the database and every stored file (letters, "
         "documents, logos) to CARELOOP_BACKUP_DIR, then keep the newest CARELOOP_BACKUP_KEEP. "

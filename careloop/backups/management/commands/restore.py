@@ -11,6 +11,7 @@ from .backup import key_from_settings
 
 
 class Command(BaseCommand):
+    requires_system_checks: list[str] = []
     help = (
         "Restore an archive made by `careloop backup` into an empty installation (a new "
         "database and data folder). Every checksum is checked before anything is written. "
