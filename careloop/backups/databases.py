@@ -74,6 +74,9 @@ def _sqlite_dump(database: Database, target: Path) -> dict[str, str]:
         if database.alias is not None:
             # The running connection (also an in-memory test database) is the source.
             connection = connections[database.alias]
+            if connection.in_atomic_block:
+                # SQLite's backup would wait for this very transaction, for ever.
+                raise BackupError("A backup cannot be taken inside a database transaction.")
             connection.ensure_connection()
             source = connection.connection
             source.backup(destination)
@@ -192,6 +195,15 @@ def _pg_connect(settings: dict[str, Any]) -> Any:
 def has_data(database: Database) -> bool:
     """Whether the database holds any practice or person. Tables the migrations made,
     with only their reference data, count as empty."""
+    if database.alias is not None:
+        running = connections[database.alias]
+        with running.cursor() as cursor:
+            present = set(running.introspection.table_names(cursor)) & set(DATA_TABLES)
+            for table in sorted(present):
+                cursor.execute(f'SELECT 1 FROM "{table}" LIMIT 1')  # noqa: S608
+                if cursor.fetchone():
+                    return True
+        return False
     if database.engine == "sqlite":
         path = Path(database.settings["NAME"])
         if not path.exists():

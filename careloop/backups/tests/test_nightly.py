@@ -18,7 +18,7 @@ from careloop.lib.env import EnvError, backup_key
 KEY_TEXT = "uCXTeplBP7epEmzpo4mKHYGTIzIBZddnUT-SXTm-_Lc="
 
 
-def test_without_a_key_it_warns_and_writes_nothing(db, settings, tmp_path, caplog):
+def test_without_a_key_it_warns_and_writes_nothing(transactional_db, settings, tmp_path, caplog):
     settings.BACKUP_KEY = ""
     settings.BACKUP_DIR = tmp_path / "backups"
     with caplog.at_level(logging.WARNING, logger="careloop.backups"):
@@ -27,7 +27,7 @@ def test_without_a_key_it_warns_and_writes_nothing(db, settings, tmp_path, caplo
     assert not (tmp_path / "backups").exists()
 
 
-def test_it_keeps_the_newest_archives(db, settings, tmp_path):
+def test_it_keeps_the_newest_archives(transactional_db, settings, tmp_path):
     settings.BACKUP_KEY = KEY_TEXT
     settings.BACKUP_DIR = tmp_path / "backups"
     settings.BACKUP_KEEP = 2
@@ -47,13 +47,13 @@ def test_it_keeps_the_newest_archives(db, settings, tmp_path):
     assert not old[0].exists()
 
 
-def test_the_command_needs_a_key(db, settings):
+def test_the_command_needs_a_key(transactional_db, settings):
     settings.BACKUP_KEY = ""
     with pytest.raises(CommandError, match="No backup key"):
         call_command("backup", stdout=StringIO())
 
 
-def test_the_command_writes_an_archive(db, settings, tmp_path):
+def test_the_command_writes_an_archive(transactional_db, settings, tmp_path):
     settings.BACKUP_KEY = KEY_TEXT
     out = StringIO()
     call_command("backup", dir=tmp_path, stdout=out)

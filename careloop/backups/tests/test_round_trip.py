@@ -4,6 +4,7 @@ new process pointed at a new data folder or database, as on a replacement machin
 
 import base64
 import hashlib
+import importlib
 import json
 import os
 import sqlite3
@@ -13,15 +14,19 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from django.apps import apps
 from django.core.files.base import ContentFile
 from django.db import connection
 
+from careloop.audit.actions import COMMAND
 from careloop.backups import service
 from careloop.backups.archive import media_files
 from careloop.backups.crypto import BackupError, DamagedArchive, WrongKey
 from careloop.backups.databases import Database, has_data
 from careloop.demo.build import create_demo
-from careloop.practices.models import Practice
+from careloop.entitlements.models import MbsItem
+from careloop.letters import actions as letters
+from careloop.practices.models import Niche, Practice, User
 from careloop.referrals.models import Referral, ReferralDocument
 
 KEY_TEXT = "uCXTeplBP7epEmzpo4mKHYGTIzIBZddnUT-SXTm-_Lc="
@@ -106,6 +111,36 @@ def checksums(root: Path) -> dict[str, str]:
     return {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in media_files(root)}
 
 
+def reference_data():
+    """A transactional test empties every table when it ends, the reference data that
+    the migrations load too; the demo needs it."""
+    if not Niche.objects.exists():
+        importlib.import_module("careloop.practices.migrations.0002_seed_niches").add_niches(
+            apps, None
+        )
+    if not MbsItem.objects.exists():
+        importlib.import_module("careloop.entitlements.migrations.0002_load_item_table").load(
+            apps, None
+        )
+
+
+def draft_a_letter():
+    owner = User.objects.get(email="owner@harbour.demo")
+    referral = (
+        Referral.objects.filter(practice=owner.practice, referring_doctor__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    return letters.draft(
+        "acknowledgement",
+        client=referral.client,
+        doctor=referral.referring_doctor,
+        referral=referral,
+        by=owner,
+        via=COMMAND,
+    )
+
+
 def add_stored_files():
     """The demo keeps no files; a practice has a logo and uploaded referral letters."""
     harbour = Practice.objects.get(slug="harbour")
@@ -123,7 +158,9 @@ def add_stored_files():
 
 @pytest.mark.django_db(transaction=True)
 def test_backup_wipe_restore_brings_the_demo_back_whole(settings, tmp_path, empty_installation):
+    reference_data()
     create_demo(scale=1)
+    draft_a_letter()
     add_stored_files()
     before = table_counts_here()
     files_before = checksums(Path(settings.MEDIA_ROOT))
@@ -152,7 +189,8 @@ def test_backup_wipe_restore_brings_the_demo_back_whole(settings, tmp_path, empt
 
 
 @pytest.fixture
-def small_archive(db, settings, tmp_path, alice_practice):
+def small_archive(transactional_db, settings, tmp_path, alice_practice):
+    # Transactional: a backup reads committed data, as it does from a running server.
     alice_practice.logo.save("alice.png", ContentFile(b"\x89PNG\r\n" + os.urandom(3_000_000)))
     return service.create_backup(tmp_path / "backups", KEY, media_root=Path(settings.MEDIA_ROOT))
 

@@ -30,7 +30,8 @@ class Command(BaseCommand):
         key = key_from_settings()
         try:
             if check:
-                manifest = service.verify_backup(archive, key)
+                # Unpacked beside the data (room for it), then removed.
+                manifest = service.verify_backup(archive, key, scratch=Path(settings.DATA_DIR))
                 self.stdout.write(
                     self.style.SUCCESS(
                         f"{archive} is whole: made {manifest.created_at} from {manifest.engine}, "
