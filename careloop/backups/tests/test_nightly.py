@@ -72,3 +72,14 @@ def test_generate_key_makes_a_usable_key():
 def test_a_malformed_key_is_refused(text):
     with pytest.raises(EnvError, match="careloop backup --generate-key"):
         backup_key(text)
+
+
+def test_the_consumer_takes_it_once_a_night():
+    from huey.contrib.djhuey import HUEY
+
+    def due_at(hour: int, minute: int) -> set[str]:
+        moment = datetime(2026, 11, 20, hour, minute, tzinfo=UTC).replace(tzinfo=None)
+        return {task.name for task in HUEY.read_periodic(moment)}
+
+    assert "nightly_backup" in due_at(16, 30)  # 3:30 am in Sydney in summer
+    assert "nightly_backup" not in due_at(16, 31) | due_at(4, 30)
