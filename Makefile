@@ -94,6 +94,7 @@ format: install
 check-deploy: install
 	CARELOOP_ENVIRONMENT=production SECRET_KEY=check-deploy-$$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyz ALLOWED_HOSTS=careloop.example \
 	  REDIS_URL=redis://127.0.0.1:6379/0 SITE_URL=https://careloop.example \
+	  CARELOOP_BACKUP_KEY=$$($(CARELOOP) backup --generate-key) \
 	  $(CARELOOP) check --deploy --fail-level WARNING
 
 clean:

@@ -12,6 +12,7 @@ import dj_database_url
 
 from careloop.lib.env import (
     EnvError,
+    backup_key,
     email_settings,
     envbool,
     envint,
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
     "careloop.records",
     "careloop.web",
     "careloop.dashboard",
+    "careloop.backups",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -177,6 +179,18 @@ JOBS_IMMEDIATE = envbool("CARELOOP_JOBS_IMMEDIATE", TESTING)
 if not REDIS_URL and not JOBS_IMMEDIATE:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
 HUEY = jobs_settings(REDIS_URL, DATA_DIR, immediate=JOBS_IMMEDIATE)
+
+# --- Backups --------------------------------------------------------------------------
+# `careloop backup` and the nightly job write encrypted archives of the database and every
+# stored file here, keeping the newest CARELOOP_BACKUP_KEEP. Without a key the nightly job
+# only warns, and `check --deploy` says so. A malformed key stops start-up.
+BACKUP_KEY = envstr("CARELOOP_BACKUP_KEY")
+if BACKUP_KEY:
+    backup_key(BACKUP_KEY)
+BACKUP_DIR = Path(envstr("CARELOOP_BACKUP_DIR", str(DATA_DIR / "backups"))).resolve()
+BACKUP_KEEP = envint("CARELOOP_BACKUP_KEEP", 14)
+if BACKUP_KEEP < 1:
+    raise EnvError("CARELOOP_BACKUP_KEEP must be at least 1")
 
 # --- Accounts and security ------------------------------------------------------------
 AUTH_USER_MODEL = "practices.User"
@@ -302,7 +316,10 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # One line per message on standard error, "LEVEL logger: message"; systemd's journal
+    # (or the container's log) adds the time and the service. See docs/deploy.md.
+    "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},

@@ -5,6 +5,8 @@ deployment stops the process at start-up rather than weakening it silently.
 A variable named FOO_FILE is read from that file (Docker and systemd secrets).
 """
 
+import base64
+import binascii
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -121,3 +123,22 @@ def jobs_settings(redis_url: str, data_dir: Path, *, immediate: bool) -> dict[st
         config["huey_class"] = "huey.SqliteHuey"
         config["filename"] = str(Path(data_dir) / "jobs.sqlite3")
     return config
+
+
+BACKUP_KEY_BYTES = 32
+
+
+def backup_key(text: str) -> bytes:
+    """The 32-byte key that encrypts backups, from its URL-safe base64 form (what
+    `careloop backup --generate-key` prints: 43 characters and an `=`)."""
+    value = text.strip()
+    try:
+        key = base64.urlsafe_b64decode(value.encode("ascii"))
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        key = b""
+    if len(key) != BACKUP_KEY_BYTES:
+        raise EnvError(
+            "CARELOOP_BACKUP_KEY must be a key made by `careloop backup --generate-key` "
+            "(32 random bytes in URL-safe base64, 44 characters)"
+        )
+    return key

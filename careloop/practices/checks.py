@@ -7,13 +7,14 @@ from django.core.checks import Error, Tags, Warning, register
 @register(Tags.caches, deploy=True)
 def check_shared_cache(app_configs, **kwargs) -> list[Error]:
     backend = settings.CACHES["default"]["BACKEND"]
-    if not settings.PRODUCTION or not backend.endswith("LocMemCache"):
+    # Each process keeps its own local-memory cache; the dummy cache keeps nothing at all.
+    if not settings.PRODUCTION or not backend.endswith(("LocMemCache", "DummyCache")):
         return []
     # An error, not a warning: with two workers the public referral form accepted twice
     # its hourly limit, and the sign-in lockout counts per worker too.
     return [
         Error(
-            "Production runs on the local-memory cache: every gunicorn worker keeps its own, "
+            "Production has no shared cache: every gunicorn worker keeps its own (or none), "
             "so each rate limit (sign-ins, public forms) counts per worker, not per site.",
             hint="Set REDIS_URL (e.g. redis://127.0.0.1:6379/0) for a shared cache.",
             id="careloop.E001",
@@ -62,5 +63,23 @@ def site_url_is_set(app_configs, **kwargs):
             "would point to http://127.0.0.1:8000.",
             hint="Set SITE_URL to the address people use, e.g. https://careloop.example.",
             id="careloop.W004",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def site_url_is_https(app_configs, **kwargs):
+    """Links in e-mails and letters carry sign-in and download tokens: over plain http
+    anyone on the way could read them."""
+    if not settings.PRODUCTION or not getattr(settings, "SITE_URL_CONFIGURED", True):
+        return []
+    if settings.SITE_URL.lower().startswith("https://"):
+        return []
+    return [
+        Warning(
+            f"SITE_URL ({settings.SITE_URL}) is not an https address: links in e-mails and "
+            "letters, with their download tokens, would travel unencrypted.",
+            hint="Set SITE_URL to the https address people use, e.g. https://careloop.example.",
+            id="careloop.W011",
         )
     ]

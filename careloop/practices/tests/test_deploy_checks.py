@@ -1,4 +1,5 @@
-"""`careloop check --deploy` says what production needs: a shared cache and job queue."""
+"""`careloop check --deploy` says what production needs: a shared cache and job queue,
+a backup key, DEBUG off and an https SITE_URL."""
 
 from io import StringIO
 
@@ -16,6 +17,13 @@ REDIS_CACHE = {
         "LOCATION": "redis://127.0.0.1:6379/0",
     }
 }
+
+
+@pytest.fixture(autouse=True)
+def _production_basics(settings):
+    # What every test below has unless it takes it away.
+    settings.SITE_URL = "https://careloop.example"
+    settings.BACKUP_KEY = "uCXTeplBP7epEmzpo4mKHYGTIzIBZddnUT-SXTm-_Lc="
 
 
 def careloop_warnings() -> dict[str, str]:
@@ -71,3 +79,41 @@ def test_development_needs_neither(settings, tmp_path):
     settings.CACHES = LOCAL_CACHE
     settings.HUEY = jobs_settings("", tmp_path, immediate=False)
     assert careloop_warnings() == {}
+
+
+def production(settings):
+    settings.PRODUCTION = True
+    settings.SITE_URL_CONFIGURED = True
+    settings.CACHES = REDIS_CACHE
+    settings.HUEY = jobs_settings("redis://127.0.0.1:6379/0", "/unused", immediate=False)
+
+
+def test_it_warns_when_production_has_no_backup_key(settings):
+    production(settings)
+    settings.BACKUP_KEY = ""
+    warnings = careloop_warnings()
+    assert set(warnings) == {"careloop.W010"}
+    assert "CARELOOP_BACKUP_KEY is not set" in warnings["careloop.W010"]
+
+
+def test_it_warns_when_site_url_is_not_https(settings):
+    production(settings)
+    settings.SITE_URL = "http://careloop.example"
+    warnings = careloop_warnings()
+    assert set(warnings) == {"careloop.W011"}
+    assert "not an https address" in warnings["careloop.W011"]
+
+
+def test_the_dummy_cache_is_no_shared_cache(settings):
+    production(settings)
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    assert set(careloop_warnings()) == {"careloop.E001"}
+
+
+def test_debug_is_caught(settings):
+    # Production refuses to start with DEBUG on; a deployment that forgot
+    # CARELOOP_ENVIRONMENT is still told by Django's own check.
+    production(settings)
+    settings.DEBUG = True
+    ids = {message.id for message in run_checks(include_deployment_checks=True)}
+    assert "security.W018" in ids

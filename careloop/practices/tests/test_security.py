@@ -171,6 +171,7 @@ def test_deploy_checks_pass_with_production_settings(tmp_path):
         "ALLOWED_HOSTS": "careloop.example",
         "SITE_URL": "https://careloop.example",
         "CARELOOP_DATA_DIR": str(tmp_path),
+        "CARELOOP_BACKUP_KEY": "uCXTeplBP7epEmzpo4mKHYGTIzIBZddnUT-SXTm-_Lc=",
         # Shared cache and job queue; nothing connects to it during the checks.
         "REDIS_URL": "redis://127.0.0.1:6379/0",
     }
