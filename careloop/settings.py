@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "careloop.letters",
     "careloop.outreach",
     "careloop.publicsite",
+    "careloop.enquiries",
     "careloop.interop",
     "careloop.web",
     "careloop.dashboard",

@@ -59,7 +59,10 @@ urlpatterns = [
     path("", include("careloop.directory.urls")),
     path("practice/", include("careloop.practices.urls")),
     path("audit/", include("careloop.dashboard.audit_urls")),
+    # The contact form before the rest of the website (careloop.publicsite).
+    path("p/<slug:slug>/contact/", include("careloop.enquiries.public_urls")),
     path("p/", include("careloop.publicsite.urls")),
+    path("enquiries/", include("careloop.enquiries.urls")),
     path("interop/", include("careloop.interop.urls")),
     path("", include("careloop.measures.urls")),
     path("", include("careloop.letters.urls")),

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from careloop import testing
 from careloop.browser_testing import PageProblems, axe_violations
-from careloop.practices.models import Role
 from careloop.lib import formguard
+from careloop.practices.models import Role
 from careloop.referrals.models import Referral
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
