@@ -299,6 +299,10 @@ WHITENOISE_AUTOREFRESH = TESTING or DEBUG
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
+# `make bench-public` compares the public pages with a bare view, served at /bench/bare
+# only when this is on (careloop/bench_public.py turns it on for its own server).
+BENCH_BARE_VIEW = envbool("CARELOOP_BENCH_BARE_VIEW", False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

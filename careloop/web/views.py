@@ -22,3 +22,10 @@ def healthz(request):
 @login_not_required
 def robots(request):
     return HttpResponse("User-agent: *\nDisallow: /\n", content_type="text/plain")
+
+
+@login_not_required
+def bench_bare(request):
+    """The yardstick of `make bench-public`: the least a Django view can do, through
+    the same middleware as every page. Routed only when settings.BENCH_BARE_VIEW is on."""
+    return HttpResponse("ok", content_type="text/plain")
