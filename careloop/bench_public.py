@@ -136,6 +136,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4, help="Concurrent HTTP clients.")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes.")
     parser.add_argument("--rebuild", action="store_true", help="Rebuild the bench database.")
+    parser.add_argument(
+        "--no-redis",
+        action="store_true",
+        help="Each worker caches in its own memory (not what production does).",
+    )
     args = parser.parse_args()
 
     gunicorn = shutil.which("gunicorn") or str(Path(sys.executable).parent / "gunicorn")
@@ -160,7 +165,7 @@ def main() -> None:
     build(env, args.rebuild)
 
     processes = []
-    redis = shutil.which("redis-server")
+    redis = None if args.no_redis else shutil.which("redis-server")
     if redis:
         redis_port = free_port()
         processes.append(
@@ -172,7 +177,7 @@ def main() -> None:
         env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
         cache_words = "Redis"
     else:
-        cache_words = "each worker's own memory (no redis-server installed)"
+        cache_words = "each worker's own memory" + ("" if args.no_redis else " (no Redis)")
     server = subprocess.Popen(
         [
             gunicorn,

@@ -169,6 +169,13 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 
+# The public website's pages are kept in each worker's memory too; it asks the shared
+# cache whether the practice published a change at most this often (careloop/web/
+# public_cache.py). Tests ask every time: each test starts with an empty cache.
+PUBLIC_CACHE_RECHECK_SECONDS = (
+    envint("CARELOOP_PUBLIC_CACHE_RECHECK_MS", 0 if TESTING else 1000) / 1000
+)
+
 # --- Background jobs ------------------------------------------------------------------
 # Letters, e-mails and PDFs leave through Huey's consumer (`careloop run_huey`, started by
 # `make run`), which also runs the periodic jobs declared in each app's tasks.py. Tests run

@@ -11,8 +11,7 @@ class EnquiryStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
-# Reverse relations from practice-owned models: see PracticeOwned.objects.
-class Enquiry(PracticeOwned):  # type: ignore[django-manager-missing]
+class Enquiry(PracticeOwned):
     """A prospective client's message from the contact form of the practice's website.
 
     It holds only what the person chose to tell us, so staff can reply; it becomes a

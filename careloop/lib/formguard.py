@@ -44,7 +44,7 @@ def cross_site(request: HttpRequest) -> bool:
     """The browser says the form was sent from a page of another site."""
     if request.META.get("HTTP_SEC_FETCH_SITE", "") == "cross-site":
         return True
-    origin = request.META.get("HTTP_ORIGIN", "")
+    origin = str(request.META.get("HTTP_ORIGIN", ""))
     if not origin or origin == "null":
         return False
     return urlsplit(origin).netloc.lower() != request.get_host().lower()
@@ -76,7 +76,7 @@ class GuardedForm(forms.Form):
         """The token this (unbound) form shows: a cached page swaps in a fresh one."""
         return str(self.initial.get("started", ""))
 
-    def _started(self) -> dict | None:
+    def _started(self) -> dict[str, Any] | None:
         try:
             started = signing.loads(
                 self.data.get("started", ""), salt=self.guard_salt, max_age=STARTED_MAX_AGE
@@ -95,12 +95,14 @@ class GuardedForm(forms.Form):
         started = self._started()
         if started is None:
             return True
-        return timezone.now().timestamp() - started["at"] < MINIMUM_SECONDS
+        return bool(timezone.now().timestamp() - started["at"] < MINIMUM_SECONDS)
 
     def claim_form_token(self) -> bool:
         """Use up this form's token: False if the form was already sent with it.
         Claimed only once the form is valid, so fixing a mistake does not burn it."""
         started = self._started()
-        return started is not None and use_once(
-            str(started.get("nonce", "")), salt=self.guard_salt, max_age_seconds=STARTED_MAX_AGE
+        return started is not None and bool(
+            use_once(
+                str(started.get("nonce", "")), salt=self.guard_salt, max_age_seconds=STARTED_MAX_AGE
+            )
         )

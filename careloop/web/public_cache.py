@@ -15,6 +15,14 @@ A form page carries a fresh token each time it is shown (lib/formguard.py: when 
 shown, good for one submission). Its page is cached with a placeholder where the token
 goes, and each request gets a new token spliced in: the cost of one signature.
 
+Each worker also keeps the pages it served in its own memory, and asks the shared cache
+for the site's generation at most every `PUBLIC_CACHE_RECHECK_SECONDS` (settings: one
+second; none in tests): a hit then needs no round trip to Redis at all, which is what
+lets a page keep up with a bare view when the machine is busy. So a change published
+through one worker shows at once there (`invalidate_public_site` updates that worker's
+memory too), and on every other worker and server within that second. The person who
+published is signed in, and signed-in requests always go to the view.
+
 Only anonymous GETs without a query string are served from or stored in the cache,
 and only a 200 answer that sets no cookie is stored. A request carrying the session
 cookie (staff signed in) always goes to the view.
@@ -25,6 +33,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -40,6 +49,11 @@ _FORM_TOKEN_ATTR = "_careloop_public_form_token"  # noqa: S105 - an attribute na
 # Headers the view set that belong to the page itself; middleware adds the rest per
 # request (security headers, CSP), on hits as on misses.
 _KEPT_HEADERS = ("Content-Type", "Content-Language", "Link", "X-Robots-Tag")
+# This worker's memory: each site's generation and when it was last read from the shared
+# cache, and the pages it served. Bounded: past the limit it starts again empty.
+_LOCAL_PAGES_LIMIT = 256
+_local_generations: dict[str, tuple[str, float]] = {}
+_local_pages: dict[str, dict] = {}
 
 
 def _generation_key(site: str) -> str:
@@ -55,13 +69,21 @@ def _page_key(site: str, request: HttpRequest) -> str:
 def invalidate_public_site(practice_or_slug: Any) -> None:
     """Every cached page of this practice's public site is stale from now: call it when
     something published changes (pages, profiles, articles, practice details)."""
-    site = getattr(practice_or_slug, "slug", practice_or_slug)
-    cache.set(_generation_key(str(site)), secrets.token_hex(8), timeout=None)
+    site = str(getattr(practice_or_slug, "slug", practice_or_slug))
+    generation = secrets.token_hex(8)
+    cache.set(_generation_key(site), generation, timeout=None)
+    _local_generations[site] = (generation, time.time())
 
 
 def use_form_token(request: HttpRequest, token: str) -> None:
     """A form page's view names the token it showed, so the cached copy can swap it."""
     setattr(request, _FORM_TOKEN_ATTR, token)
+
+
+def _remember(page_key: str, entry: dict) -> None:
+    if len(_local_pages) >= _LOCAL_PAGES_LIMIT:
+        _local_pages.clear()
+    _local_pages[page_key] = entry
 
 
 def _cacheable(request: HttpRequest) -> bool:
@@ -135,16 +157,35 @@ def public_page(
             if name is None:
                 return view(request, *args, **kwargs)
             page_key = _page_key(name, request)
+            now = time.time()
+            known = _local_generations.get(name)
+            local = _local_pages.get(page_key)
+            if (
+                known is not None
+                and now - known[1] < settings.PUBLIC_CACHE_RECHECK_SECONDS
+                and local is not None
+                and local["generation"] == known[0]
+                and now < local["expires"]
+            ):
+                return _from_entry(local, form_token)
             found = cache.get_many([page_key, _generation_key(name)])
             generation = _current_generation(name, found)
+            _local_generations[name] = (generation, now)
             entry = found.get(page_key)
-            if entry is not None and entry.get("generation") == generation:
-                return _from_entry(entry, form_token)
-            response = view(request, *args, **kwargs)
-            stored = _entry_of(request, response, generation, form=form_token is not None)
-            if stored is not None:
-                cache.set(page_key, stored, timeout=PAGE_SECONDS)
-            return response
+            if entry is None or entry.get("generation") != generation:
+                response = view(request, *args, **kwargs)
+                entry = _entry_of(request, response, generation, form=form_token is not None)
+                if entry is None:
+                    return response
+                cache.set(page_key, entry, timeout=PAGE_SECONDS)
+                entry = dict(entry, expires=now + PAGE_SECONDS)
+                _remember(page_key, entry)
+                return response
+            if "expires" not in entry:
+                # Stored by another worker: this one keeps it for a shorter while, as
+                # the shared copy may be near its end.
+                _remember(page_key, dict(entry, expires=now + PAGE_SECONDS / 5))
+            return _from_entry(entry, form_token)
 
         return wrapper
 

@@ -115,3 +115,23 @@ def test_a_404_is_not_cached(client, db):
     with CaptureQueriesContext(connection) as captured:
         assert client.get("/p/nowhere/").status_code == 404
     assert len(captured) > 0
+
+
+def test_another_workers_publish_shows_within_the_recheck_time(client, alice_practice, settings):
+    """Each worker keeps pages in its own memory and asks the shared cache for the
+    site's generation at most every PUBLIC_CACHE_RECHECK_SECONDS."""
+    from careloop.web import public_cache
+
+    settings.PUBLIC_CACHE_RECHECK_SECONDS = 1
+    url = f"/p/{alice_practice.slug}/"
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        client.get(url)
+        alice_practice.name = "Alice Street Psychology and Counselling"
+        alice_practice.save()
+        # Another worker publishes: the shared generation changes, not this worker's memory.
+        cache.set(public_cache._generation_key(alice_practice.slug), "from-elsewhere", None)
+        with CaptureQueriesContext(connection) as captured:
+            assert "and Counselling" not in client.get(url).content.decode()
+        assert len(captured) == 0  # served from this worker's memory
+        traveller.shift(timedelta(seconds=1.5))
+        assert "and Counselling" in client.get(url).content.decode()
