@@ -135,3 +135,21 @@ def test_another_workers_publish_shows_within_the_recheck_time(client, alice_pra
         assert len(captured) == 0  # served from this worker's memory
         traveller.shift(timedelta(seconds=1.5))
         assert "and Counselling" in client.get(url).content.decode()
+
+
+def test_saving_the_practice_settings_shows_on_the_website_at_once(client, owner, alice_practice):
+    url = f"/p/{alice_practice.slug}/contact/"
+    assert "(02) 9111 2222" not in client.get(url).content.decode()
+    staff = type(client)()
+    staff.force_login(owner)
+    data = {
+        "name": alice_practice.name,
+        "phone": "(02) 9111 2222",
+        "state": "NSW",
+        "time_zone": "Australia/Sydney",
+        "acknowledge_within_days": "2",
+        "contact_within_days": "3",
+        "k10_band_set": "abs",
+    }
+    assert staff.post("/practice/", data).status_code == 302
+    assert "(02) 9111 2222" in client.get(url).content.decode()
