@@ -1,11 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
 from careloop.audit.actions import PUBLIC_FORM, via_request
 from careloop.lib.bodylimit import guard_body
@@ -200,9 +200,11 @@ _OUTCOME_WORDS = {
 
 
 @practice_member_required
-@require_POST
 def enquiry_convert(request, enquiry):
+    # Found first: another practice's enquiry is a 404 whatever the method.
     enquiry = _enquiry(request, enquiry)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     form = ConvertForm(request.POST)
     if not form.is_valid():
         return _detail(request, enquiry, form, status=400)
@@ -221,9 +223,10 @@ def enquiry_convert(request, enquiry):
 
 
 @practice_member_required
-@require_POST
 def enquiry_close(request, enquiry):
     enquiry = _enquiry(request, enquiry)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     try:
         actions.close(enquiry, **acting(request))
     except actions.AlreadyHandled as error:
