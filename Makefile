@@ -8,7 +8,7 @@ CARELOOP := $(BIN)/careloop
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench chaos lint format install system browser clean check-deploy
+.PHONY: run test bench bench-public chaos lint format install system browser clean check-deploy
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Careloop needs Python 3.11"'
@@ -74,6 +74,11 @@ test: install browser
 
 bench: install
 	$(BIN)/python -m careloop.bench $(BENCH_ARGS)
+
+# The public website's requests per second against a bare Django view, from one gunicorn
+# with production settings, alternating the two (careloop/bench_public.py). A minute or two.
+bench-public: install
+	$(BIN)/python -m careloop.bench_public $(BENCH_PUBLIC_ARGS)
 
 # The outbox and the web app under faults: SMTP down or slow, a sender killed mid-send,
 # a double click, 4 workers at once, and web writes during a slow send. Prints the

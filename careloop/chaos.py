@@ -430,7 +430,7 @@ class Chaos:
         # Filled in a minute ago, as a person would.
         started = signing.dumps(
             {"at": timezone.now().timestamp() - 60, "nonce": secrets.token_urlsafe(16)},
-            salt=forms._SIGNER_SALT,
+            salt=forms.PublicReferralForm.guard_salt,
         )
         fields = {**REFERRAL, "csrfmiddlewaretoken": token, "started": started}
         fields["patient_family_name"] = f"Loadtest{secrets.token_hex(4)}"

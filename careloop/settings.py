@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "careloop.letters",
     "careloop.outreach",
     "careloop.publicsite",
+    "careloop.enquiries",
     "careloop.interop",
     "careloop.records",
     "careloop.web",
@@ -170,6 +171,13 @@ if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
+
+# The public website's pages are kept in each worker's memory too; it asks the shared
+# cache whether the practice published a change at most this often (careloop/web/
+# public_cache.py). Tests ask every time: each test starts with an empty cache.
+PUBLIC_CACHE_RECHECK_SECONDS = (
+    envint("CARELOOP_PUBLIC_CACHE_RECHECK_MS", 0 if TESTING else 1000) / 1000
+)
 
 # --- Background jobs ------------------------------------------------------------------
 # Letters, e-mails and PDFs leave through Huey's consumer (`careloop run_huey`, started by
@@ -312,6 +320,10 @@ WHITENOISE_AUTOREFRESH = TESTING or DEBUG
 
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# `make bench-public` compares the public pages with a bare view, served at /bench/bare
+# only when this is on (careloop/bench_public.py turns it on for its own server).
+BENCH_BARE_VIEW = envbool("CARELOOP_BENCH_BARE_VIEW", False)
 
 LOGGING = {
     "version": 1,

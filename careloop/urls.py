@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
@@ -59,7 +60,10 @@ urlpatterns = [
     path("", include("careloop.directory.urls")),
     path("practice/", include("careloop.practices.urls")),
     path("audit/", include("careloop.dashboard.audit_urls")),
+    # The contact form before the rest of the website (careloop.publicsite).
+    path("p/<slug:slug>/contact/", include("careloop.enquiries.public_urls")),
     path("p/", include("careloop.publicsite.urls")),
+    path("enquiries/", include("careloop.enquiries.urls")),
     path("interop/", include("careloop.interop.urls")),
     path("", include("careloop.measures.urls")),
     path("", include("careloop.letters.urls")),
@@ -68,3 +72,6 @@ urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
     path("robots.txt", web_views.robots, name="robots"),
 ]
+
+if settings.BENCH_BARE_VIEW:
+    urlpatterns.append(path("bench/bare", web_views.bench_bare, name="bench_bare"))

@@ -180,6 +180,7 @@ class _PracticeBuilder:
         clients = self._clients(doctors)
         referrals = self._referrals(clients, doctors)
         sessions = self._sessions(referrals, clinicians)
+        enquiries = self._enquiries(clinicians)
         return {
             "practices": 1,
             "users": len(clinicians) + 1,
@@ -188,7 +189,38 @@ class _PracticeBuilder:
             "clients": len(clients),
             "referrals": len(referrals),
             "sessions": sessions,
+            "enquiries": enquiries,
         }
+
+    # What prospective clients wrote on the website's contact form (synthetic).
+    _ENQUIRIES = (
+        "I have been feeling anxious at work for a few months and would like to talk to someone.",
+        "Looking for help for my teenage son, who has stopped going to school.",
+        "My GP suggested counselling after a bereavement. Do you have evening appointments?",
+    )
+
+    def _enquiries(self, clinicians) -> int:
+        """A few enquiries from the website, waiting for reception to reply. Their own
+        random generator, so the rest of the demo stays the same for the same seed."""
+        from careloop.enquiries.models import Enquiry
+
+        rng = random.Random(f"{self.spec.slug}-enquiries")
+        fake = Faker("en_AU")
+        fake.seed_instance(rng.randrange(10**9))
+        niches = list(self.practice.niches.all())
+        treating = [user for user in clinicians if user.role == Role.CLINICIAN]
+        for n, text in enumerate(self._ENQUIRIES):
+            Enquiry.objects.create(
+                practice=self.practice,
+                name=f"{fake.first_name()} {fake.last_name()}",
+                email=f"enquirer{n + 1}@example.com" if n != 1 else "",
+                phone=synthetic.mobile(rng),
+                looking_for=text,
+                preferred_clinician=treating[0] if n == 0 and treating else None,
+                preferred_niche=niches[0] if n == 1 and niches else None,
+                consent_given_at=self.now - timedelta(hours=3 + 20 * n),
+            )
+        return len(self._ENQUIRIES)
 
     def _practice(self) -> Practice:
         spec = self.spec

@@ -52,3 +52,8 @@ def starts_on_own_work(user: User) -> bool:
     on their own work, with everyone's one click away. Owners and reception look after
     the whole practice, so theirs open on everyone's."""
     return is_treating_clinician(user) and user.role != Role.OWNER
+
+
+def may_handle_enquiries(user: User) -> bool:
+    """Enquiries from the website: the front desk and the owners answer them."""
+    return user.is_active and user.role in (Role.OWNER, Role.ADMIN)

@@ -14,6 +14,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from careloop.practices.scoping import get_scoped_or_404
+from careloop.web.public_cache import invalidate_public_site
 from careloop.web.records import acting, practice_member_required, unpack
 
 from . import actions
@@ -180,6 +181,8 @@ def practice_settings(request):
             form.save(commit=False), changed_fields=form.changed_data, **acting(request)
         )
         form.save_m2m()
+        # The website shows the practice's name, contact details and niches.
+        invalidate_public_site(practice)
         messages.success(request, "Practice settings saved.")
         return redirect("practices:settings")
     members = practice.members.select_related("clinician_profile").order_by(
@@ -204,7 +207,7 @@ def practice_settings(request):
 
 def _save_member(form, request):
     user, changed, _ = unpack(form)
-    return actions.save_member(
+    saved = actions.save_member(
         user,
         profile={name: form.cleaned_data.get(name) for name in actions.PROFILE_FIELDS},
         changed_fields=changed,
@@ -212,6 +215,9 @@ def _save_member(form, request):
         domain=request.get_host(),
         **acting(request),
     )
+    # The website's forms list the clinicians taking new clients.
+    invalidate_public_site(request.practice)
+    return saved
 
 
 @owner_required

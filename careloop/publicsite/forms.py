@@ -1,10 +1,8 @@
-import secrets
-
 from django import forms
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from careloop.lib.formguard import GuardedForm
 from careloop.lib.identifiers import (
     IdentifierError,
     check_medicare_irn,
@@ -13,7 +11,6 @@ from careloop.lib.identifiers import (
     check_provider_number,
 )
 from careloop.lib.text import SingleLineForm
-from careloop.lib.tokens import use_once
 from careloop.lib.uploads import UploadError, check_document
 from careloop.practices.models import STATE_CHOICES, Niche, clinicians_of
 from careloop.referrals.models import Urgency
@@ -28,13 +25,12 @@ BASIS_CHOICES = [
     ("paediatrician", "Paediatrician referral"),
     ("other", "Other"),
 ]
-# A person takes longer than this to fill in a referral; a script does not.
-MINIMUM_SECONDS = 3
-STARTED_MAX_AGE = 60 * 60 * 24
-_SIGNER_SALT = "careloop.public-referral-form"
 
 
-class PublicReferralForm(SingleLineForm, forms.Form):
+class PublicReferralForm(SingleLineForm, GuardedForm):
+    # Spam protection (a honeypot, the time the form was shown): see lib/formguard.py.
+    guard_salt = "careloop.public-referral-form"
+
     # About the doctor
     doctor_given_name = forms.CharField(label="Your given name", max_length=80)
     doctor_family_name = forms.CharField(label="Your family name", max_length=80)
@@ -173,13 +169,6 @@ class PublicReferralForm(SingleLineForm, forms.Form):
             "and agrees to us contacting them."
         },
     )
-    # Spam protection: a field people never see, and the time the form was shown.
-    website = forms.CharField(
-        required=False,
-        label="Leave this empty",
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
-    )
-    started = forms.CharField(widget=forms.HiddenInput)
     # The letter attached on an earlier try of this form (see holding.py).
     held_letter = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -190,12 +179,6 @@ class PublicReferralForm(SingleLineForm, forms.Form):
             clinician_profile__accepting_referrals=True
         )
         self.fields["preferred_niche"].queryset = practice.niches.all()
-        if not self.is_bound:
-            # The nonce makes each shown form good for one referral (see claim_form_token).
-            self.initial["started"] = signing.dumps(
-                {"at": timezone.now().timestamp(), "nonce": secrets.token_urlsafe(16)},
-                salt=_SIGNER_SALT,
-            )
         for field in self.fields.values():
             explain_errors(field)
         self.held_letter_file = None
@@ -206,35 +189,6 @@ class PublicReferralForm(SingleLineForm, forms.Form):
             if self.held_letter_file is not None:
                 self.held_letter_token = token
                 self.fields["letter"].required = False
-
-    def _started(self) -> dict | None:
-        try:
-            started = signing.loads(
-                self.data.get("started", ""), salt=_SIGNER_SALT, max_age=STARTED_MAX_AGE
-            )
-        except signing.BadSignature:
-            return None
-        if not isinstance(started, dict) or not isinstance(started.get("at"), int | float):
-            return None
-        return started
-
-    @property
-    def looks_automated(self) -> bool:
-        """Honeypot filled in, or sent faster than a person could type it."""
-        if self.data.get("website"):
-            return True
-        started = self._started()
-        if started is None:
-            return True
-        return timezone.now().timestamp() - started["at"] < MINIMUM_SECONDS
-
-    def claim_form_token(self) -> bool:
-        """Use up this form's token: False if a referral was already sent with it.
-        Claimed only once the form is valid, so fixing a mistake does not burn it."""
-        started = self._started()
-        return started is not None and use_once(
-            str(started.get("nonce", "")), salt=_SIGNER_SALT, max_age_seconds=STARTED_MAX_AGE
-        )
 
     def clean_patient_date_of_birth(self):
         value = self.cleaned_data["patient_date_of_birth"]

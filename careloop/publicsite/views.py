@@ -4,15 +4,18 @@ from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 
 from careloop.audit.actions import PUBLIC_FORM, via_request
 from careloop.lib.bodylimit import DEFAULT_MAX_REQUEST_BYTES, guard_body
 from careloop.lib.business_days import add_business_days
+from careloop.lib.formguard import cross_site, fresh_token
 from careloop.lib.ratelimit import client_address, hit
 from careloop.lib.uploads import MAX_UPLOAD_BYTES
 from careloop.practices.models import Practice
 from careloop.practices.scoping import in_scope_of
 from careloop.referrals.intake import take_in
+from careloop.web.public_cache import public_page, use_form_token
 
 from .forms import PublicReferralForm
 from .intake import incoming_from_form
@@ -26,6 +29,7 @@ def _practice_of_slug(request, slug):
 
 
 @login_not_required
+@public_page()
 @in_scope_of(_practice_of_slug)
 def practice_home(request, slug):
     practice = get_object_or_404(Practice, slug=slug)
@@ -73,23 +77,31 @@ def _refer_rate_limit(request, slug):
     )
 
 
+def _fresh_form_token() -> str:
+    return fresh_token(PublicReferralForm.guard_salt)
+
+
 @login_not_required
+# No CSRF cookie (public pages set no cookies): the form's signed, single-use token and
+# the cross-site check stand in for it. See careloop/lib/formguard.py.
+@csrf_exempt
 @guard_body(
     max_bytes=DEFAULT_MAX_REQUEST_BYTES, too_large=_refer_too_large, before=_refer_rate_limit
 )
+@public_page(form_token=_fresh_form_token)
 @in_scope_of(_practice_of_slug)
 def refer(request, slug):
     practice = get_object_or_404(Practice, slug=slug)
     form = PublicReferralForm(request.POST or None, request.FILES or None, practice=practice)
     status = 200
     if request.method == "POST":
-        if form.looks_automated:
+        if cross_site(request) or form.looks_automated:
             return _refused(
                 request,
                 practice,
                 "This form could not be accepted because it looked automated (it was sent "
-                "too quickly, or a hidden field was filled in). Please reload the page and "
-                "send it again, or phone us.",
+                "too quickly, from another site, or a hidden field was filled in). Please "
+                "reload the page and send it again, or phone us.",
                 400,
             )
         if form.is_valid():
@@ -115,6 +127,8 @@ def refer(request, slug):
             return redirect(f"{reverse('publicsite:refer_thanks', args=[slug])}?t={token}")
         status = 400
         form.keep_letter()
+    else:
+        use_form_token(request, form.form_token)
     return render(
         request, "publicsite/refer.html", {"practice": practice, "form": form}, status=status
     )

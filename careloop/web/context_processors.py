@@ -13,6 +13,12 @@ def navigation(request):
         areas.append(("Diary", "therapy:diary"))
     areas += [
         ("Referrals", "referrals:list"),
+    ]
+    # Enquiries from the website: the front desk and owners answer them
+    # (practices.permissions.may_handle_enquiries).
+    if user.role in ("owner", "admin"):
+        areas.append(("Enquiries", "enquiries:list"))
+    areas += [
         ("Letters", "letters:due"),
         ("Clients", "clients:list"),
         ("Sessions", "therapy:list"),

@@ -55,3 +55,10 @@ def pick(request, source):
             "min_length": pickers.MIN_QUERY_LENGTH,
         },
     )
+
+
+@login_not_required
+def bench_bare(request):
+    """The yardstick of `make bench-public`: the least a Django view can do, through
+    the same middleware as every page. Routed only when settings.BENCH_BARE_VIEW is on."""
+    return HttpResponse("ok", content_type="text/plain")

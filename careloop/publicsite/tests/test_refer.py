@@ -24,7 +24,8 @@ def _fresh_rate_limits():
 def form_data(client, practice, **overrides):
     """What a doctor's browser sends: the form as shown, filled in 10 seconds later."""
     page = client.get(f"/p/{practice.slug}/refer/")
-    started = page.context["form"].initial["started"]
+    # Read from the page, as a browser does: a page served from the cache has no context.
+    started = re.search(r'name="started" value="([^"]+)"', page.content.decode()).group(1)
     data = {
         "doctor_given_name": "Priya",
         "doctor_family_name": "Shah",

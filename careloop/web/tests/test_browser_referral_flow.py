@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from careloop import testing
 from careloop.browser_testing import PageProblems, axe_violations
+from careloop.lib import formguard
 from careloop.practices.models import Role
-from careloop.publicsite import forms as public_forms
 from careloop.referrals.models import Referral
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def harbour(db, monkeypatch):
     # People type slower than the spam check's minimum; a test script does not.
-    monkeypatch.setattr(public_forms, "MINIMUM_SECONDS", 0)
+    monkeypatch.setattr(formguard, "MINIMUM_SECONDS", 0)
     practice = testing.make_practice("harbour", name="Harbour Psychology", phone="(02) 9953 0000")
     admin = testing.make_user(
         practice, Role.ADMIN, email="admin@harbour.test", full_name="Reception Desk"

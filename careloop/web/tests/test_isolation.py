@@ -87,7 +87,17 @@ def world(practice):
     alert = RiskAlert.objects.create(
         practice=practice, client=client, result=result, flag_code="self_harm", label="Item 9"
     )
+    from careloop.enquiries.models import Enquiry
+
+    enquiry = Enquiry.objects.create(
+        practice=practice,
+        name="Mia Nguyen",
+        phone="0491 570 156",
+        looking_for="Help with anxiety",
+        consent_given_at=timezone.now(),
+    )
     return {
+        "enquiry": enquiry,
         "alert": alert,
         "delivery": delivery,
         "letter": letter,

@@ -72,6 +72,15 @@ def seed(practice, mark: str) -> None:
         label="Item 9",
         clinician=clinician,
     )
+    from careloop.enquiries.models import Enquiry
+
+    Enquiry.objects.create(
+        practice=practice,
+        name=f"Sam {mark}",
+        phone="0491 570 156",
+        looking_for="Help with anxiety",
+        consent_given_at=timezone.now(),
+    )
     AuditEvent.objects.create(
         practice=practice,
         actor=clinician,

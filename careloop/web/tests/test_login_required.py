@@ -26,6 +26,8 @@ PUBLIC = {
     "publicsite:home",
     "publicsite:refer",  # doctors' referral form
     "publicsite:refer_thanks",
+    "enquiry_form:contact",  # prospective clients' contact form
+    "enquiry_form:thanks",
     "interop:hl7_inbound",  # the gateway authenticates with its bearer token
     "consent:sign",  # signed, expiring no-account links
     "letters:download",

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class EnquiriesConfig(AppConfig):
+    name = "careloop.enquiries"
+    verbose_name = "Enquiries from prospective clients"
+
+    def ready(self) -> None:
+        from . import handlers
+
+        handlers.connect()

@@ -1,0 +1,108 @@
+"""Spam held off a public form without a third-party service: a field people never see
+(the honeypot), and a signed token saying when the form was shown, so a form sent
+faster than a person types is refused and each shown form is good for one submission.
+
+The public forms (the doctors' referral form, the clients' contact form) share it; the
+rate limit per address (careloop.lib.ratelimit) is counted by their views, before the
+body is read.
+
+The token is also why these forms need no CSRF cookie (public pages set no cookies):
+they act for nobody (the public, `by=None`), so a forged cross-site submission could do
+nothing the forger cannot do by sending the form themselves; and a submission must
+still carry a fresh signed token that only a page of this site gives out. A request
+whose browser says it came from another site is refused as well (`cross_site`).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from django import forms
+from django.core import signing
+from django.utils import timezone
+
+from .tokens import use_once
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+# A person takes longer than this to fill in a form; a script does not.
+MINIMUM_SECONDS = 3
+STARTED_MAX_AGE = 60 * 60 * 24
+
+
+def fresh_token(salt: str) -> str:
+    """A new "form shown now" token. The nonce makes it good for one submission."""
+    return signing.dumps(
+        {"at": timezone.now().timestamp(), "nonce": secrets.token_urlsafe(16)}, salt=salt
+    )
+
+
+def cross_site(request: HttpRequest) -> bool:
+    """The browser says the form was sent from a page of another site."""
+    if request.META.get("HTTP_SEC_FETCH_SITE", "") == "cross-site":
+        return True
+    origin = str(request.META.get("HTTP_ORIGIN", ""))
+    if not origin or origin == "null":
+        return False
+    return urlsplit(origin).netloc.lower() != request.get_host().lower()
+
+
+class GuardedForm(forms.Form):
+    """The base of a public form. Subclasses set `guard_salt`; their template shows
+    `website` hidden from people (class "honeypot") and `started`."""
+
+    guard_salt: str
+
+    # A field people never see: a script filling in every field fills it in too.
+    website = forms.CharField(
+        required=False,
+        label="Leave this empty",
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+    started = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The form's own fields first, in the order it declares them.
+        self.order_fields([name for name in self.fields if name not in ("website", "started")])
+        if not self.is_bound:
+            self.initial["started"] = fresh_token(self.guard_salt)
+
+    @property
+    def form_token(self) -> str:
+        """The token this (unbound) form shows: a cached page swaps in a fresh one."""
+        return str(self.initial.get("started", ""))
+
+    def _started(self) -> dict[str, Any] | None:
+        try:
+            started = signing.loads(
+                self.data.get("started", ""), salt=self.guard_salt, max_age=STARTED_MAX_AGE
+            )
+        except signing.BadSignature:
+            return None
+        if not isinstance(started, dict) or not isinstance(started.get("at"), int | float):
+            return None
+        return started
+
+    @property
+    def looks_automated(self) -> bool:
+        """Honeypot filled in, or sent faster than a person could type it."""
+        if self.data.get("website"):
+            return True
+        started = self._started()
+        if started is None:
+            return True
+        return bool(timezone.now().timestamp() - started["at"] < MINIMUM_SECONDS)
+
+    def claim_form_token(self) -> bool:
+        """Use up this form's token: False if the form was already sent with it.
+        Claimed only once the form is valid, so fixing a mistake does not burn it."""
+        started = self._started()
+        return started is not None and bool(
+            use_once(
+                str(started.get("nonce", "")), salt=self.guard_salt, max_age_seconds=STARTED_MAX_AGE
+            )
+        )
