@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from careloop.dashboard import views as dashboard_views
+from careloop.outreach import views_visits as outreach_views
 from careloop.practices import views as practice_views
 from careloop.practices.forms import SignInForm
 from careloop.web import views as web_views
@@ -59,6 +60,13 @@ urlpatterns = [
     path("", include("careloop.directory.urls")),
     path("practice/", include("careloop.practices.urls")),
     path("audit/", include("careloop.dashboard.audit_urls")),
+    path("outreach/", include("careloop.outreach.urls")),
+    # The leave-behind for doctors, linked from the practice's website.
+    path(
+        "p/<slug:slug>/leave-behind.pdf",
+        outreach_views.public_leave_behind,
+        name="outreach_public_leave_behind",
+    ),
     path("p/", include("careloop.publicsite.urls")),
     path("interop/", include("careloop.interop.urls")),
     path("", include("careloop.measures.urls")),
