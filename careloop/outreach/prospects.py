@@ -110,28 +110,31 @@ def find_prospects(practice, search: Search | None = None, *, today: date | None
             medical_practices[row["id"]] = row
 
     works_at: dict[int, list[int]] = defaultdict(list)
-    through = Doctor.medical_practices.through
-    for doctor_id, mp_id in through.objects.filter(
+    # The doctors' links to the medical practices in the box, by a join on the same
+    # box (a list of thousands of ids as query parameters is slow to build).
+    links = Doctor.medical_practices.through.objects.filter(
         medicalpractice__practice=practice,
-        **{f"medicalpractice__{k}": v for k, v in in_box.items()},
-    ).values_list("doctor_id", "medicalpractice_id"):
+        **{f"medicalpractice__{key}": value for key, value in in_box.items()},
+    )
+    for doctor_id, mp_id in links.values_list("doctor_id", "medicalpractice_id"):
         if mp_id in medical_practices:
             works_at[doctor_id].append(mp_id)
 
-    doctors = (
-        list(
-            Doctor.objects.filter(practice=practice, pk__in=list(works_at)).values(
-                "id",
-                "uuid",
-                "title",
-                "given_name",
-                "family_name",
-                "outreach_preference__do_not_contact",
-            )
+    doctors = [
+        row
+        for row in Doctor.objects.filter(
+            practice=practice, pk__in=links.values("doctor_id")
+        ).values(
+            # No uuid here: converting thousands of them costs more than the rest of the
+            # page; the shown rows get theirs in one more query (public_ids).
+            "id",
+            "title",
+            "given_name",
+            "family_name",
+            "outreach_preference__do_not_contact",
         )
-        if works_at
-        else []
-    )
+        if row["id"] in works_at
+    ]
 
     referrals = {
         row["referring_doctor"]: row
@@ -186,7 +189,7 @@ def find_prospects(practice, search: Search | None = None, *, today: date | None
         prospects.append(
             Prospect(
                 kind="doctor",
-                key=doctor["uuid"],
+                key=doctor["id"],
                 name=" ".join(
                     p for p in (doctor["title"], doctor["given_name"], doctor["family_name"]) if p
                 ),
@@ -231,6 +234,17 @@ def find_prospects(practice, search: Search | None = None, *, today: date | None
     if search.stage:
         ranked = [p for p in ranked if p.stage == search.stage]
     return Result(ranked, reach, origin, radius, practice_niches)
+
+
+def public_ids(rows: list[Prospect]) -> list[Prospect]:
+    """Give the doctor rows about to be shown their public ids (one query)."""
+    wanted = [p.key for p in rows if p.kind == "doctor"]
+    if wanted:
+        found = dict(Doctor.objects.filter(pk__in=wanted).values_list("id", "uuid"))
+        for row in rows:
+            if row.kind == "doctor":
+                row.key = found[row.key]
+    return rows
 
 
 def _latest(*dates: date | None) -> date | None:

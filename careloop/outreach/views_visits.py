@@ -81,7 +81,7 @@ def visit_next(request):
         {
             "form": form,
             "result": result,
-            "rows": result.prospects[:SHOWN],
+            "rows": prospects.public_ids(result.prospects[:SHOWN]),
             "total": len(result.prospects),
             "shown": SHOWN,
             "tomorrow": timezone.localdate() + timedelta(days=1),
