@@ -18,6 +18,7 @@ import string
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -305,8 +306,7 @@ def send_to_doctors(
             continue
         result.queued.append(message)
         if channel == "email":
-            pk = message.pk
-            transaction.on_commit(lambda pk=pk: tasks.send_outreach_message(pk), robust=True)
+            transaction.on_commit(partial(tasks.send_outreach_message, message.pk), robust=True)
     return result
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.db.models import Count, Max
 from django.utils import timezone
@@ -89,8 +90,8 @@ def find_prospects(practice, search: Search | None = None, *, today: date | None
         "longitude__gte": min_lon,
         "longitude__lte": max_lon,
     }
-    medical_practices = {}
-    for row in MedicalPractice.objects.filter(practice=practice, **in_box).values(
+    medical_practices: dict[int, dict[str, Any]] = {}
+    for found in MedicalPractice.objects.filter(practice=practice, **in_box).values(
         "id",
         "uuid",
         "name",
@@ -99,6 +100,7 @@ def find_prospects(practice, search: Search | None = None, *, today: date | None
         "longitude",
         "outreach_preference__do_not_contact",
     ):
+        row: dict[str, Any] = dict(found)
         distance = ranking.haversine_km(*origin, float(row["latitude"]), float(row["longitude"]))
         # An explicit radius widens (or narrows) the search as the person asked;
         # otherwise each niche's own reach decides.
@@ -136,22 +138,22 @@ def find_prospects(practice, search: Search | None = None, *, today: date | None
         if row["id"] in works_at
     ]
 
-    referrals = {
-        row["referring_doctor"]: row
+    referrals: dict[int, dict[str, Any]] = {
+        row["referring_doctor"]: dict(row)
         for row in Referral.objects.filter(practice=practice)
         .order_by()
         .values("referring_doctor")
         .annotate(n=Count("pk"), last=Max("referral_date"))
     }
     activity = Activity.objects.filter(practice=practice).order_by()
-    by_doctor = {
-        row["doctor"]: row
+    by_doctor: dict[int, dict[str, Any]] = {
+        row["doctor"]: dict(row)
         for row in activity.filter(doctor__isnull=False)
         .values("doctor")
         .annotate(n=Count("pk"), last=Max("occurred_on"))
     }
-    by_mp = {
-        row["medical_practice"]: row
+    by_mp: dict[int, dict[str, Any]] = {
+        row["medical_practice"]: dict(row)
         for row in activity.filter(medical_practice__isnull=False)
         .values("medical_practice")
         .annotate(n=Count("pk"), last=Max("occurred_on"))
@@ -168,8 +170,8 @@ def find_prospects(practice, search: Search | None = None, *, today: date | None
     for doctor in doctors:
         places = [medical_practices[pk] for pk in works_at[doctor["id"]]]
         open_places = [p for p in places if not p["outreach_preference__do_not_contact"]]
-        referred = referrals.get(doctor["id"], {})
-        contacted = by_doctor.get(doctor["id"], {})
+        referred: dict[str, Any] = referrals.get(doctor["id"], {})
+        contacted: dict[str, Any] = by_doctor.get(doctor["id"], {})
         facts = ContactFacts(
             do_not_contact=bool(doctor["outreach_preference__do_not_contact"]) or not open_places,
             referrals=referred.get("n", 0),
@@ -208,7 +210,7 @@ def find_prospects(practice, search: Search | None = None, *, today: date | None
     if search.who != "doctor":
         for pk, row in medical_practices.items():
             totals = mp_totals[pk]
-            own = by_mp.get(pk, {})
+            own: dict[str, Any] = by_mp.get(pk, {})
             facts = ContactFacts(
                 do_not_contact=bool(row["outreach_preference__do_not_contact"]),
                 referrals=totals["referrals"],

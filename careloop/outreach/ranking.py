@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from datetime import date, timedelta
 
 EARTH_RADIUS_KM = 6371.0088
@@ -75,7 +76,7 @@ class Prospect:
     """One row of the list: a doctor or a medical practice, with why it is there."""
 
     kind: str  # "doctor" or "medical_practice"
-    key: object  # the record's public id
+    key: Any  # the record's public id (a doctor's primary key until public_ids())
     name: str
     distance_km: float
     stage: str
