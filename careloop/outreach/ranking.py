@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from datetime import date, timedelta
+from typing import Any
 
 EARTH_RADIUS_KM = 6371.0088
 

@@ -25,8 +25,10 @@ from careloop.web.records import acting, practice_member_required
 from . import leave_behind, messages, prospects, visits
 from .models import (
     Activity,
+    OutreachTask,
     OutreachTemplate,
     Stage,
+    TaskSource,
     TemplateKind,
     VisitPlan,
     VisitStop,
@@ -104,7 +106,19 @@ def plan_list(request):
         )
         .order_by("-planned_for", "-pk")[:100]
     )
-    return render(request, "outreach/plan_list.html", {"plans": plans})
+    # The next steps set while logging visits, until they are done.
+    next_steps = (
+        OutreachTask.objects.filter(
+            practice=request.practice, source=TaskSource.NEXT_STEP, done_at__isnull=True
+        )
+        .select_related("medical_practice", "doctor", "assigned_to")
+        .order_by("due_on", "pk")[:100]
+    )
+    return render(
+        request,
+        "outreach/plan_list.html",
+        {"plans": plans, "next_steps": next_steps, "today": timezone.localdate()},
+    )
 
 
 @practice_member_required
