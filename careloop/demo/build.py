@@ -203,6 +203,9 @@ class _PracticeBuilder:
             suburb=spec.suburb,
             state=spec.state,
             postcode=spec.postcode,
+            # The origin of "Who to visit next" distances.
+            latitude=Decimal(f"{spec.latitude:.6f}"),
+            longitude=Decimal(f"{spec.longitude:.6f}"),
             time_zone=spec.time_zone,
             phone=self._landline(),
             email=f"hello@{spec.slug}.demo",

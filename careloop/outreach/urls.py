@@ -21,4 +21,5 @@ urlpatterns = [
     path("templates/", views_visits.template_list, name="template_list"),
     path("templates/<str:kind>/", views_visits.template_edit, name="template_edit"),
     path("send/", views_visits.send_page, name="send"),
+    path("send/<uuid:batch>/letters/", views_visits.print_letters, name="print_letters"),
 ]

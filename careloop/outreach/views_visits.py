@@ -25,6 +25,7 @@ from careloop.web.records import acting, practice_member_required
 from . import leave_behind, messages, prospects, visits
 from .models import (
     Activity,
+    OutreachMessage,
     OutreachTask,
     OutreachTemplate,
     Stage,
@@ -326,10 +327,9 @@ def leave_behind_pdf(request):
 
 @practice_member_required
 def clinician_leave_behind_pdf(request, clinician):
-    try:
-        person = clinicians_of(request.practice).get(uuid=clinician)
-    except Exception as error:
-        raise Http404 from error
+    person = clinicians_of(request.practice).filter(uuid=clinician).first()
+    if person is None:
+        raise Http404
     return _pdf_response(*leave_behind.generate_pdf(request.practice, person))
 
 
@@ -458,5 +458,35 @@ def send_page(request):
     return render(
         request,
         "outreach/send.html",
-        {"form": form, "doctors": doctors, "result": result, "preview": preview},
+        {
+            "form": form,
+            "doctors": doctors,
+            "result": result,
+            "preview": preview,
+            "printed": [m for m in result.queued if m.channel == "print"] if result else [],
+            "batch": form["batch"].value(),
+        },
+    )
+
+
+@practice_member_required
+def print_letters(request, batch):
+    """The printed outreach letters of one send, one per page, to print and post."""
+    letters = list(
+        OutreachMessage.objects.filter(
+            practice=request.practice, batch_key=str(batch), channel="print"
+        )
+        .select_related("doctor")
+        .prefetch_related("doctor__medical_practices")
+        .order_by("doctor__family_name", "doctor__given_name", "pk")
+    )
+    if not letters:
+        raise Http404
+    for letter in letters:
+        places = list(letter.doctor.medical_practices.all())
+        letter.address = places[0].postal_lines if places else []
+    return render(
+        request,
+        "outreach/print_letters.html",
+        {"letters": letters, "practice": request.practice, "today": timezone.localdate()},
     )

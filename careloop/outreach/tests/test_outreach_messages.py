@@ -213,3 +213,20 @@ def test_editing_a_template_refuses_unknown_placeholders(owner_client, alice_pra
 @pytest.mark.parametrize("url", ["/outreach/templates/", "/outreach/leave-behind/"])
 def test_pages_open(owner_client, url):
     assert owner_client.get(url).status_code == 200
+
+
+def test_printed_letters_of_a_send_are_one_page_each_and_only_for_their_practice(
+    owner_client, client, alice_practice, bob_owner
+):
+    clinic = testing.make_medical_practice(alice_practice, name="Bay GP", street="1 Bay St")
+    doctor = testing.make_doctor(alice_practice, [clinic], family_name="Post")
+    batch = str(uuid.uuid4())
+    page = owner_client.post(
+        "/outreach/send/",
+        {"doctor": [str(doctor.uuid)], "kind": "introduction", "batch": batch},
+    ).content.decode()
+    assert f"/outreach/send/{batch}/letters/" in page
+    letters = owner_client.get(f"/outreach/send/{batch}/letters/").content.decode()
+    assert "Dear Dr Post" in letters and "1 Bay St" in letters
+    client.force_login(bob_owner)
+    assert client.get(f"/outreach/send/{batch}/letters/").status_code == 404
