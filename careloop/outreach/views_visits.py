@@ -202,14 +202,16 @@ def plan_detail(request, plan):
 
 @practice_member_required
 def stop_log(request, plan, stop):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+    # Found (or 404) before the method is checked: another practice's ids answer 404
+    # whatever the method, as every object URL does.
     plan_obj = get_scoped_or_404(_plans(request.practice), request.practice, plan)
     stop_obj = get_scoped_or_404(
         VisitStop.objects.filter(plan=plan_obj).select_related("medical_practice"),
         request.practice,
         stop,
     )
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     form = LogVisitForm(request.POST, prefix=str(stop_obj.uuid))
     if not form.is_valid():
         plan_obj, stops = _plan_with_stops(request, plan)

@@ -189,3 +189,14 @@ def test_it_answers_quickly_with_5000_doctors_and_1000_medical_practices(practic
     # The budget is 200 ms on an idle machine; this guard allows for a loaded
     # shared one (the suite runs in parallel) and still catches a query per row.
     assert elapsed < 2.0
+
+
+def test_another_practice_sees_none_of_this_practice_s_directory(client, practice, bob_owner):
+    testing.make_medical_practice(practice, name="Alice's Clinic", **at_km_north(1))
+    bob = bob_owner.practice
+    bob.latitude, bob.longitude = ORIGIN
+    bob.save()
+    client.force_login(bob_owner)
+    page = client.get("/outreach/visit-next/").content.decode()
+    assert "Alice&#x27;s Clinic" not in page and "Alice's Clinic" not in page
+    assert prospects.find_prospects(bob).prospects == []
