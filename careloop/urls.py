@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from careloop.dashboard import views as dashboard_views
+from careloop.outreach import views_visits as outreach_views
 from careloop.practices import views as practice_views
 from careloop.practices.forms import SignInForm
 from careloop.web import views as web_views
@@ -62,6 +63,13 @@ urlpatterns = [
     path("audit/", include("careloop.dashboard.audit_urls")),
     # The contact form before the rest of the website (careloop.publicsite).
     path("p/<slug:slug>/contact/", include("careloop.enquiries.public_urls")),
+    path("outreach/", include("careloop.outreach.urls")),
+    # The leave-behind for doctors, linked from the practice's website.
+    path(
+        "p/<slug:slug>/leave-behind.pdf",
+        outreach_views.public_leave_behind,
+        name="outreach_public_leave_behind",
+    ),
     path("p/", include("careloop.publicsite.urls")),
     path("enquiries/", include("careloop.enquiries.urls")),
     path("interop/", include("careloop.interop.urls")),

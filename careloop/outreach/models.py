@@ -208,6 +208,16 @@ class OutreachSettings(PracticeOwned):
     general_radius_km = models.PositiveSmallIntegerField(
         default=10, help_text="How far to look for doctors for the practice's general services."
     )
+    # What the leave-behind for doctors says about the practice as a whole.
+    ideal_clients = models.TextField(
+        blank=True,
+        help_text="Who you help best, in a few lines a GP can read at a glance.",
+    )
+    secure_messaging_address = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="Where doctors send referrals by secure message, e.g. a HealthLink EDI.",
+    )
 
     class Meta:
         verbose_name_plural = "outreach settings"
@@ -354,6 +364,9 @@ class OutreachMessage(PracticeOwned):
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Retries: an e-mail the mail server did not take waits for the next run.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
 
     class Meta:
         constraints = [
@@ -362,6 +375,15 @@ class OutreachMessage(PracticeOwned):
         indexes = [
             models.Index(fields=["practice", "doctor", "queued_at"], name="outreach_by_doctor")
         ]
+
+
+class ClinicianLeaveBehind(PracticeOwned):
+    """What one clinician's leave-behind says beyond their profile: who they help best."""
+
+    clinician = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leave_behind"
+    )
+    ideal_clients = models.TextField(blank=True)
 
 
 def new_feed_token() -> str:

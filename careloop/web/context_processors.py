@@ -24,6 +24,7 @@ def navigation(request):
         ("Sessions", "therapy:list"),
         ("Doctors", "directory:doctor_list"),
         ("Medical practices", "directory:medical_practice_list"),
+        ("Who to visit", "outreach:visit_next"),
     ]
     if user.is_owner:
         areas += [("Audit log", "audit:list"), ("Practice", "practices:settings")]

@@ -112,6 +112,38 @@ def world(practice):
         "medical_practice": testing.make_medical_practice(practice),
         "member": testing.make_user(practice, Role.ADMIN),
         "report": _access_report(client),
+        **outreach_world(practice),
+    }
+
+
+def outreach_world(practice) -> dict:
+    from careloop.audit.actions import COMMAND
+    from careloop.outreach.models import OutreachMessage
+    from careloop.outreach.visits import plan_visit_day
+
+    plan = plan_visit_day(
+        practice,
+        [testing.make_medical_practice(practice)],
+        planned_for=timezone.localdate(),
+        by=None,
+        via=COMMAND,
+    )
+    printed = OutreachMessage.objects.create(
+        practice=practice,
+        kind="introduction",
+        doctor=testing.make_doctor(practice),
+        batch_key="",
+        subject="Hello",
+        body="Dear Doctor",
+        channel="print",
+    )
+    # A send's printed letters are found by its batch key, the form's uuid.
+    OutreachMessage.objects.filter(pk=printed.pk).update(batch_key=str(printed.uuid))
+    return {
+        "plan": plan,
+        "stop": plan.stops.get(),
+        "clinician": testing.make_user(practice, Role.CLINICIAN),
+        "batch": printed,
     }
 
 

@@ -33,6 +33,7 @@ PUBLIC = {
     "letters:download",
     "letters:feedback",
     "measures:public",
+    "outreach_public_leave_behind",  # the leave-behind PDF the practice's website links
 }
 
 

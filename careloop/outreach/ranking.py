@@ -1,0 +1,137 @@
+"""Who to visit next: distances, search radii and the order of the list.
+
+Plain functions over plain data, no ORM: `prospects.py` feeds them from the database.
+Distances are straight-line (great-circle) kilometres, not driving distances.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+EARTH_RADIUS_KM = 6371.0088
+
+# Stage codes, as outreach.models.Stage stores them (kept as strings so that this
+# module imports nothing of Django).
+NOT_CONTACTED = "not_contacted"
+INTRODUCED = "introduced"
+REFERRING = "referring"
+LAPSED = "lapsed"
+DO_NOT_CONTACT = "do_not_contact"
+
+# Who comes first: people who do not know us yet, and referrers we have lost, before
+# those we are already talking to. Within a group, the nearest first.
+STAGE_PRIORITY = {NOT_CONTACTED: 0, LAPSED: 0, INTRODUCED: 1, REFERRING: 2}
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi = phi2 - phi1
+    dlambda = math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def bounding_box(lat: float, lon: float, radius_km: float) -> tuple[float, float, float, float]:
+    """(min_lat, max_lat, min_lon, max_lon) of a box that holds every point within
+    radius_km: the database filters on it with plain indexed comparisons, and the
+    exact distance is computed for the few rows inside."""
+    dlat = math.degrees(radius_km / EARTH_RADIUS_KM)
+    # Longitude degrees shrink towards the poles; never divide by (nearly) zero.
+    cos_lat = max(math.cos(math.radians(lat)), 0.01)
+    dlon = math.degrees(radius_km / (EARTH_RADIUS_KM * cos_lat))
+    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How far the practice looks: near for its general services, further for a niche."""
+
+    general_km: float
+    niche_km: dict[str, float] = field(default_factory=dict)  # niche code -> km
+    niche_names: dict[str, str] = field(default_factory=dict)  # niche code -> name
+
+    def radius_for(self, niche: str | None) -> float:
+        if niche:
+            return self.niche_km.get(niche, self.general_km)
+        return self.widest()
+
+    def widest(self) -> float:
+        return max([self.general_km, *self.niche_km.values()])
+
+    def niches_within(self, distance_km: float, niches: Iterable[str]) -> list[str]:
+        """The names of the practice's niches whose radius reaches this far."""
+        return [
+            self.niche_names.get(code, code)
+            for code in niches
+            if self.niche_km.get(code, self.general_km) >= distance_km
+        ]
+
+
+@dataclass
+class Prospect:
+    """One row of the list: a doctor or a medical practice, with why it is there."""
+
+    kind: str  # "doctor" or "medical_practice"
+    key: Any  # the record's public id (a doctor's primary key until public_ids())
+    name: str
+    distance_km: float
+    stage: str
+    last_contact: date | None = None
+    referrals_sent: int = 0
+    niches_fit: list[str] = field(default_factory=list)
+    general_fit: bool = False
+    where: str = ""
+    record: object = None
+
+
+def in_reach(distance_km: float, reach: Reach, niche: str | None, niches: Sequence[str]) -> bool:
+    """Is a contact this far away worth approaching? For one niche, within that niche's
+    radius. Without one, within the general radius or any of the practice's niches'."""
+    if niche:
+        return distance_km <= reach.radius_for(niche)
+    if distance_km <= reach.general_km:
+        return True
+    return any(reach.niche_km.get(code, reach.general_km) >= distance_km for code in niches)
+
+
+def rank(prospects: Iterable[Prospect]) -> list[Prospect]:
+    """Do-not-contact never appears; not-contacted and lapsed first, then introduced,
+    then referring; nearest first within each group, then by name for a stable order."""
+    shown = [p for p in prospects if p.stage != DO_NOT_CONTACT]
+    return sorted(
+        shown, key=lambda p: (STAGE_PRIORITY.get(p.stage, 3), round(p.distance_km, 3), p.name)
+    )
+
+
+@dataclass(frozen=True)
+class ContactFacts:
+    do_not_contact: bool
+    referrals: int
+    activities: int
+    last_referral: date | None
+
+
+# A referrer silent this long is treated as lapsed by the fallback below.
+FALLBACK_LAPSED_AFTER = timedelta(days=180)
+
+
+def fallback_stage(facts: ContactFacts, today: date) -> str:
+    """A stand-in stage for ranking until `outreach/stages.py` (the relationship rules,
+    which judge lapsing from each doctor's own interval) is merged: the lead swaps
+    `prospects.stage_function` to use it. Deliberately simple."""
+    if facts.do_not_contact:
+        return DO_NOT_CONTACT
+    if facts.referrals:
+        if facts.last_referral and today - facts.last_referral > FALLBACK_LAPSED_AFTER:
+            return LAPSED
+        return REFERRING
+    if facts.activities:
+        return INTRODUCED
+    return NOT_CONTACTED
+
+
+StageFunction = Callable[[ContactFacts, date], str]

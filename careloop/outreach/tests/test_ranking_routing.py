@@ -1,0 +1,88 @@
+from datetime import date
+
+import pytest
+
+from careloop.outreach import ranking, routing
+from careloop.outreach.ranking import ContactFacts, Prospect, Reach
+
+SYDNEY = (-33.8688, 151.2093)
+
+
+def test_it_measures_straight_line_distance():
+    # Sydney CBD to Parramatta is about 19 km as the crow flies.
+    assert 18 < ranking.haversine_km(*SYDNEY, -33.8150, 151.0011) < 21
+
+
+def test_the_bounding_box_holds_every_point_within_the_radius():
+    min_lat, max_lat, min_lon, max_lon = ranking.bounding_box(*SYDNEY, 10)
+    for bearing_point in [(-33.78, 151.2093), (-33.8688, 151.318), (-33.95, 151.13)]:
+        if ranking.haversine_km(*SYDNEY, *bearing_point) <= 10:
+            assert min_lat <= bearing_point[0] <= max_lat
+            assert min_lon <= bearing_point[1] <= max_lon
+
+
+def test_a_niche_reaches_further_than_general_services():
+    reach = Reach(general_km=10, niche_km={"perinatal": 40}, niche_names={"perinatal": "Perinatal"})
+    assert ranking.in_reach(30, reach, None, ["perinatal"])
+    assert not ranking.in_reach(30, reach, "youth", ["perinatal", "youth"])
+    assert ranking.in_reach(30, reach, "perinatal", ["perinatal"])
+    assert reach.niches_within(30, ["perinatal", "youth"]) == ["Perinatal"]
+
+
+def _p(name, stage, km):
+    return Prospect(kind="doctor", key=name, name=name, distance_km=km, stage=stage)
+
+
+def test_not_contacted_and_lapsed_come_first_and_do_not_contact_never():
+    ranked = ranking.rank(
+        [
+            _p("introduced near", "introduced", 1),
+            _p("new far", "not_contacted", 8),
+            _p("lapsed mid", "lapsed", 5),
+            _p("referring", "referring", 0.5),
+            _p("blocked", "do_not_contact", 0.1),
+        ]
+    )
+    assert [p.name for p in ranked] == ["lapsed mid", "new far", "introduced near", "referring"]
+
+
+@pytest.mark.parametrize(
+    ("facts", "stage"),
+    [
+        (ContactFacts(True, 5, 3, date(2026, 11, 1)), "do_not_contact"),
+        (ContactFacts(False, 0, 0, None), "not_contacted"),
+        (ContactFacts(False, 0, 2, None), "introduced"),
+        (ContactFacts(False, 3, 2, date(2026, 11, 1)), "referring"),
+        (ContactFacts(False, 3, 2, date(2026, 1, 1)), "lapsed"),
+    ],
+)
+def test_the_fallback_stage(facts, stage):
+    assert ranking.fallback_stage(facts, date(2026, 11, 29)) == stage
+
+
+def test_the_route_visits_nearest_first_and_never_crosses_itself():
+    origin = (0.0, 0.0)
+    # Four corners of a square, listed in a crossing order.
+    stops = [(0.0, 0.1), (0.1, 0.1), (0.1, 0.0), (0.0, 0.2)]
+    order = routing.plan_route(origin, stops)
+    assert order[0] in (0, 2)
+    assert routing.path_length(origin, stops, order) <= routing.path_length(
+        origin, stops, routing.nearest_neighbour(origin, stops)
+    )
+
+
+def test_two_opt_untangles_a_crossed_route():
+    origin = (0.0, 0.0)
+    stops = [(0.0, 1.0), (1.0, 1.0), (1.0, 0.0), (0.0, 2.0), (1.0, 2.0)]
+    crossed = [0, 4, 2, 1, 3]
+    better = routing.two_opt(origin, stops, crossed)
+    assert routing.path_length(origin, stops, better) < routing.path_length(origin, stops, crossed)
+    assert sorted(better) == list(range(5))
+
+
+def test_legs_add_up_to_the_route():
+    origin, stops = SYDNEY, [(-33.80, 151.18), (-33.84, 151.21)]
+    order = routing.plan_route(origin, stops)
+    assert sum(routing.legs_km(origin, stops, order)) == pytest.approx(
+        routing.path_length(origin, stops, order)
+    )

@@ -1,0 +1,202 @@
+"""Who to visit next: the ranking from the database, its filters, its query count."""
+
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from careloop import testing
+from careloop.directory.models import Doctor, MedicalPractice
+from careloop.outreach import prospects
+from careloop.outreach.models import (
+    Activity,
+    ActivityKind,
+    DoctorPreference,
+    NicheReach,
+    OutreachSettings,
+)
+from careloop.practices.models import Niche
+
+ORIGIN = (Decimal("-33.868800"), Decimal("151.209300"))  # Sydney CBD
+
+
+def at_km_north(km: float) -> dict:
+    # One degree of latitude is about 111.2 km.
+    return {
+        "latitude": ORIGIN[0] + Decimal(str(round(km / 111.2, 6))),
+        "longitude": ORIGIN[1],
+    }
+
+
+@pytest.fixture
+def practice(alice_practice):
+    alice_practice.latitude, alice_practice.longitude = ORIGIN
+    alice_practice.save()
+    perinatal, _ = Niche.objects.get_or_create(code="perinatal", defaults={"name": "Perinatal"})
+    alice_practice.niches.add(perinatal)
+    OutreachSettings.objects.create(practice=alice_practice, general_radius_km=10)
+    NicheReach.objects.create(practice=alice_practice, niche=perinatal, radius_km=50)
+    return alice_practice
+
+
+def perinatal_name(practice):
+    return Niche.objects.get(code="perinatal").name
+
+
+def names(result):
+    return [p.name for p in result.prospects]
+
+
+def test_it_ranks_a_not_introduced_nearby_practice_above_an_introduced_one(practice):
+    introduced = testing.make_medical_practice(practice, name="Known Clinic", **at_km_north(1))
+    testing.make_medical_practice(practice, name="New Clinic", **at_km_north(3))
+    Activity.objects.create(
+        practice=practice,
+        kind=ActivityKind.VISIT,
+        occurred_on=timezone.localdate() - timedelta(days=20),
+        medical_practice=introduced,
+    )
+    result = prospects.find_prospects(practice)
+    assert names(result) == ["New Clinic", "Known Clinic"]
+    known = result.prospects[1]
+    assert known.stage == "introduced" and known.last_contact is not None
+    assert 0.9 < known.distance_km < 1.1 and known.general_fit
+
+
+def test_a_far_practice_shows_only_for_the_niche_whose_radius_reaches_it(practice):
+    youth, _ = Niche.objects.get_or_create(code="youth", defaults={"name": "Youth"})
+    practice.niches.add(youth)
+    testing.make_medical_practice(practice, name="Far Clinic", **at_km_north(35))
+    testing.make_medical_practice(practice, name="Near Clinic", **at_km_north(4))
+    perinatal = prospects.find_prospects(practice, prospects.Search(niche="perinatal"))
+    youth = prospects.find_prospects(practice, prospects.Search(niche="youth"))
+    assert names(perinatal) == ["Near Clinic", "Far Clinic"]
+    assert perinatal.prospects[1].niches_fit == [perinatal_name(practice)]
+    assert names(youth) == ["Near Clinic"]  # youth has no reach of its own: general, 10 km
+    # Without a niche, the far one is there because one niche reaches it.
+    assert "Far Clinic" in names(prospects.find_prospects(practice))
+    assert names(prospects.find_prospects(practice, prospects.Search(radius_km=5))) == [
+        "Near Clinic"
+    ]
+
+
+def test_a_do_not_contact_doctor_never_appears(practice):
+    clinic = testing.make_medical_practice(practice, name="Clinic", **at_km_north(2))
+    blocked = testing.make_doctor(practice, [clinic], given_name="Blocked", family_name="Doc")
+    testing.make_doctor(practice, [clinic], given_name="Open", family_name="Doc")
+    DoctorPreference.objects.create(practice=practice, doctor=blocked, do_not_contact=True)
+    for search in (
+        prospects.Search(),
+        prospects.Search(who="doctor"),
+        prospects.Search(niche="perinatal"),
+        prospects.Search(radius_km=100),
+    ):
+        assert "Dr Blocked Doc" not in names(prospects.find_prospects(practice, search))
+    assert "Dr Open Doc" in names(prospects.find_prospects(practice))
+
+
+def test_the_stage_filter_and_referrals_sent(practice):
+    clinic = testing.make_medical_practice(practice, name="Clinic", **at_km_north(2))
+    doctor = testing.make_doctor(practice, [clinic], given_name="Rita", family_name="Refers")
+    testing.make_referral(practice, doctor=doctor)
+    testing.make_referral(practice, doctor=doctor)
+    referring = prospects.find_prospects(practice, prospects.Search(stage="referring"))
+    row = next(p for p in referring.prospects if p.kind == "doctor")
+    assert row.name == "Dr Rita Refers" and row.referrals_sent == 2
+    assert {p.stage for p in referring.prospects} == {"referring"}
+
+
+def test_the_page_explains_each_row(owner_client, practice):
+    clinic = testing.make_medical_practice(practice, name="Harbour GP", **at_km_north(2))
+    testing.make_doctor(practice, [clinic], given_name="Ana", family_name="Lee")
+    page = owner_client.get("/outreach/visit-next/").content.decode()
+    assert "Harbour GP" in page and "Dr Ana Lee" in page
+    assert "2.0 km" in page and "Not contacted" in page and "straight-line" in page
+
+
+def _directory(practice, medical_practices: int, doctors: int):
+    clinics = MedicalPractice.objects.bulk_create(
+        MedicalPractice(
+            practice=practice,
+            name=f"Clinic {i}",
+            suburb="Somewhere",
+            **at_km_north((i % 60) + 0.5),
+        )
+        for i in range(medical_practices)
+    )
+    people = Doctor.objects.bulk_create(
+        Doctor(practice=practice, given_name=f"Doc{i}", family_name=f"Tor{i}")
+        for i in range(doctors)
+    )
+    Doctor.medical_practices.through.objects.bulk_create(
+        Doctor.medical_practices.through(
+            doctor_id=d.pk, medicalpractice_id=clinics[i % len(clinics)].pk
+        )
+        for i, d in enumerate(people)
+    )
+    Activity.objects.bulk_create(
+        Activity(
+            practice=practice,
+            kind=ActivityKind.PHONE_CALL,
+            occurred_on=timezone.localdate(),
+            doctor=d,
+        )
+        for d in people[::7]
+    )
+    DoctorPreference.objects.bulk_create(
+        DoctorPreference(practice=practice, doctor=d, do_not_contact=True) for d in people[::13]
+    )
+
+
+def _queries(owner_client):
+    with CaptureQueriesContext(connection) as queries:
+        response = owner_client.get("/outreach/visit-next/")
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_it_runs_a_constant_number_of_queries(owner_client, practice):
+    _directory(practice, 5, 20)
+    small = _queries(owner_client)
+    _directory(practice, 50, 300)
+    assert _queries(owner_client) == small
+
+
+def test_it_answers_quickly_with_5000_doctors_and_1000_medical_practices(practice):
+    _directory(practice, 1000, 5000)
+    prospects.find_prospects(practice)  # warm
+    import cProfile
+    import pstats
+
+    prof = cProfile.Profile()
+    prof.enable()
+    prospects.find_prospects(practice)
+    prof.disable()
+    pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        result = prospects.find_prospects(practice)
+        prospects.public_ids(result.prospects[:100])
+        timings.append(time.perf_counter() - started)
+    elapsed = min(timings)
+    print(f"who-to-visit-next, 5,000 doctors and 1,000 medical practices: {elapsed * 1000:.0f} ms")
+    assert len(result.prospects) > 1000
+    # The issue's budget is 200 ms on an idle machine; this guard allows for a loaded
+    # shared one (the suite runs in parallel) and still catches a query per row.
+    assert elapsed < 2.0
+
+
+def test_another_practice_sees_none_of_this_practice_s_directory(client, practice, bob_owner):
+    testing.make_medical_practice(practice, name="Alice's Clinic", **at_km_north(1))
+    bob = bob_owner.practice
+    bob.latitude, bob.longitude = ORIGIN
+    bob.save()
+    client.force_login(bob_owner)
+    page = client.get("/outreach/visit-next/").content.decode()
+    assert "Alice&#x27;s Clinic" not in page and "Alice's Clinic" not in page
+    assert prospects.find_prospects(bob).prospects == []
