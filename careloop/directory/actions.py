@@ -249,8 +249,10 @@ def import_directory(
             report(stage, done, total)
 
     # Bulk writes skip save(), which keeps the pickers' search keys.
-    for obj in [*new_practices, *new_doctors]:
-        obj.refresh_search_keys()
+    for new_practice in new_practices:
+        new_practice.refresh_search_keys()
+    for new_doctor in new_doctors:
+        new_doctor.refresh_search_keys()
     with transaction.atomic():
         write(
             "medical practices",
