@@ -40,11 +40,11 @@ THIN_HISTORY_SILENCE_DAYS = 365
 def span_words(days: int) -> str:
     """A stretch of time as people say it: days, then weeks up to half a year, then
     months, then years."""
-    if days < 14:
+    if days < 7 or (days < 14 and days != 7):
         return f"{days} day{'s' if days != 1 else ''}"
     if days < 26 * 7:
         weeks = round(days / 7)
-        return f"{weeks} weeks"
+        return f"{weeks} week{'s' if weeks != 1 else ''}"
     months = round(days / 30.44)
     if months < 24:
         return f"{months} months"
