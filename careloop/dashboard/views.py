@@ -8,6 +8,7 @@ from django.utils import timezone
 from careloop.audit.models import AuditEvent
 from careloop.clients.models import Client
 from careloop.measures.actions import open_alerts_for
+from careloop.outreach.relationships import due_this_week
 from careloop.referrals.models import OPEN_STATUSES, Referral
 from careloop.therapy.entitlements import courses_needing_attention
 from careloop.therapy.models import SessionStatus, TherapySession
@@ -51,6 +52,7 @@ def dashboard(request):
         )[:8],
         "referrals_this_month": referrals.filter(referral_date__gte=month_start).count(),
         "client_count": Client.objects.for_practice(practice).count(),
+        "outreach": due_this_week(request.user, practice, today),
     }
     return render(request, "dashboard/dashboard.html", context)
 

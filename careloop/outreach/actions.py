@@ -406,9 +406,7 @@ def save_event(
 
 def delete_event(event: OutreachEvent, *, by: User | None, via: Via) -> None:
     with transaction.atomic():
-        record(
-            event, action="update", by=by, via=via, changed_fields=["deleted"], label=str(event)
-        )
+        record(event, action="update", by=by, via=via, changed_fields=["deleted"], label=str(event))
         event.delete()
 
 

@@ -23,7 +23,9 @@ def months_between(first: date, last: date) -> list[date]:
     return months
 
 
-def monthly_counts(dates: Sequence[date], *, today: date, months: int = 24) -> list[tuple[date, int]]:
+def monthly_counts(
+    dates: Sequence[date], *, today: date, months: int = 24
+) -> list[tuple[date, int]]:
     """The last `months` months up to today's, each with its number of referrals."""
     year, month = today.year, today.month - (months - 1)
     while month < 1:

@@ -114,9 +114,13 @@ class ActivityForm(PracticeModelForm):
             self.add_error("next_step", "Say what the next step is, or clear its date.")
         due, when = cleaned.get("next_step_due"), cleaned.get("occurred_on")
         if due and when and due < when:
-            self.add_error("next_step_due", "A next step comes after the contact: pick a later date.")
+            self.add_error(
+                "next_step_due", "A next step comes after the contact: pick a later date."
+            )
         if when and when > self.practice.today():
-            self.add_error("occurred_on", "Log a contact once it has happened: pick today or earlier.")
+            self.add_error(
+                "occurred_on", "Log a contact once it has happened: pick today or earlier."
+            )
         return cleaned
 
 

@@ -9,9 +9,7 @@ from . import actions
 
 
 def log_referral(event: ReferralReceived) -> None:
-    referral = (
-        Referral.objects.select_related("client").filter(pk=event.referral_id).first()
-    )
+    referral = Referral.objects.select_related("client").filter(pk=event.referral_id).first()
     if referral is not None:
         actions.log_referral_received(referral)
 

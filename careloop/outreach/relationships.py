@@ -6,14 +6,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import Q
 
 from careloop.directory.models import Doctor, MedicalPractice
 from careloop.referrals.models import Referral
 
-from .models import Activity, ActivityKind, DoctorPreference, MedicalPracticePreference
+from .models import (
+    Activity,
+    ActivityKind,
+    DoctorPreference,
+    MedicalPracticePreference,
+    OutreachTask,
+)
 from .stages import Contacts, StageFacts, Verdict, stage_of
 
 
@@ -31,7 +37,7 @@ def _preference_facts(pref) -> dict:
     }
 
 
-def _facts(today: date, referral_dates, contacts: Contacts, pref) -> StageFacts:
+def stage_facts(today: date, referral_dates, contacts: Contacts, pref) -> StageFacts:
     first = contacts.first
     return StageFacts(
         today=today,
@@ -74,7 +80,7 @@ def doctor_stage(doctor: Doctor, today: date, pref=None) -> Verdict:
     dates = Referral.objects.for_practice(practice_id).filter(referring_doctor=doctor)
     contacts = _contacts_of(Activity.objects.for_practice(practice_id).filter(doctor=doctor))
     return stage_of(
-        _facts(today, dates.values_list("referral_date", flat=True), contacts, pref)
+        stage_facts(today, dates.values_list("referral_date", flat=True), contacts, pref)
     )
 
 
@@ -89,7 +95,9 @@ def medical_practice_stage(medical_practice: MedicalPractice, today: date, pref=
         Q(medical_practice=medical_practice) | Q(doctor__in=doctors)
     )
     return stage_of(
-        _facts(today, dates.values_list("referral_date", flat=True), _contacts_of(activities), pref)
+        stage_facts(
+            today, dates.values_list("referral_date", flat=True), _contacts_of(activities), pref
+        )
     )
 
 
@@ -140,7 +148,7 @@ def situations(practice, today: date) -> list[DoctorSituation]:
         result.append(
             DoctorSituation(
                 doctor_id=doctor_id,
-                verdict=stage_of(_facts(today, dates, doctor_contacts, pref)),
+                verdict=stage_of(stage_facts(today, dates, doctor_contacts, pref)),
                 referral_dates=sorted(dates),
                 contacts=doctor_contacts,
                 update_every_days=pref.update_every_days if pref else None,
@@ -148,3 +156,23 @@ def situations(practice, today: date) -> list[DoctorSituation]:
             )
         )
     return result
+
+
+def open_tasks(practice):
+    return (
+        OutreachTask.objects.for_practice(practice)
+        .filter(done_at__isnull=True)
+        .select_related("assigned_to", "doctor", "medical_practice")
+        .order_by("due_on", "pk")
+    )
+
+
+def due_this_week(user, practice, today: date) -> dict:
+    """The dashboard's panel: the signed-in person's open tasks due within a week, not
+    snoozed past today (one query)."""
+    rows = list(
+        open_tasks(practice)
+        .filter(assigned_to=user, due_on__lte=today + timedelta(days=7))
+        .filter(Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=today))[:9]
+    )
+    return {"tasks": rows[:8], "more": len(rows) > 8}

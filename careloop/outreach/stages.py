@@ -169,9 +169,7 @@ def stage_of(facts: StageFacts) -> Verdict:
         return Verdict(Stage.DO_NOT_CONTACT, said, rhythm)
     if rhythm is not None:
         silence = rhythm.silence_days(facts.today)
-        nothing = (
-            "referred today" if silence == 0 else f"nothing for {span_words(silence)}"
-        )
+        nothing = "referred today" if silence == 0 else f"nothing for {span_words(silence)}"
         if rhythm.usual_interval_days is None:
             history = (
                 f"one referral, on {_dated(rhythm.last_referral)}"
