@@ -88,7 +88,7 @@ class ActivityForm(PracticeModelForm):
         if "staff" in self.fields:
             self.fields["staff"].queryset = User.objects.filter(
                 practice=self.practice, is_active=True
-            ).order_by("first_name", "last_name")
+            ).order_by("full_name")
         if "niches_explained" in self.fields:
             self.fields["niches_explained"].queryset = Niche.objects.order_by("name")
         if "event" in self.fields:

@@ -629,7 +629,7 @@ def openings(request):
         ClinicianProfile.objects.filter(user__in=clinicians_of(request.practice))
         .select_related("user")
         .prefetch_related("niches")
-        .order_by("user__first_name", "user__last_name")
+        .order_by("user__full_name")
     )
     return render(
         request,

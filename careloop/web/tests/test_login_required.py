@@ -31,6 +31,7 @@ PUBLIC = {
     "letters:download",
     "letters:feedback",
     "measures:public",
+    "outreach:calendar_feed",  # a calendar app subscribes; the revocable token is the key
 }
 
 
