@@ -27,7 +27,6 @@ from careloop.practices.models import Role
 from .factories import make_activity, make_event, make_task, referrals_every
 
 
-
 def test_the_doctor_page_explains_the_stage_and_shows_the_history(
     owner_client, alice_practice, doctor, owner
 ):
