@@ -135,7 +135,7 @@ def build_outreach_history(
                     summary=f"Referral {r.reference}",
                 )
             )
-    first_mp = {}
+    first_mp: dict[int, int] = {}
     Through = Doctor.medical_practices.through
     for link in Through.objects.filter(doctor__in=doctors).order_by("id"):
         first_mp.setdefault(link.doctor_id, link.medicalpractice_id)

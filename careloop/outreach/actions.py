@@ -113,7 +113,7 @@ def log_activity(
     return activity
 
 
-def _close(task: OutreachTask, activity: Activity | None, *, by, via: Via) -> None:
+def _close(task: OutreachTask, activity: Activity | None, *, by: User | None, via: Via) -> None:
     task.done_at = timezone.now()
     task.done_by_activity = activity
     task.save(update_fields=["done_at", "done_by_activity", "updated_at"])
@@ -147,24 +147,26 @@ def log_referral_received(referral: Referral) -> Activity | None:
 # Do not contact and preferences ----------------------------------------------------
 
 
-def _preference(model, practice, **key):
-    pref = model.objects.for_practice(practice).filter(**key).first()
-    return pref or model(practice=practice, **key)
-
-
 def doctor_preference(doctor: Doctor) -> DoctorPreference:
-    return _preference(DoctorPreference, doctor.practice, doctor=doctor)
+    pref = DoctorPreference.objects.for_practice(doctor.practice_id).filter(doctor=doctor).first()
+    return pref or DoctorPreference(practice=doctor.practice, doctor=doctor)
 
 
 def medical_practice_preference(medical_practice: MedicalPractice) -> MedicalPracticePreference:
-    return _preference(
-        MedicalPracticePreference, medical_practice.practice, medical_practice=medical_practice
+    pref = (
+        MedicalPracticePreference.objects.for_practice(medical_practice.practice_id)
+        .filter(medical_practice=medical_practice)
+        .first()
+    )
+    return pref or MedicalPracticePreference(
+        practice=medical_practice.practice, medical_practice=medical_practice
     )
 
 
-def set_do_not_contact(
-    pref: DoctorPreference | MedicalPracticePreference, *, reason: str, by: User | None, via: Via
-):
+Preference = DoctorPreference | MedicalPracticePreference
+
+
+def set_do_not_contact(pref: Preference, *, reason: str, by: User | None, via: Via) -> Preference:
     """Only a person sets "do not contact", with a reason; it closes the open tasks
     for that doctor or medical practice and blocks every outreach channel."""
     person = _person(by)
@@ -197,7 +199,7 @@ def set_do_not_contact(
     return pref
 
 
-def clear_do_not_contact(pref, *, by: User | None, via: Via):
+def clear_do_not_contact(pref: Preference, *, by: User | None, via: Via) -> Preference:
     _person(by)
     if pref.pk is None or not pref.do_not_contact:
         return pref
@@ -219,13 +221,15 @@ def clear_do_not_contact(pref, *, by: User | None, via: Via):
     return pref
 
 
-def _subject(pref) -> str:
+def _subject(pref: Preference) -> str:
     if isinstance(pref, DoctorPreference):
         return str(pref.doctor)
     return str(pref.medical_practice)
 
 
-def save_preferences(pref, *, changed_fields: Iterable[str], by: User | None, via: Via):
+def save_preferences(
+    pref: Preference, *, changed_fields: Iterable[str], by: User | None, via: Via
+) -> Preference:
     with transaction.atomic():
         created = pref.pk is None
         pref.save()
@@ -286,7 +290,9 @@ def update_openings(
 # Tasks -----------------------------------------------------------------------------
 
 
-def snooze_task(task: OutreachTask, *, until: date, reason: str, by: User | None, via: Via):
+def snooze_task(
+    task: OutreachTask, *, until: date, reason: str, by: User | None, via: Via
+) -> OutreachTask:
     reason = reason.strip()
     if not reason:
         raise OutreachError("Say why it waits, so the next person knows.")
@@ -469,9 +475,11 @@ def active_feed(user: User) -> CalendarFeed | None:
 
 def new_feed(user: User, *, by: User | None, via: Via) -> CalendarFeed:
     """A new personal feed address; the old one, if any, stops working."""
+    if user.practice is None:
+        raise PermissionDenied("This account does not belong to a practice.")
     with transaction.atomic():
         revoke_feed(user, by=by, via=via)
-        feed = CalendarFeed.objects.create(practice_id=user.practice_id, user=user)
+        feed = CalendarFeed.objects.create(practice=user.practice, user=user)
         record_change(feed, by=by, via=via, client=None, created=True, label="Calendar feed")
     return feed
 
