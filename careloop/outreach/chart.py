@@ -79,8 +79,10 @@ def referrals_svg(counts: Sequence[tuple[date, int]], *, chart_id: str, who: str
                 f'<rect x="{x:.1f}" y="{TOP + plot_h - h:.1f}" width="{bar_w:.1f}" '
                 f'height="{h:.1f}" fill="{BAR_COLOUR}"><title>{month:%b %Y}: {n}</title></rect>'
             )
-        # January and the first month carry the year; every third month its name.
-        if i == 0 or month.month in (1, 4, 7, 10):
+        # Every third month is named, January and the first month with the year (the
+        # first only when its neighbour is not named, so labels never overlap).
+        quarter = month.month in (1, 4, 7, 10)
+        if quarter or (i == 0 and month.month not in (12, 3, 6, 9)):
             label = f"{month:%b}" if month.month != 1 and i else f"{month:%b %y}"
             parts.append(
                 f'<text x="{x + bar_w / 2:.1f}" y="{HEIGHT - 14}" font-size="10" '
