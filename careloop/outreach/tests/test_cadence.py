@@ -8,6 +8,7 @@ from careloop.outreach.models import TaskSource
 from careloop.outreach.stages import Contacts, StageFacts, stage_of
 
 TODAY = date(2026, 11, 30)  # a Monday
+DEFAULT_RULES = Rules()
 
 
 def days(n: int) -> date:
@@ -21,7 +22,7 @@ def contacts(*rows: tuple[int, str]) -> Contacts:
     return found
 
 
-def run(referrals=(), contact_rows=(), rules=Rules(), update_every=None, dnc=False):
+def run(referrals=(), contact_rows=(), rules=DEFAULT_RULES, update_every=None, dnc=False):
     got = contacts(*contact_rows)
     first = got.first
     verdict = stage_of(
