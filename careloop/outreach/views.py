@@ -11,11 +11,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
 
 from careloop.directory.models import Doctor, MedicalPractice
 from careloop.letters.models import Feedback, Letter, LetterStatus
@@ -612,9 +611,11 @@ def event_edit(request, event):
 
 
 @practice_member_required
-@require_POST
 def event_delete(request, event):
+    # Found first: another practice's event is a 404 whatever the method.
     event = get_scoped_or_404(OutreachEvent.objects.all(), request.practice, event)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     actions.delete_event(event, **acting(request))
     messages.success(request, f"{event} deleted.")
     return redirect("outreach:events")
