@@ -52,6 +52,10 @@ PAGES = [
         "/sessions/new/medicare/?client={client}&clinician={clinician}"
         "&starts_at=15/12/2026+10:00&session_type=individual&duration_minutes=50",
     ),
+    ("Doctor relationship", "/outreach/doctors/{referrer}/"),
+    ("Medical practice relationship", "/outreach/medical-practices/{medical_practice}/"),
+    ("Outreach tasks", "/outreach/tasks/?whose=everyone"),
+    ("Calendar feed", "/outreach/calendar/{feed_token}/outreach.ics"),
 ]
 
 
@@ -63,7 +67,9 @@ def measure(repeat: int) -> list[dict]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from careloop.audit.actions import COMMAND
     from careloop.directory.models import Doctor
+    from careloop.outreach import actions as outreach_actions
     from careloop.practices.models import User
     from careloop.practices.scoping import practice_scope
     from careloop.referrals.models import Referral
@@ -81,6 +87,9 @@ def measure(repeat: int) -> list[dict]:
         session = referral.client.sessions.select_related("clinician").first()
         doctor = Doctor.objects.for_practice(practice).order_by("id").first()
         assert session is not None and doctor is not None, "the demo data is incomplete"
+        referrer = referral.referring_doctor
+        medical_practice = referrer.medical_practices.order_by("id").first() if referrer else None
+        assert referrer is not None and medical_practice is not None
         ids = {
             "client": referral.client.uuid,
             "referral": referral.uuid,
@@ -88,6 +97,12 @@ def measure(repeat: int) -> list[dict]:
             "session": session.uuid,
             "letter": _bench_letter(referral).uuid,
             "clinician": session.clinician.uuid,
+            "referrer": referrer.uuid,
+            "medical_practice": medical_practice.uuid,
+            "feed_token": (
+                outreach_actions.active_feed(owner)
+                or outreach_actions.new_feed(owner, by=owner, via=COMMAND)
+            ).token,
         }
     browser = Client()
     browser.force_login(owner)

@@ -59,6 +59,7 @@ urlpatterns = [
     path("referrals/", include("careloop.referrals.urls")),
     path("sessions/", include("careloop.therapy.urls")),
     path("", include("careloop.directory.urls")),
+    path("outreach/", include("careloop.outreach.urls")),
     path("practice/", include("careloop.practices.urls")),
     path("audit/", include("careloop.dashboard.audit_urls")),
     # The contact form before the rest of the website (careloop.publicsite).

@@ -8,6 +8,7 @@ from django.utils import timezone
 from careloop.audit.models import AuditEvent
 from careloop.clients.models import Client
 from careloop.measures.actions import open_alerts_for
+from careloop.outreach.relationships import due_this_week
 from careloop.referrals.models import OPEN_STATUSES, Referral
 from careloop.therapy.entitlements import courses_needing_attention
 from careloop.therapy.models import SessionStatus, TherapySession
@@ -33,9 +34,11 @@ def dashboard(request):
         todays_sessions = todays_sessions.filter(clinician=request.user)
     month_start = today.replace(day=1)
     referrals = Referral.objects.for_practice(practice)
-    # One query for both figures.
-    open_counts = referrals.filter(status__in=OPEN_STATUSES).aggregate(
-        open=Count("id"), overdue=Count("id", filter=Q(next_due_at__lt=timezone.now()))
+    # One query for the three figures.
+    open_counts = referrals.aggregate(
+        open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+        overdue=Count("id", filter=Q(status__in=OPEN_STATUSES, next_due_at__lt=timezone.now())),
+        this_month=Count("id", filter=Q(referral_date__gte=month_start)),
     )
     context = {
         "alerts": list(open_alerts_for(request.user, practice)[:50]),
@@ -49,8 +52,9 @@ def dashboard(request):
         "recent_referrals": referrals.select_related("client", "referring_doctor").order_by(
             "-received_at"
         )[:8],
-        "referrals_this_month": referrals.filter(referral_date__gte=month_start).count(),
+        "referrals_this_month": open_counts["this_month"],
         "client_count": Client.objects.for_practice(practice).count(),
+        "outreach": due_this_week(request.user, practice, today),
     }
     return render(request, "dashboard/dashboard.html", context)
 

@@ -35,6 +35,8 @@ from careloop.referrals.models import TriageStatus as ReferralStatus
 from careloop.referrals.triage import next_due_at
 from careloop.therapy.models import Modality, SessionStatus, SessionType, TherapySession
 
+from .outreach import build_outreach_history
+
 DEMO_PASSWORD = "careloop-demo"  # noqa: S105 - printed on purpose: it is the demo's login
 BATCH = 2000
 
@@ -181,6 +183,17 @@ class _PracticeBuilder:
         referrals = self._referrals(clients, doctors)
         sessions = self._sessions(referrals, clinicians)
         enquiries = self._enquiries(clinicians)
+        outreach = build_outreach_history(
+            self.practice,
+            # Its own generator: the rest of the demo stays the same for the same seed.
+            rng=random.Random(f"outreach-{self.spec.slug}"),
+            today=self.today,
+            owner=clinicians[0],
+            clinicians=clinicians[1:],
+            medical_practices=medical_practices,
+            doctors=doctors,
+            referrals=referrals,
+        )
         return {
             "practices": 1,
             "users": len(clinicians) + 1,
@@ -190,6 +203,7 @@ class _PracticeBuilder:
             "referrals": len(referrals),
             "sessions": sessions,
             "enquiries": enquiries,
+            **outreach,
         }
 
     # What prospective clients wrote on the website's contact form (synthetic).

@@ -10,6 +10,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 
 from careloop.practices.models import Niche
 from careloop.practices.scoping import PracticeOwned
@@ -285,6 +286,16 @@ class OutreachTask(PracticeOwned):
                 condition=models.Q(done_at__isnull=True) & ~models.Q(source="next_step"),
                 name="one_open_cadence_task",
                 nulls_distinct=False,
+            ),
+            # The same rule where NULLs are distinct whatever nulls_distinct says (SQLite,
+            # PostgreSQL before 15): empty keys compare as 0.
+            models.UniqueConstraint(
+                "practice",
+                "source",
+                Coalesce("doctor", 0),
+                Coalesce("medical_practice", 0),
+                condition=models.Q(done_at__isnull=True) & ~models.Q(source="next_step"),
+                name="one_open_cadence_task_any_db",
             ),
         ]
 

@@ -1,12 +1,13 @@
-"""Background jobs for outreach: sending outreach e-mails, and retrying those the mail
-server did not take. Jobs take ids and re-enter the practice's scope."""
+"""Background jobs for outreach, run by Huey's consumer (`careloop run_huey`): sending
+outreach e-mails, retrying those the mail server did not take, and raising the routine's
+tasks. Jobs take ids and re-enter the practice's scope."""
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from careloop.practices.jobs import each_practice_scope, job_in_scope_of
 
-from . import messages
+from . import actions, messages
 from .models import OutreachMessage
 
 
@@ -21,3 +22,17 @@ def send_outreach_message(message_id: int) -> None:
 def retry_unsent_outreach() -> None:
     for practice in each_practice_scope():
         messages.retry_unsent(practice)
+
+
+def raise_due_tasks_everywhere() -> int:
+    """Every practice's cadence tasks that have fallen due, once each. Idempotent."""
+    created = 0
+    for practice in each_practice_scope():
+        created += len(actions.raise_due_tasks(practice))
+    return created
+
+
+@db_periodic_task(crontab(minute="15", hour="5"))
+def raise_due_tasks() -> None:
+    """Daily, early: the day's outreach tasks are there before anyone signs in."""
+    raise_due_tasks_everywhere()

@@ -6,6 +6,14 @@ from careloop.events import Event
 
 
 @dataclass(frozen=True)
+class ReferralReceived(Event):
+    """A referral came in, by whatever channel (see `intake.take_in`): the outreach
+    app logs it on the referring doctor's relationship."""
+
+    referral_id: int
+
+
+@dataclass(frozen=True)
 class ReferralBooked(Event):
     """The referral's first session was booked: the referrer is owed an acknowledgement.
     Handled inside the booking's transaction, so that the person booking is told at once

@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from django.core.files.base import ContentFile, File
 from django.db import transaction
 
+from careloop import events
 from careloop.audit.actions import Via, record_change
 from careloop.clients.models import Client
 from careloop.directory.models import Doctor
 from careloop.lib.uploads import DocumentKind
 
 from . import actions
+from .events import ReferralReceived
 from .matching import PatientDetails, ReferrerDetails, match_client, match_doctor
 from .models import Referral, ReferralDocument
 from .validity import referral_date_problem
@@ -129,4 +131,5 @@ def take_in(practice, incoming: IncomingReferral, *, by, via: Via) -> Intake:
             )
         for waiting in incoming.waiting_documents:
             actions.file_document(waiting, referral, by=by, via=via)
+        events.publish(ReferralReceived(referral.pk))
     return Intake(referral, doctor_created, outcome, warnings)

@@ -25,6 +25,7 @@ def navigation(request):
         ("Doctors", "directory:doctor_list"),
         ("Medical practices", "directory:medical_practice_list"),
         ("Who to visit", "outreach:visit_next"),
+        ("Outreach", "outreach:tasks"),
     ]
     if user.is_owner:
         areas += [("Audit log", "audit:list"), ("Practice", "practices:settings")]

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -89,3 +91,28 @@ def test_production_does_not_even_install_the_demo(tmp_path):
         timeout=60,
     )
     assert result.returncode != 0 and "Unknown command: 'demo'" in result.stderr
+
+
+def test_the_owner_sees_a_believable_outreach_routine(demo, client):
+    from careloop.outreach.models import Activity, ActivityKind, OutreachEvent, OutreachTask, Stage
+    from careloop.outreach.relationships import situations
+
+    harbour = Practice.objects.get(slug="harbour")
+    owner = User.objects.get(email="owner@harbour.demo")
+    today = harbour.today()
+    stages = {s.verdict.stage for s in situations(harbour, today)}
+    assert {Stage.REFERRING, Stage.LAPSED, Stage.INTRODUCED, Stage.DO_NOT_CONTACT} <= stages
+    # Introductions came before first referrals for most referrers.
+    activities = Activity.objects.for_practice(harbour)
+    assert activities.filter(kind=ActivityKind.REFERRAL).count() > 100
+    assert activities.filter(kind=ActivityKind.TRAINING).exists()
+    assert OutreachEvent.objects.for_practice(harbour).count() >= 4
+    # Never introduced: doctors with no activity at all.
+    assert Doctor.objects.for_practice(harbour).exclude(outreach_activities__isnull=False).exists()
+    mine = OutreachTask.objects.for_practice(harbour).filter(
+        assigned_to=owner, done_at__isnull=True
+    )
+    assert mine.filter(due_on__lte=today + timedelta(days=7)).count() >= 3
+    client.force_login(owner)
+    page = client.get("/dashboard/").content.decode()
+    assert "Outreach due this week" in page and "log it" in page

@@ -19,10 +19,24 @@ def practice_with_records(db):
     owner = testing.make_user(
         practice, Role.OWNER, email="owner@harbour.test", full_name="Olive Owner"
     )
-    gp = testing.make_doctor(practice, given_name="Grace", family_name="Hopper", doctor_type="gp")
+    medical_practice = testing.make_medical_practice(practice)
+    gp = testing.make_doctor(
+        practice,
+        given_name="Grace",
+        family_name="Hopper",
+        doctor_type="gp",
+        medical_practices=[medical_practice],
+    )
     referral = testing.make_referral(practice, doctor=gp)
     testing.make_session(practice, client=referral.client, referral=referral)
-    return {"practice": practice, "admin": admin, "owner": owner, "gp": gp, "referral": referral}
+    return {
+        "practice": practice,
+        "admin": admin,
+        "owner": owner,
+        "gp": gp,
+        "referral": referral,
+        "medical_practice": medical_practice,
+    }
 
 
 def sign_in(page, live_server, email):
@@ -99,6 +113,12 @@ STAFF_PAGES = [
     "/account/",
     "/account/password/",
     "/account/two-factor/setup/",
+    "/outreach/tasks/",
+    "/outreach/events/",
+    "/outreach/events/new/",
+    "/outreach/openings/",
+    "/outreach/settings/",
+    "/outreach/calendar/",
 ]
 
 
@@ -113,6 +133,11 @@ def test_staff_pages_have_no_accessibility_violations_or_csp_errors(
         f"/clients/{referral.client.uuid}/access/",
         f"/referrals/{referral.uuid}/",
         f"/doctors/{practice_with_records['gp'].uuid}/",
+        f"/outreach/doctors/{practice_with_records['gp'].uuid}/",
+        f"/outreach/doctors/{practice_with_records['gp'].uuid}/log/?kind=visit",
+        f"/outreach/doctors/{practice_with_records['gp'].uuid}/preferences/",
+        f"/outreach/doctors/{practice_with_records['gp'].uuid}/do-not-contact/",
+        f"/outreach/medical-practices/{practice_with_records['medical_practice'].uuid}/",
     ]
     found = {}
     for path in STAFF_PAGES + detail_pages:

@@ -11,6 +11,7 @@ from careloop import testing
 from careloop.consent.models import Consent
 from careloop.letters import actions as letters
 from careloop.measures.actions import record_result
+from careloop.outreach.models import Activity, OutreachEvent, OutreachTask
 from careloop.practices.models import Profession, Role
 from careloop.referrals import actions as referral_actions
 
@@ -57,6 +58,28 @@ def populate(practice):
     )
     referral_actions.request_clarification(referral, by=admin)
     letters.create_due_drafts(practice)
+    event = OutreachEvent.objects.create(
+        practice=practice,
+        name="GP education evening",
+        starts_on=timezone.localdate(),
+        talk_title="Anxiety in teenagers",
+        talk_status="proposed",
+    )
+    Activity.objects.create(
+        practice=practice,
+        kind="event",
+        event=event,
+        doctor=doctor,
+        occurred_on=timezone.localdate(),
+        next_step="Send the leave-behind",
+    )
+    OutreachTask.objects.create(
+        practice=practice,
+        source="next_step",
+        title="Send the leave-behind",
+        doctor=doctor,
+        due_on=timezone.localdate(),
+    )
     return clinician
 
 
@@ -100,6 +123,11 @@ def test_every_page_an_owner_can_reach_works(owner_client, alice_practice):
         "/medical-practices/",
         "/audit/",
         "/practice/",
+        "/outreach/tasks/",
+        "/outreach/doctors/",
+        "/outreach/medical-practices/",
+        "/outreach/events/",
+        "/outreach/calendar/",
     ):
         assert any(url.startswith(area) for url in seen), area
 

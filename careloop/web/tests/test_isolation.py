@@ -18,6 +18,7 @@ from careloop import testing
 from careloop.consent.models import Consent
 from careloop.letters.models import Delivery, Letter
 from careloop.measures.actions import record_result
+from careloop.outreach.models import OutreachEvent, OutreachTask
 from careloop.practices.models import Role
 from careloop.referrals.models import ClarificationRequest
 
@@ -112,6 +113,18 @@ def world(practice):
         "medical_practice": testing.make_medical_practice(practice),
         "member": testing.make_user(practice, Role.ADMIN),
         "report": _access_report(client),
+        # A clinician, whose openings have a page of their own.
+        "user": testing.make_user(practice, Role.CLINICIAN),
+        "task": OutreachTask.objects.create(
+            practice=practice,
+            source="next_step",
+            title="Call",
+            doctor=referral.referring_doctor,
+            due_on=timezone.localdate(),
+        ),
+        "event": OutreachEvent.objects.create(
+            practice=practice, name="GP evening", starts_on=timezone.localdate()
+        ),
         **outreach_world(practice),
     }
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('outreach', '0001_initial'),
+        ('outreach', '0002_relations_open_task_any_db'),
         ('practices', '0009_clinicianprofile_current_wait_days_and_more'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
