@@ -64,7 +64,6 @@ urlpatterns = [
     path("audit/", include("careloop.dashboard.audit_urls")),
     # The contact form before the rest of the website (careloop.publicsite).
     path("p/<slug:slug>/contact/", include("careloop.enquiries.public_urls")),
-    path("outreach/", include("careloop.outreach.urls")),
     # The leave-behind for doctors, linked from the practice's website.
     path(
         "p/<slug:slug>/leave-behind.pdf",
