@@ -57,6 +57,7 @@ urlpatterns = [
     path("referrals/", include("careloop.referrals.urls")),
     path("sessions/", include("careloop.therapy.urls")),
     path("", include("careloop.directory.urls")),
+    path("practice/website/", include("careloop.publicsite.staff_urls")),
     path("practice/", include("careloop.practices.urls")),
     path("audit/", include("careloop.dashboard.audit_urls")),
     path("p/", include("careloop.publicsite.urls")),

@@ -52,3 +52,9 @@ def starts_on_own_work(user: User) -> bool:
     on their own work, with everyone's one click away. Owners and reception look after
     the whole practice, so theirs open on everyone's."""
     return is_treating_clinician(user) and user.role != Role.OWNER
+
+
+def may_publish_website(user: User) -> bool:
+    """Anyone in the practice may edit the public site's drafts; what the public reads
+    is the owner's call."""
+    return user.is_active and user.role == Role.OWNER

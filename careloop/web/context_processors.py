@@ -18,6 +18,7 @@ def navigation(request):
         ("Sessions", "therapy:list"),
         ("Doctors", "directory:doctor_list"),
         ("Medical practices", "directory:medical_practice_list"),
+        ("Website", "website:overview"),
     ]
     if user.is_owner:
         areas += [("Audit log", "audit:list"), ("Practice", "practices:settings")]

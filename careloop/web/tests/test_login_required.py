@@ -26,6 +26,19 @@ PUBLIC = {
     "publicsite:home",
     "publicsite:refer",  # doctors' referral form
     "publicsite:refer_thanks",
+    # The practice's website (issue 11): its pages, sitemap, robots, theme and images.
+    "publicsite:service",
+    "publicsite:clinicians",
+    "publicsite:clinician",
+    "publicsite:for_doctors",
+    "publicsite:contact",
+    "publicsite:articles",
+    "publicsite:article",
+    "publicsite:privacy",
+    "publicsite:sitemap",
+    "publicsite:robots_txt",
+    "publicsite:theme_css",
+    "publicsite:image",
     "interop:hl7_inbound",  # the gateway authenticates with its bearer token
     "consent:sign",  # signed, expiring no-account links
     "letters:download",
