@@ -15,6 +15,6 @@ def site_reverse(request, slug: str, name: str, *args) -> str:
         conf: Any = for_practice(slug)
         path = reverse(f"publicsite:{name}", args=args, urlconf=conf)
         if getattr(request, "site_preview", False):
-            return reverse("website:preview", kwargs={"rest": path.lstrip("/")})
+            return reverse("website:preview") + path.lstrip("/")
         return path
     return reverse(f"publicsite:{name}", args=[slug, *args])

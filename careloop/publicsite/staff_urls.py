@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import path
 
 from . import staff_views
 
@@ -12,5 +12,7 @@ urlpatterns = [
     path("publish/", staff_views.publish_all, name="publish_all"),
     path("publish/<str:kind>/<uuid:public_id>/", staff_views.publish, name="publish"),
     path("unpublish/<str:kind>/<uuid:public_id>/", staff_views.unpublish, name="unpublish"),
-    re_path(r"^preview/(?P<rest>.*)$", staff_views.preview, name="preview"),
+    # The site's own addresses follow preview/ (links.site_reverse makes them).
+    path("preview/", staff_views.preview, name="preview"),
+    path("preview/<path:rest>", staff_views.preview, name="preview_page"),
 ]

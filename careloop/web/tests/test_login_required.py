@@ -73,6 +73,7 @@ def example_url(route: str) -> str:
         ("uuid", str(uuid.uuid4())),
         ("str", "some-token"),
         ("slug", "some-practice"),
+        ("path", "some/page/"),
     ]:
         while f"<{kind}:" in path:
             start = path.index(f"<{kind}:")
