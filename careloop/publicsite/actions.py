@@ -287,6 +287,7 @@ def publish_everything(practice: Practice, *, by: User, via: Via) -> int:
     """Publish every draft that differs from its published version; return how many."""
     if not may_publish_website(by):
         raise PermissionDenied("Only the practice owner can publish the website.")
+    site_of(practice)  # a practice that never edited its pages publishes the starting text
     count = 0
     for model in (PublicSite, ClinicianPage, Article):
         for obj in model.objects.for_practice(practice):

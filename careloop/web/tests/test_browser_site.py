@@ -116,7 +116,7 @@ def test_public_pages_pass_axe_with_no_console_errors_and_fit_a_phone(
             overflow[path] = wide
         # The JSON-LD is there, and the CSP (script-src 'self') reported nothing about it.
         assert page.locator('script[type="application/ld+json"]').count() == 1
-    assert found == {}
+    assert found == {}, found
     assert overflow == {}
     problems.assert_none()
     # The browser stored no cookie for any of these pages.
