@@ -347,3 +347,50 @@ def test_members_without_a_profile_can_get_one(client, alice_practice, owner):
     client.force_login(owner)
     assert client.get(f"/practice/website/clinicians/{member.uuid}/").status_code == 200
     assert not ClinicianPage.objects.exists()  # opening the form writes nothing
+
+
+def _fill_site(practice, owner, n):
+    for _ in range(n):
+        member = testing.make_user(practice, Role.CLINICIAN)
+        actions.save_clinician_draft(
+            actions.page_of(member),
+            {"public": True, "bio_md": "Bio", "languages": ["English"]},
+            by=owner,
+            via=VIA,
+        )
+        actions.save_article_draft(
+            None, {"title": "Post", "body_md": "Text"}, practice=practice, by=owner, via=VIA
+        )
+    actions.publish_everything(practice, by=owner, via=VIA)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/practice/website/",
+        "/p/alice/",
+        "/p/alice/clinicians/",
+        "/p/alice/for-doctors/",
+        "/p/alice/articles/",
+        "/p/alice/sitemap.xml",
+        "/p/alice/services/anxiety/",
+    ],
+)
+def test_website_queries_do_not_grow_with_profiles_and_articles(
+    url, owner_client, published, alice_practice, owner
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count():
+        with CaptureQueriesContext(connection) as captured:
+            assert owner_client.get(url).status_code == 200
+        return len(captured)
+
+    _fill_site(alice_practice, owner, 2)
+    count()
+    small = count()
+    _fill_site(alice_practice, owner, 12)
+    large = count()
+    assert large == small, f"{url}: {small} queries with few rows, {large} with many"
+    assert large <= 15, f"{url} runs {large} queries"
