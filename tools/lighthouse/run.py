@@ -90,7 +90,8 @@ def run_lighthouse(url: str, data: str) -> dict:
             str(LIGHTHOUSE),
             url,
             f"--chrome-path={CHROMIUM}",
-            "--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-background-networking",
+            "--chrome-flags=--headless=new --no-sandbox --disable-gpu "
+            "--disable-background-networking",
             "--only-categories=" + ",".join(CATEGORIES),
             "--output=json",
             f"--output-path={out}",
