@@ -33,6 +33,14 @@ class Picture:
     def smallest(self) -> int:
         return self.widths[0]
 
+    def variant(self, width: int) -> str:
+        """The name of a variant in the image's address."""
+        return f"{self.uuid}-{width}"
+
+    @property
+    def largest_variant(self) -> str:
+        return self.variant(self.largest)
+
 
 @dataclass
 class Clinician:

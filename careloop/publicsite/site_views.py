@@ -7,6 +7,7 @@ cookie: only the forms (the referral form, the contact form) carry a CSRF token.
 
 import functools
 import json
+import uuid
 from datetime import date
 
 from django.contrib.auth.decorators import login_not_required
@@ -116,9 +117,7 @@ def _person_ld(request, site, clinician) -> dict:
         "knowsAbout": [n.name for n in clinician.niches],
     }
     if clinician.photo:
-        data["image"] = _absolute(
-            request, site, "image", clinician.photo.uuid, clinician.photo.largest
-        )
+        data["image"] = _absolute(request, site, "image", clinician.photo.largest_variant)
     return data
 
 
@@ -339,9 +338,17 @@ def theme_css(request, site):
 @login_not_required
 @require_safe
 @in_scope_of(_practice_of_slug)
-def image(request, slug, image, width):
-    practice = get_object_or_404(Practice, slug=slug)
-    found = SiteImage.objects.for_practice(practice).filter(uuid=image).first()
+def image(request, slug, variant):
+    image, _, size = variant.rpartition("-")
+    try:
+        width = int(size)
+        found = (
+            SiteImage.objects.for_practice(get_object_or_404(Practice, slug=slug))
+            .filter(uuid=uuid.UUID(image))
+            .first()
+        )
+    except ValueError as error:
+        raise Http404 from error
     if found is None:
         raise Http404
     path = next((v[2] for v in found.variants if v[0] == width), None)

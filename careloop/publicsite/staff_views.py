@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve
 from django.views.decorators.http import require_POST
 
-from careloop.practices.models import clinicians_of
+from careloop.practices.models import User, clinicians_of
 from careloop.practices.permissions import may_publish_website
 from careloop.practices.scoping import get_scoped_or_404
 from careloop.web.records import acting, practice_member_required
@@ -88,7 +88,9 @@ def edit_site(request):
 
 @practice_member_required
 def edit_clinician(request, member):
-    user = get_scoped_or_404(clinicians_of(request.practice), request.practice, member)
+    # Any member may be given a profile; the site shows it once they have a clinician
+    # profile (a profession) as well.
+    user = get_scoped_or_404(User.objects.filter(is_active=True), request.practice, member)
     page = ClinicianPage.objects.for_practice(request.practice).filter(user=user).first()
     if request.method == "POST":
         form = ClinicianPageForm(request.POST, request.FILES)
@@ -149,31 +151,47 @@ def edit_article(request, article=None):
     )
 
 
-_KINDS = {"site": PublicSite, "clinician": ClinicianPage, "article": Article}
+_KINDS = {"site": PublicSite, "page": ClinicianPage, "article": Article}
 
 
-def _publishable(request, kind, public_id):
-    model = _KINDS.get(kind)
-    if model is None:
-        raise Http404
-    return get_scoped_or_404(model.objects.all(), request.practice, public_id)
+def _publishable(request, kind, kwargs):
+    """The object named in the address, looked up before the method is checked, so
+    another practice's id answers 404 whatever the method."""
+    obj = get_scoped_or_404(_KINDS[kind].objects.all(), request.practice, kwargs[kind])
+    if request.method != "POST":
+        raise _MethodNotAllowed
+    return obj
 
 
-@require_POST
+class _MethodNotAllowed(Exception):
+    pass
+
+
+def _post_only(view):
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except _MethodNotAllowed:
+            return HttpResponseNotAllowed(["POST"])
+
+    wrapped.__name__ = view.__name__
+    return wrapped
+
+
 @practice_member_required
-def publish(request, kind, public_id):
-    obj = _publishable(request, kind, public_id)
+@_post_only
+def publish(request, kind, **kwargs):
+    obj = _publishable(request, kind, kwargs)
     actions.publish(obj, **acting(request))
     messages.success(request, f"Published: {obj}. The website shows it now.")
     return redirect("website:overview")
 
 
-@require_POST
 @practice_member_required
-def unpublish(request, kind, public_id):
-    obj = _publishable(request, kind, public_id)
-    if isinstance(obj, PublicSite):
-        raise Http404
+@_post_only
+def unpublish(request, kind, **kwargs):
+    obj = _publishable(request, kind, kwargs)
+    assert not isinstance(obj, PublicSite)  # no such address
     actions.unpublish(obj, **acting(request))
     messages.success(request, f"Taken off the website: {obj}.")
     return redirect("website:overview")

@@ -23,5 +23,6 @@ urlpatterns += [
     path("<slug:slug>/sitemap.xml", site_views.sitemap, name="sitemap"),
     path("<slug:slug>/robots.txt", site_views.robots_txt, name="robots_txt"),
     path("<slug:slug>/theme.css", site_views.theme_css, name="theme_css"),
-    path("<slug:slug>/images/<uuid:image>-<int:width>.webp", site_views.image, name="image"),
+    # <image uuid>-<width>.webp (a slug, so each variant is one address segment)
+    path("<slug:slug>/images/<slug:variant>.webp", site_views.image, name="image"),
 ]

@@ -25,12 +25,14 @@ def picture(context, pic, alt, sizes="100vw", *, lazy=True, css_class=""):
     in width and height (no layout shift), lazy below the fold."""
     request, slug = context["request"], context["practice"].slug
     srcset = format_html_join(
-        ", ", "{} {}w", ((site_reverse(request, slug, "image", pic.uuid, w), w) for w in pic.widths)
+        ", ",
+        "{} {}w",
+        ((site_reverse(request, slug, "image", pic.variant(w)), w) for w in pic.widths),
     )
     height = round(pic.height * pic.largest / pic.width)
     return format_html(
         '<img src="{}" srcset="{}" sizes="{}" width="{}" height="{}" alt="{}"{}{}>',
-        site_reverse(request, slug, "image", pic.uuid, pic.largest),
+        site_reverse(request, slug, "image", pic.largest_variant),
         srcset,
         sizes,
         pic.largest,

@@ -101,6 +101,22 @@ def world(practice):
         "doctor": testing.make_doctor(practice),
         "medical_practice": testing.make_medical_practice(practice),
         "member": testing.make_user(practice, Role.ADMIN),
+        **_website(practice),
+    }
+
+
+def _website(practice):
+    from careloop.audit.actions import COMMAND
+    from careloop.publicsite import actions as website
+
+    clinician = testing.make_user(practice, Role.CLINICIAN)
+    owner = testing.make_user(practice, Role.OWNER)
+    return {
+        "site": website.site_of(practice),
+        "page": website.page_of(clinician),
+        "article": website.save_article_draft(
+            None, {"title": "Post", "body_md": "Text"}, practice=practice, by=owner, via=COMMAND
+        ),
     }
 
 
