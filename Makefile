@@ -8,7 +8,7 @@ CARELOOP := $(BIN)/careloop
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench bench-public chaos lint format install system browser clean check-deploy
+.PHONY: run test bench bench-public chaos lint format install system browser clean check-deploy lighthouse
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Careloop needs Python 3.11"'
@@ -86,6 +86,15 @@ bench-public: install
 # CHAOS_ARGS="--seconds 30" for the issue's full 30 s of web load.
 chaos: install
 	$(BIN)/python -m careloop.chaos $(CHAOS_ARGS)
+
+# Lighthouse 12.2.3 (mobile) on the demo's public pages: four scores of 100 and under
+# 60 KB each. Installed into tools/lighthouse/ on its own, apart from the app's packages.
+tools/lighthouse/node_modules/.installed: tools/lighthouse/package.json tools/lighthouse/package-lock.json
+	cd tools/lighthouse && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+lighthouse: install browser tools/lighthouse/node_modules/.installed
+	$(BIN)/python tools/lighthouse/run.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -100,6 +100,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "careloop.web.middleware.SecurityHeadersMiddleware",
+    # A practice's own domain serves its public site at the root (publicsite/hosts.py).
+    "careloop.publicsite.hosts.PracticeDomainMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

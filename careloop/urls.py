@@ -60,6 +60,7 @@ urlpatterns = [
     path("sessions/", include("careloop.therapy.urls")),
     path("", include("careloop.directory.urls")),
     path("outreach/", include("careloop.outreach.urls")),
+    path("practice/website/", include("careloop.publicsite.staff_urls")),
     path("practice/", include("careloop.practices.urls")),
     path("audit/", include("careloop.dashboard.audit_urls")),
     # The contact form before the rest of the website (careloop.publicsite).

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from faker import Faker
 
+from careloop import events
 from careloop.clients.models import Client
 from careloop.consent.models import Consent
 from careloop.directory.models import Doctor, DoctorType, MedicalPractice, SecureMessagingService
@@ -21,6 +22,7 @@ from careloop.lib import synthetic
 from careloop.lib.geo import localities_near
 from careloop.measures.models import MeasureResult
 from careloop.measures.scoring import score
+from careloop.practices.events import DemoPracticeBuilt
 from careloop.practices.models import ClinicianProfile, Niche, Practice, Profession, Role, User
 from careloop.referrals.actions import clock_facts, targets_for
 from careloop.referrals.models import (
@@ -194,6 +196,8 @@ class _PracticeBuilder:
             doctors=doctors,
             referrals=referrals,
         )
+        # The website's pages and profiles (publicsite), delivered once this commits.
+        events.publish(DemoPracticeBuilt(self.practice.pk))
         return {
             "practices": 1,
             "users": len(clinicians) + 1,

@@ -57,3 +57,9 @@ def starts_on_own_work(user: User) -> bool:
 def may_handle_enquiries(user: User) -> bool:
     """Enquiries from the website: the front desk and the owners answer them."""
     return user.is_active and user.role in (Role.OWNER, Role.ADMIN)
+
+
+def may_publish_website(user: User) -> bool:
+    """Anyone in the practice may edit the public site's drafts; what the public reads
+    is the owner's call."""
+    return user.is_active and user.role == Role.OWNER

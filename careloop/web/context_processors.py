@@ -26,6 +26,7 @@ def navigation(request):
         ("Medical practices", "directory:medical_practice_list"),
         ("Who to visit", "outreach:visit_next"),
         ("Outreach", "outreach:tasks"),
+        ("Website", "website:overview"),
     ]
     if user.is_owner:
         areas += [("Audit log", "audit:list"), ("Practice", "practices:settings")]

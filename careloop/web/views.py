@@ -25,7 +25,8 @@ def healthz(request):
 
 @login_not_required
 def robots(request):
-    return HttpResponse("User-agent: *\nDisallow: /\n", content_type="text/plain")
+    # Staff pages stay out of search engines; the practices' public sites (/p/) do not.
+    return HttpResponse("User-agent: *\nAllow: /p/\nDisallow: /\n", content_type="text/plain")
 
 
 @practice_member_required

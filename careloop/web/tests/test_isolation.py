@@ -126,6 +126,22 @@ def world(practice):
             practice=practice, name="GP evening", starts_on=timezone.localdate()
         ),
         **outreach_world(practice),
+        **_website(practice),
+    }
+
+
+def _website(practice):
+    from careloop.audit.actions import COMMAND
+    from careloop.publicsite import actions as website
+
+    clinician = testing.make_user(practice, Role.CLINICIAN)
+    owner = testing.make_user(practice, Role.OWNER)
+    return {
+        "site": website.site_of(practice),
+        "page": website.page_of(clinician),
+        "article": website.save_article_draft(
+            None, {"title": "Post", "body_md": "Text"}, practice=practice, by=owner, via=COMMAND
+        ),
     }
 
 

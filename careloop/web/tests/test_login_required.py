@@ -28,6 +28,19 @@ PUBLIC = {
     "publicsite:refer_thanks",
     "enquiry_form:contact",  # prospective clients' contact form
     "enquiry_form:thanks",
+    # The practice's website (issue 11): its pages, sitemap, robots, theme and images.
+    "publicsite:service",
+    "publicsite:clinicians",
+    "publicsite:clinician",
+    "publicsite:for_doctors",
+    "publicsite:contact",
+    "publicsite:articles",
+    "publicsite:article",
+    "publicsite:privacy",
+    "publicsite:sitemap",
+    "publicsite:robots_txt",
+    "publicsite:theme_css",
+    "publicsite:image",
     "interop:hl7_inbound",  # the gateway authenticates with its bearer token
     "consent:sign",  # signed, expiring no-account links
     "letters:download",
@@ -64,6 +77,7 @@ def example_url(route: str) -> str:
         ("uuid", str(uuid.uuid4())),
         ("str", "some-token"),
         ("slug", "some-practice"),
+        ("path", "some/page/"),
     ]:
         while f"<{kind}:" in path:
             start = path.index(f"<{kind}:")
