@@ -3,7 +3,6 @@ from datetime import UTC, datetime
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from careloop.audit.actions import PUBLIC_FORM, via_request
