@@ -17,6 +17,7 @@ from django.utils.text import slugify
 from careloop.audit.actions import Via, record
 from careloop.audit.models import AuditAction
 from careloop.practices.permissions import may_publish_website
+from careloop.web.public_cache import invalidate_public_site
 
 from . import images, markup, theme
 from .models import Article, ClinicianPage, PublicSite, SiteImage
@@ -242,6 +243,13 @@ def save_article_draft(
     return article
 
 
+def _show_at_once(practice: Practice) -> None:
+    """Published changes show at once: the cached pages are dropped now and again when
+    this commits, so a page cached from the old rows in between does not linger."""
+    invalidate_public_site(practice)
+    transaction.on_commit(lambda: invalidate_public_site(practice), robust=True)
+
+
 def publish(obj: PublicSite | ClinicianPage | Article, *, by: User, via: Via) -> None:
     """Copy the draft to what the public reads, at once. Owners only."""
     if not may_publish_website(by):
@@ -254,6 +262,7 @@ def publish(obj: PublicSite | ClinicianPage | Article, *, by: User, via: Via) ->
         obj.save()
         site_of(obj.practice)  # make sure there is a site to count the revision on
         PublicSite.objects.for_practice(obj.practice_id).update(revision=F("revision") + 1)
+        _show_at_once(obj.practice)
         _audit(
             obj,
             created=False,
@@ -273,6 +282,7 @@ def unpublish(obj: ClinicianPage | Article, *, by: User, via: Via) -> None:
         obj.published_at = None
         obj.save()
         PublicSite.objects.for_practice(obj.practice_id).update(revision=F("revision") + 1)
+        _show_at_once(obj.practice)
         _audit(
             obj,
             created=False,

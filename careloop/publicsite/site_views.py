@@ -21,6 +21,7 @@ from django.views.decorators.http import require_safe
 from careloop.practices.models import Practice
 from careloop.practices.scoping import in_scope_of
 from careloop.referrals.validity import ReferralFacts, missing_items
+from careloop.web.public_cache import public_page as cached_public_page
 
 from .content import SiteView
 from .links import site_reverse
@@ -45,7 +46,9 @@ def public_page(view=None, *, forms: bool = False):
 
         wrapped = in_scope_of(_practice_of_slug)(wrapper)
         if not forms:
-            wrapped = require_safe(wrapped)
+            # Served from the page cache: what is published changes only on publish,
+            # which invalidates it (actions.publish).
+            wrapped = require_safe(cached_public_page()(wrapped))
         return login_not_required(wrapped)
 
     return decorate(view) if view is not None else decorate
