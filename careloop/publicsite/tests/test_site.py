@@ -394,3 +394,27 @@ def test_website_queries_do_not_grow_with_profiles_and_articles(
     large = count()
     assert large == small, f"{url}: {small} queries with few rows, {large} with many"
     assert large <= 15, f"{url} runs {large} queries"
+
+
+def test_a_visitor_sees_a_published_change_at_once_though_the_page_was_cached(
+    owner_client, published
+):
+    from django.test import Client as Visitor
+
+    visitor = Visitor()
+    before = visitor.get("/p/alice/").content.decode()
+    assert before == visitor.get("/p/alice/").content.decode()  # served again, cached
+    assert "moved" not in before
+    owner_client.post(
+        "/practice/website/pages/",
+        {
+            "tagline": "Calm help nearby",
+            "description": "Psychology in Alice Street, for adults and young people.",
+            "home_md": "We have **moved** to a new building.",
+            "brand_colour": "#2f5d34",
+            "accent_colour": "#1d4e89",
+        },
+    )
+    assert "moved" not in visitor.get("/p/alice/").content.decode()  # a draft, unseen
+    assert owner_client.post("/practice/website/publish/").status_code == 302
+    assert "<strong>moved</strong>" in visitor.get("/p/alice/").content.decode()
