@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "careloop.consent",
     "careloop.letters",
     "careloop.outreach",
+    "careloop.insights",
     "careloop.publicsite",
     "careloop.interop",
     "careloop.web",

@@ -58,6 +58,7 @@ urlpatterns = [
     path("sessions/", include("careloop.therapy.urls")),
     path("", include("careloop.directory.urls")),
     path("practice/", include("careloop.practices.urls")),
+    path("insights/", include("careloop.insights.urls")),
     path("audit/", include("careloop.dashboard.audit_urls")),
     path("p/", include("careloop.publicsite.urls")),
     path("interop/", include("careloop.interop.urls")),

@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from careloop.audit.models import AuditEvent
 from careloop.clients.models import Client
+from careloop.insights.periods import last_months
+from careloop.insights.queries import loop_closure
 from careloop.measures.actions import open_alerts_for
 from careloop.referrals.models import OPEN_STATUSES, Referral
 from careloop.therapy.entitlements import courses_needing_attention
@@ -51,6 +53,10 @@ def dashboard(request):
         )[:8],
         "referrals_this_month": referrals.filter(referral_date__gte=month_start).count(),
         "client_count": Client.objects.for_practice(practice).count(),
+        # The owner's one figure of promises kept: the last three months' loops.
+        "loop_closure": loop_closure(practice, last_months(today, 3))
+        if request.user.is_owner
+        else None,
     }
     return render(request, "dashboard/dashboard.html", context)
 
