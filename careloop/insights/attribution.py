@@ -61,8 +61,14 @@ def rate_ratio(
     total = after + before
     enough = total >= min_events and after_days >= MIN_AFTER_DAYS and before_days > 0
     if not enough or before == 0:
-        ratio = None if before == 0 or not before_days else (after / after_days) / (before / before_days)
-        return RateRatio(after, after_days, before, before_days, ratio, None, None, enough and before > 0)
+        ratio = (
+            None
+            if before == 0 or not before_days
+            else (after / after_days) / (before / before_days)
+        )
+        return RateRatio(
+            after, after_days, before, before_days, ratio, None, None, enough and before > 0
+        )
     ci = binomtest(after, total).proportion_ci(confidence_level=confidence, method="exact")
     return RateRatio(
         after,

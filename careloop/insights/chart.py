@@ -58,7 +58,9 @@ def bars_svg(
     summary = "; ".join(f"{label}: {fmt(v)}" for label, v in zip(labels, values, strict=True))
     parts = _open(chart_id, title, summary, WIDTH, HEIGHT, "insight-chart")
     base = TOP + plot_h
-    parts.append(f'<line x1="{LEFT}" y1="{base}" x2="{LEFT + plot_w}" y2="{base}" stroke="{AXIS}"/>')
+    parts.append(
+        f'<line x1="{LEFT}" y1="{base}" x2="{LEFT + plot_w}" y2="{base}" stroke="{AXIS}"/>'
+    )
     for tick in (0, high / 2, high):
         y = TOP + plot_h * (1 - tick / high)
         parts.append(

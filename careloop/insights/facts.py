@@ -9,8 +9,8 @@ from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from careloop.directory.models import Doctor
-from careloop.lib.business_days import add_business_days
 from careloop.letters.models import Letter, LetterStatus
+from careloop.lib.business_days import add_business_days
 from careloop.practices.models import Practice
 from careloop.referrals.models import EventKind, Referral, ReferralEvent, TriageStatus
 from careloop.therapy.models import SessionStatus, TherapySession
@@ -97,9 +97,7 @@ def _rows(practice: Practice, ids: list[int], targets: loop.LoopTargets) -> list
     )
     attended = {
         row["referral_id"]: row
-        for row in TherapySession.objects.filter(
-            referral_id__in=ids, status=SessionStatus.ATTENDED
-        )
+        for row in TherapySession.objects.filter(referral_id__in=ids, status=SessionStatus.ATTENDED)
         .values("referral_id")
         .annotate(count=Count("id"), last=Max("starts_at"))
     }

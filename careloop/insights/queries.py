@@ -20,7 +20,7 @@ from careloop.outreach.models import Activity, ActivityKind
 from careloop.practices.models import Niche, Practice, User
 from careloop.referrals.models import ReferralBasis, ReferralSource, TriageStatus
 
-from . import attribution, funnel, loop, outcomes, periods
+from . import attribution, funnel, outcomes, periods
 from .chart import bars_svg, sparkline_svg
 from .models import LoopState, ReferralFact
 from .tables import Table
@@ -107,7 +107,10 @@ def sources(practice: Practice, months: Sequence[date]) -> dict[str, Any]:
         "by-quarter",
         "Referrals by quarter",
         ["Quarter", "Referrals"],
-        [list(row) for row in zip(quarter_labels, periods.by_quarter(month_values, months), strict=True)],
+        [
+            list(row)
+            for row in zip(quarter_labels, periods.by_quarter(month_values, months), strict=True)
+        ],
     )
     by_month = Table(
         "by-month",
@@ -157,14 +160,15 @@ def sources(practice: Practice, months: Sequence[date]) -> dict[str, Any]:
             )
         )
         if slug in ("doctor", "medical-practice"):
-            ups, downs = periods.top_movers(rows_by_key)
+            # Full months only: the current month has only just begun.
+            ups, downs = periods.top_movers({k: v[:-1] for k, v in rows_by_key.items()})
             movers[slug] = (
                 [(label_of(m.key), m.before, m.after) for m in ups],
                 [(label_of(m.key), m.before, m.after) for m in downs],
             )
     mover_table = Table(
         "movers",
-        "Top movers: the last 3 months against the 3 before",
+        "Top movers: the last 3 full months against the 3 before",
         ["Who", "Kind", "3 months before", "Last 3 months", "Change"],
         [
             [name, kind_label, before, after, f"{after - before:+d}"]
@@ -174,7 +178,9 @@ def sources(practice: Practice, months: Sequence[date]) -> dict[str, Any]:
         ],
     )
     return {
-        "chart": bars_svg(labels, month_values, chart_id="referrals-by-month", title="Referrals by month"),
+        "chart": bars_svg(
+            labels, month_values, chart_id="referrals-by-month", title="Referrals by month"
+        ),
         "tables": [by_month, overview, mover_table, *tables],
         "total": sum(month_values),
     }
@@ -231,9 +237,7 @@ def funnel_page(practice: Practice, months: Sequence[date]) -> dict[str, Any]:
     )
     by_channel: dict[str, list[dict]] = defaultdict(list)
     by_clinician: dict[str, list[dict]] = defaultdict(list)
-    clinicians = dict(
-        User.objects.filter(practice=practice).values_list("pk", "full_name")
-    )
+    clinicians = dict(User.objects.filter(practice=practice).values_list("pk", "full_name"))
     for row in rows:
         by_channel[CHANNEL_LABELS.get(row["channel"], row["channel"])].append(row)
         by_clinician[clinicians.get(row["clinician_id"], "Not assigned")].append(row)
@@ -266,6 +270,7 @@ def funnel_page(practice: Practice, months: Sequence[date]) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- promises
+
 
 @dataclass(frozen=True)
 class Closure:
@@ -324,9 +329,7 @@ def promises(practice: Practice, months: Sequence[date]) -> dict[str, Any]:
                 percent(row["closed"], decided),
             ]
         )
-        links.append(
-            reverse("insights:broken") + f"?month={month:%Y-%m}" if row["broken"] else ""
-        )
+        links.append(reverse("insights:broken") + f"?month={month:%Y-%m}" if row["broken"] else "")
     table = Table(
         "promises",
         "Promises kept, by month received",
@@ -395,9 +398,7 @@ class ActivityEffect:
 def outreach(practice: Practice, today: date, *, since: date | None = None) -> dict[str, Any]:
     since = since or today - timedelta(days=365)
     activities = list(
-        Activity.objects.filter(
-            practice=practice, kind__in=OUTREACH_KINDS, occurred_on__gte=since
-        )
+        Activity.objects.filter(practice=practice, kind__in=OUTREACH_KINDS, occurred_on__gte=since)
         .select_related("doctor", "medical_practice")
         .order_by("-occurred_on", "-id")
     )
@@ -560,7 +561,9 @@ def client_changes(
     out: dict[str, list[tuple[int, float, float]]] = defaultdict(list)
     for (measure, client_id), n in counts.items():
         if n >= 2:
-            out[measure].append((client_id, firsts[(measure, client_id)], lasts[(measure, client_id)]))
+            out[measure].append(
+                (client_id, firsts[(measure, client_id)], lasts[(measure, client_id)])
+            )
     return out
 
 
@@ -583,7 +586,13 @@ def outcomes_page(practice: Practice, today: date, *, shareable_only: bool) -> d
         if measure is None:
             continue
         for slug, title, pick, names, none_label in (
-            ("medical-practice", "Referring medical practice", 0, med_names, "Self-referred or none on file"),
+            (
+                "medical-practice",
+                "Referring medical practice",
+                0,
+                med_names,
+                "Self-referred or none on file",
+            ),
             ("niche", "Area of practice", 1, niche_names, "None asked for"),
         ):
             entries = []

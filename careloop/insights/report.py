@@ -131,7 +131,9 @@ def send(practice: Practice, month: date) -> MonthlyReport | None:
             ),
             to=owners,
         )
-        message.attach(f"careloop-report-{month:%Y-%m}.pdf", pdf(practice, month), "application/pdf")
+        message.attach(
+            f"careloop-report-{month:%Y-%m}.pdf", pdf(practice, month), "application/pdf"
+        )
         message.send()
     record(sent, action="create", by=None, via=JOB, label=str(sent))
     return sent

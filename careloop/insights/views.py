@@ -137,5 +137,7 @@ def outcomes(request):
     # On screen inside the practice every client's scores count; the CSV leaves the
     # practice, so it uses only clients whose consent covers sharing their scores.
     shareable = bool(request.GET.get("csv"))
-    data = queries.outcomes_page(request.practice, request.practice.today(), shareable_only=shareable)
+    data = queries.outcomes_page(
+        request.practice, request.practice.today(), shareable_only=shareable
+    )
     return _page(request, "insights/section.html", "Outcomes by source", data)
