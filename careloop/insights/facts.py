@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from careloop.directory.models import Doctor
@@ -89,12 +89,14 @@ def _rows(practice: Practice, ids: list[int], targets: loop.LoopTargets) -> list
     )
     doctor_ids = {r.referring_doctor_id for r in referrals if r.referring_doctor_id}
     # A doctor working at several practices is counted at the first one on file.
-    medical_practice_of = dict(
+    medical_practice_of: dict[int, int] = {}
+    for doctor_id, medical_practice_id in (
         Doctor.medical_practices.through.objects.filter(doctor_id__in=doctor_ids)
-        .values("doctor_id")
-        .annotate(first=Min("medicalpractice_id"))
-        .values_list("doctor_id", "first")
-    )
+        .order_by("-medicalpractice_id")
+        .values_list("doctor_id", "medicalpractice_id")
+    ):
+        medical_practice_of[doctor_id] = medical_practice_id  # the lowest id wins
+
     attended = {
         row["referral_id"]: row
         for row in TherapySession.objects.filter(referral_id__in=ids, status=SessionStatus.ATTENDED)
@@ -116,7 +118,8 @@ def _rows(practice: Practice, ids: list[int], targets: loop.LoopTargets) -> list
     for referral_id, signed_at in Letter.objects.filter(
         referral_id__in=ids, status=LetterStatus.SIGNED, signed_at__isnull=False
     ).values_list("referral_id", "signed_at"):
-        signed.setdefault(referral_id, []).append(signed_at)
+        if referral_id is not None and signed_at is not None:
+            signed.setdefault(referral_id, []).append(signed_at)
 
     today = practice.today()
     contact_days = practice.contact_within_days
@@ -126,9 +129,14 @@ def _rows(practice: Practice, ids: list[int], targets: loop.LoopTargets) -> list
         assert received_on is not None
         sessions = attended.get(r.pk)
         course_ended_at = ended_at.get((r.pk, TriageStatus.DISCHARGED))
-        if course_ended_at is None and sessions and r.sessions_referred:
-            if sessions["count"] >= r.sessions_referred:
-                course_ended_at = sessions["last"]
+        if (
+            course_ended_at is None
+            and sessions
+            and r.sessions_referred
+            and sessions["count"] >= r.sessions_referred
+        ):
+            # A course that used all its sessions ended at the last one.
+            course_ended_at = sessions["last"]
         ended_without = None
         told = None
         end_reason = ""
@@ -159,7 +167,11 @@ def _rows(practice: Practice, ids: list[int], targets: loop.LoopTargets) -> list
                 referral_id=r.pk,
                 month=received_on.replace(day=1),
                 doctor_id=r.referring_doctor_id,
-                medical_practice_id=medical_practice_of.get(r.referring_doctor_id),
+                medical_practice_id=(
+                    medical_practice_of.get(r.referring_doctor_id)
+                    if r.referring_doctor_id
+                    else None
+                ),
                 channel=r.source,
                 basis=r.basis,
                 niche_id=r.preferred_niche_id,

@@ -3,7 +3,7 @@
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from typing import Any
 
 # (field, label): the order a referral moves through.
 STEPS = [
@@ -24,7 +24,7 @@ class Step:
     median_days: float | None  # from the step before, for those that reached both
 
 
-def funnel(rows: Iterable[dict[str, datetime | None]], steps: Sequence[tuple[str, str]] = STEPS):
+def funnel(rows: Iterable[dict[str, Any]], steps: Sequence[tuple[str, str]] = STEPS) -> list[Step]:
     """rows: one dict per referral with the step fields. A later step counts as reaching
     the earlier ones (a client booked straight away was never separately "offered")."""
     rows = list(rows)

@@ -38,7 +38,9 @@ def quarters(months: Sequence[date]) -> list[str]:
     return seen
 
 
-def series(counts: Mapping[tuple[K, date], int], keys: Iterable[K], months: Sequence[date]):
+def series(
+    counts: Mapping[tuple[K, date], int], keys: Iterable[K], months: Sequence[date]
+) -> dict[K, list[int]]:
     """{key: [count per month]} with zeros for months without referrals."""
     return {key: [counts.get((key, month), 0) for month in months] for key in keys}
 

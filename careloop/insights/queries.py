@@ -307,7 +307,9 @@ def promises(practice: Practice, months: Sequence[date]) -> dict[str, Any]:
             open=Count("id", filter=Q(loop=LoopState.OPEN)),
         )
     }
-    rows, links, rates = [], [], []
+    rows: list[list[Any]] = []
+    links: list[str] = []
+    rates: list[float | None] = []
     for month in months:
         row = per_month.get(month)
         if row is None:
