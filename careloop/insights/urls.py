@@ -12,4 +12,6 @@ urlpatterns = [
     path("promises/broken/", views.broken, name="broken"),
     path("outreach/", views.outreach, name="outreach"),
     path("outcomes/", views.outcomes, name="outcomes"),
+    path("doctors/", views.doctors, name="doctors"),
+    path("doctors/<uuid:doctor>/", views.doctor_summary, name="doctor_summary"),
 ]

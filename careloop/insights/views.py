@@ -8,10 +8,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.text import slugify
 
+from careloop.directory.models import Doctor
 from careloop.practices.permissions import may_manage_practice
+from careloop.practices.scoping import get_scoped_or_404
 from careloop.web.records import practice_member_required
 
-from . import periods, queries, report
+from . import periods, queries, report, yearly
 from .tables import to_csv
 
 SECTIONS = [
@@ -21,6 +23,7 @@ SECTIONS = [
     ("Promises", "insights:promises"),
     ("Outreach", "insights:outreach"),
     ("Outcomes", "insights:outcomes"),
+    ("Yearly letters", "insights:doctors"),
 ]
 PERIODS = {"12": "Last 12 months", "24": "Last 24 months", "6": "Last 6 months"}
 
@@ -141,3 +144,28 @@ def outcomes(request):
         request.practice, request.practice.today(), shareable_only=shareable
     )
     return _page(request, "insights/section.html", "Outcomes by source", data)
+
+
+@owner_required
+def doctors(request):
+    """The yearly summary each referring doctor may be sent, with what it would say."""
+    data = yearly.page(request.practice, request.practice.today())
+    return render(
+        request,
+        "insights/doctors.html",
+        {"title": "Yearly letters to doctors", "sections": SECTIONS, **data},
+    )
+
+
+@owner_required
+def doctor_summary(request, doctor):
+    found = get_scoped_or_404(Doctor.objects.all(), request.practice, doctor)
+    data = yearly.page(request.practice, request.practice.today())
+    summary = next((s for s in data["summaries"] if s.doctor.pk == found.pk and s.offered), None)
+    if summary is None:
+        raise Http404("No letter for this doctor.")
+    return render(
+        request,
+        "insights/doctor_summary.html",
+        {"title": f"Yearly summary for {found}", "sections": SECTIONS, "summary": summary},
+    )

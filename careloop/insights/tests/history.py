@@ -87,10 +87,21 @@ def _ymd(day: date) -> tuple[int, int, int]:
 
 
 def scores(practice, owner, medical_practice, count, *, first=30, last=20, consent=True):
-    """`count` clients referred from `medical_practice`, each with a first and a last K10."""
+    """`count` clients referred from `medical_practice`, each seen once and with a first
+    and a last K10. Returns their doctor."""
     doctor = testing.make_doctor(practice, [medical_practice])
+    clinician = testing.make_user(practice)
     for index in range(count):
-        made = referral(practice, doctor, testing.aware(2026, 3, 2) + timedelta(days=index))
+        at = testing.aware(2026, 3, 2) + timedelta(days=index)
+        made = referral(practice, doctor, at, first_seen_at=at + timedelta(days=7))
+        testing.make_session(
+            practice,
+            client=made.client,
+            clinician=clinician,
+            referral=made,
+            starts_at=at + timedelta(days=7),
+            status=SessionStatus.ATTENDED,
+        )
         for on, score in ((date(2026, 3, 20), first), (date(2026, 6, 20), last - index % 2)):
             MeasureResult.objects.create(
                 practice=practice,
@@ -112,3 +123,4 @@ def scores(practice, owner, medical_practice, count, *, first=30, last=20, conse
                 obtained_on=date(2026, 3, 2),
                 recorded_by=owner,
             )
+    return doctor
