@@ -50,6 +50,7 @@ PAGES = [
     ("Insights: broken loops", "/insights/promises/broken/"),
     ("Insights: outreach", "/insights/outreach/"),
     ("Insights: outcomes", "/insights/outcomes/"),
+    ("Insights: yearly letters", "/insights/doctors/"),
     (
         "Booking Medicare panel",
         "/sessions/new/medicare/?client={client}&clinician={clinician}"

@@ -22,7 +22,7 @@ from careloop.referrals.models import ReferralBasis, ReferralSource, TriageStatu
 
 from . import attribution, funnel, outcomes, periods
 from .chart import bars_svg, sparkline_svg
-from .models import LoopState, ReferralFact
+from .models import InsightSettings, LoopState, ReferralFact
 from .tables import Table
 
 CHANNEL_LABELS = {
@@ -377,6 +377,11 @@ def promises(practice: Practice, months: Sequence[date]) -> dict[str, Any]:
         ),
         "tables": [table, owed_table],
         "closure": loop_closure(practice, months),
+        "targets": (practice.acknowledge_within_days, practice.contact_within_days),
+        "report_days": InsightSettings.objects.filter(practice=practice)
+        .values_list("report_within_days", flat=True)
+        .first()
+        or 10,
     }
 
 

@@ -13,5 +13,6 @@ urlpatterns = [
     path("outreach/", views.outreach, name="outreach"),
     path("outcomes/", views.outcomes, name="outcomes"),
     path("doctors/", views.doctors, name="doctors"),
+    path("settings/", views.insight_settings, name="settings"),
     path("doctors/<uuid:doctor>/", views.doctor_summary, name="doctor_summary"),
 ]

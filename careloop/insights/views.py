@@ -6,14 +6,16 @@ from datetime import date
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.text import slugify
 
 from careloop.directory.models import Doctor
 from careloop.practices.permissions import may_manage_practice
 from careloop.practices.scoping import get_scoped_or_404
-from careloop.web.records import practice_member_required
+from careloop.web.records import acting, practice_member_required, record_form_view, unpack
 
-from . import periods, queries, report, yearly
+from . import actions, facts, periods, queries, report, yearly
+from .forms import InsightSettingsForm
 from .tables import to_csv
 
 SECTIONS = [
@@ -168,4 +170,27 @@ def doctor_summary(request, doctor):
         request,
         "insights/doctor_summary.html",
         {"title": f"Yearly summary for {found}", "sections": SECTIONS, "summary": summary},
+    )
+
+
+@owner_required
+def insight_settings(request):
+    instance = facts.settings_for(request.practice)
+
+    def save(form):
+        obj, changed, _ = unpack(form)
+        return actions.save_settings(
+            obj, practice=request.practice, changed_fields=changed, **acting(request)
+        )
+
+    return record_form_view(
+        request,
+        form_class=InsightSettingsForm,
+        instance=instance if instance.pk else None,
+        initial=None if instance.pk else {"report_within_days": 10, "email_monthly_report": True},
+        template="web/record_form.html",
+        title="Insight settings",
+        save=save,
+        cancel_url=reverse("insights:promises"),
+        success_url=lambda _obj: reverse("insights:promises"),
     )

@@ -18,6 +18,8 @@ pytestmark = pytest.mark.django_db
 
 PAGES = [
     "/insights/",
+    "/insights/doctors/",
+    "/insights/settings/",
     "/insights/sources/",
     "/insights/funnel/",
     "/insights/promises/",
@@ -224,3 +226,21 @@ def test_the_summary_rows_follow_the_referral_events(
     fact = ReferralFact.objects.get(referral=made)
     assert fact.acknowledged_at == history.NOW
     assert fact.acknowledged_on_time is True
+
+
+def test_the_owner_sets_the_report_deadline_and_the_loops_follow(
+    known, owner_client, django_capture_on_commit_callbacks
+):
+    slow = known["slow"]
+    assert ReferralFact.objects.get(referral=slow).loop == "broken"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(
+            "/insights/settings/", {"report_within_days": "12", "email_monthly_report": "on"}
+        )
+    assert response.status_code == 302
+    assert ReferralFact.objects.get(referral=slow).loop == "closed"
+    page = owner_client.get("/insights/promises/").content.decode()
+    assert "report within 12 business days" in page
+    refused = owner_client.post("/insights/settings/", {"report_within_days": "0"})
+    assert refused.status_code == 400
+    assert "from 1 to 60" in refused.content.decode()
