@@ -30,7 +30,7 @@ def refresh_all() -> int:
     return sum(facts.refresh(practice) for practice in each_practice_scope())
 
 
-@db_periodic_task(crontab(minute="17"))
+@db_periodic_task(crontab(minute="23"))
 @lock_task("insights-refresh")
 def refresh_summaries() -> None:
     """Hourly: every practice's summary rows, so deadlines that passed with nobody
