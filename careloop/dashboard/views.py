@@ -35,9 +35,12 @@ def dashboard(request):
         todays_sessions = todays_sessions.filter(clinician=request.user)
     month_start = today.replace(day=1)
     referrals = Referral.objects.for_practice(practice)
-    # One query for both figures.
-    open_counts = referrals.filter(status__in=OPEN_STATUSES).aggregate(
-        open=Count("id"), overdue=Count("id", filter=Q(next_due_at__lt=timezone.now()))
+    # One query for the three figures.
+    is_open = Q(status__in=OPEN_STATUSES)
+    open_counts = referrals.aggregate(
+        open=Count("id", filter=is_open),
+        overdue=Count("id", filter=is_open & Q(next_due_at__lt=timezone.now())),
+        this_month=Count("id", filter=Q(referral_date__gte=month_start)),
     )
     context = {
         "alerts": list(open_alerts_for(request.user, practice)[:50]),
@@ -51,7 +54,7 @@ def dashboard(request):
         "recent_referrals": referrals.select_related("client", "referring_doctor").order_by(
             "-received_at"
         )[:8],
-        "referrals_this_month": referrals.filter(referral_date__gte=month_start).count(),
+        "referrals_this_month": open_counts["this_month"],
         "client_count": Client.objects.for_practice(practice).count(),
         # The owner's one figure of promises kept: the last three months' loops.
         "loop_closure": loop_closure(practice, last_months(today, 3))

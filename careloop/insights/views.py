@@ -163,13 +163,16 @@ def doctors(request):
 def doctor_summary(request, doctor):
     found = get_scoped_or_404(Doctor.objects.all(), request.practice, doctor)
     data = yearly.page(request.practice, request.practice.today())
-    summary = next((s for s in data["summaries"] if s.doctor.pk == found.pk and s.offered), None)
-    if summary is None:
-        raise Http404("No letter for this doctor.")
+    summary = next((s for s in data["summaries"] if s.doctor.pk == found.pk), None)
     return render(
         request,
         "insights/doctor_summary.html",
-        {"title": f"Yearly summary for {found}", "sections": SECTIONS, "summary": summary},
+        {
+            "title": f"Yearly summary for {found}",
+            "sections": SECTIONS,
+            "doctor": found,
+            "summary": summary,
+        },
     )
 
 

@@ -44,7 +44,9 @@ def test_a_doctor_with_four_patients_gets_nothing_that_counts_them(
     with time_machine.travel(history.NOW, tick=False):
         found = {s.doctor: s for s in yearly.page(alice_practice, history.NOW.date())["summaries"]}
         page = owner_client.get("/insights/doctors/").content.decode()
-        assert owner_client.get(f"/insights/doctors/{tiny.uuid}/").status_code == 404
+        letter = owner_client.get(f"/insights/doctors/{tiny.uuid}/").content.decode()
+    assert "No letter for this doctor: Fewer than 5 patients seen" in letter
+    assert "We saw" not in letter
     assert not found[tiny].offered and found[tiny].lines == []
     row = page[page.index(tiny.display_name) :].split("</tr>")[0]
     assert ">4<" not in row and "Fewer than 5 patients seen" in row
@@ -55,7 +57,8 @@ def test_do_not_contact_means_no_letter(doctors, alice_practice, owner, owner_cl
     DoctorPreference.objects.create(practice=alice_practice, doctor=big, do_not_contact=True)
     with time_machine.travel(history.NOW, tick=False):
         found = {s.doctor: s for s in yearly.page(alice_practice, history.NOW.date())["summaries"]}
-        assert owner_client.get(f"/insights/doctors/{big.uuid}/").status_code == 404
+        letter = owner_client.get(f"/insights/doctors/{big.uuid}/").content.decode()
+    assert "No letter for this doctor: Do not contact" in letter and "We saw" not in letter
     assert found[big].blocked == "Do not contact"
 
 
