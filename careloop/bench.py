@@ -47,6 +47,15 @@ PAGES = [
     ("Consent and disclosures", "/clients/{client}/consent/"),
     ("Letter page", "/letters/{letter}/"),
     ("Letter PDF", "/letters/{letter}/pdf/"),
+    ("Insights: monthly report", "/insights/"),
+    ("Insights: sources", "/insights/sources/"),
+    ("Insights: sources, 24 months", "/insights/sources/?months=24"),
+    ("Insights: funnel", "/insights/funnel/"),
+    ("Insights: promises", "/insights/promises/"),
+    ("Insights: broken loops", "/insights/promises/broken/"),
+    ("Insights: outreach", "/insights/outreach/"),
+    ("Insights: outcomes", "/insights/outcomes/"),
+    ("Insights: yearly letters", "/insights/doctors/"),
     (
         "Booking Medicare panel",
         "/sessions/new/medicare/?client={client}&clinician={clinician}"
@@ -123,6 +132,7 @@ def measure(repeat: int) -> list[dict]:
                 "page": label,
                 "path": path,
                 "median_ms": statistics.median(timings),
+                "p95_ms": _p95(timings),
                 "queries": queries,
             }
         )
@@ -138,6 +148,13 @@ def _bench_letter(referral):
     return existing or draft(
         "end_of_course", client=referral.client, doctor=referral.referring_doctor, referral=referral
     )
+
+
+def _p95(timings: list[float]) -> float:
+    """The 95th percentile (the slowest one in twenty requests)."""
+    if len(timings) < 2:
+        return timings[0]
+    return statistics.quantiles(timings, n=20, method="inclusive")[-1]
 
 
 def _median_ms(work, repeat: int) -> float:
@@ -290,17 +307,21 @@ def main() -> None:
         return
     backend = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite"
     print(
-        f"\nMedian server time (ms) and SQL queries per page, {backend}, "
+        f"\nMedian (and 95th percentile) server time (ms) and SQL queries per page, {backend}, "
         f"{args.repeat} requests each"
     )
-    header = f"{'page':<24}" + "".join(f"{'scale ' + str(s):>22}" for s in scales)
+    header = f"{'page':<32}" + "".join(f"{'scale ' + str(s):>32}" for s in scales)
     print(header)
     print("-" * len(header))
     for index, label in enumerate(row["page"] for row in all_results[scales[0]]):
         rows = [all_results[s][index] for s in scales]
-        cells = "".join(f"{r['median_ms']:>10.1f} ms {r['queries']:>4} q" for r in rows)
-
-        print(f"{label:<24}{cells}")
+        cells = "".join(
+            f"{r['median_ms']:>10.1f} ms"
+            + (f" (p95 {r['p95_ms']:>6.1f})" if "p95_ms" in r else " " * 12)
+            + f" {r['queries']:>4} q"
+            for r in rows
+        )
+        print(f"{label:<32}{cells}")
 
 
 if __name__ == "__main__":

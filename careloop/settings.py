@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "careloop.consent",
     "careloop.letters",
     "careloop.outreach",
+    "careloop.insights",
     "careloop.publicsite",
     "careloop.enquiries",
     "careloop.interop",

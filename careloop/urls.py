@@ -62,6 +62,7 @@ urlpatterns = [
     path("outreach/", include("careloop.outreach.urls")),
     path("practice/website/", include("careloop.publicsite.staff_urls")),
     path("practice/", include("careloop.practices.urls")),
+    path("insights/", include("careloop.insights.urls")),
     path("audit/", include("careloop.dashboard.audit_urls")),
     # The contact form before the rest of the website (careloop.publicsite).
     path("p/<slug:slug>/contact/", include("careloop.enquiries.public_urls")),

@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from careloop.audit.models import AuditEvent
 from careloop.clients.models import Client
+from careloop.insights.periods import last_months
+from careloop.insights.queries import loop_closure
 from careloop.measures.actions import open_alerts_for
 from careloop.outreach.relationships import due_this_week
 from careloop.referrals.models import OPEN_STATUSES, Referral
@@ -35,9 +37,10 @@ def dashboard(request):
     month_start = today.replace(day=1)
     referrals = Referral.objects.for_practice(practice)
     # One query for the three figures.
+    is_open = Q(status__in=OPEN_STATUSES)
     open_counts = referrals.aggregate(
-        open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
-        overdue=Count("id", filter=Q(status__in=OPEN_STATUSES, next_due_at__lt=timezone.now())),
+        open=Count("id", filter=is_open),
+        overdue=Count("id", filter=is_open & Q(next_due_at__lt=timezone.now())),
         this_month=Count("id", filter=Q(referral_date__gte=month_start)),
     )
     context = {
@@ -55,6 +58,10 @@ def dashboard(request):
         "referrals_this_month": open_counts["this_month"],
         "client_count": Client.objects.for_practice(practice).count(),
         "outreach": due_this_week(request.user, practice, today),
+        # The owner's one figure of promises kept: the last three months' loops.
+        "loop_closure": loop_closure(practice, last_months(today, 3))
+        if request.user.is_owner
+        else None,
     }
     return render(request, "dashboard/dashboard.html", context)
 

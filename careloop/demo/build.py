@@ -18,6 +18,7 @@ from careloop.consent.models import Consent
 from careloop.directory.models import Doctor, DoctorType, MedicalPractice, SecureMessagingService
 from careloop.entitlements.models import MbsFee
 from careloop.entitlements.schedule import EXAMPLE_FEES_CSV, load_fees
+from careloop.insights import facts as insight_facts
 from careloop.lib import synthetic
 from careloop.lib.geo import localities_near
 from careloop.measures.models import MeasureResult
@@ -198,6 +199,9 @@ class _PracticeBuilder:
         )
         # The website's pages and profiles (publicsite), delivered once this commits.
         events.publish(DemoPracticeBuilt(self.practice.pk))
+        # The insight pages read summary rows; the hourly job would make them, the
+        # demo should not wait for it.
+        insight_facts.refresh(self.practice)
         return {
             "practices": 1,
             "users": len(clinicians) + 1,

@@ -29,7 +29,11 @@ def navigation(request):
         ("Website", "website:overview"),
     ]
     if user.is_owner:
-        areas += [("Audit log", "audit:list"), ("Practice", "practices:settings")]
+        areas += [
+            ("Insights", "insights:index"),
+            ("Audit log", "audit:list"),
+            ("Practice", "practices:settings"),
+        ]
     current = request.path
     items = []
     urls = [reverse(name) for _, name in areas]

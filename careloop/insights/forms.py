@@ -1,0 +1,19 @@
+from django import forms
+
+from careloop.web.forms import PracticeModelForm
+
+from .models import InsightSettings
+
+
+class InsightSettingsForm(PracticeModelForm):
+    class Meta:
+        model = InsightSettings
+        fields = ["report_within_days", "email_monthly_report"]
+
+    def clean_report_within_days(self) -> int:
+        days = self.cleaned_data["report_within_days"]
+        if not 1 <= days <= 60:
+            raise forms.ValidationError(
+                "Enter a number of business days from 1 to 60 (most practices use 10)."
+            )
+        return days

@@ -1,0 +1,40 @@
+"""Keep the insight rows current as referrals move: each event refreshes its referral's
+row after the commit; the hourly job catches everything else (a referral typed in, a
+letter signed, a day passing a deadline)."""
+
+from django.db import transaction
+
+from careloop import events
+from careloop.referrals.events import (
+    ReferralAccepted,
+    ReferralAcknowledged,
+    ReferralBooked,
+    ReferralDeclined,
+    ReferralDischarged,
+)
+from careloop.therapy.events import SessionAttended
+
+from . import tasks
+
+
+def refresh_referral(event) -> None:
+    referral_id = event.referral_id
+    transaction.on_commit(lambda: tasks.refresh_referral(referral_id), robust=True)
+
+
+def refresh_client(event: SessionAttended) -> None:
+    client_id = event.client_id
+    transaction.on_commit(lambda: tasks.refresh_client(client_id), robust=True)
+
+
+def connect() -> None:
+    for event_type in (
+        ReferralAccepted,
+        ReferralAcknowledged,
+        ReferralDeclined,
+        ReferralDischarged,
+    ):
+        events.subscribe(event_type, refresh_referral)
+    # Booked is delivered inside the booking's transaction; the job is enqueued on commit.
+    events.subscribe(ReferralBooked, refresh_referral)
+    events.subscribe(SessionAttended, refresh_client)
