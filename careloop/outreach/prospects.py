@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Count, Max
@@ -19,16 +19,36 @@ from django.utils import timezone
 from careloop.directory.models import Doctor, MedicalPractice
 from careloop.referrals.models import Referral
 
-from . import ranking
+from . import ranking, stages
 from .models import Activity, NicheReach, OutreachSettings
 from .ranking import ContactFacts, Prospect, Reach, StageFunction
 
 
+def rhythm_stage(facts: ContactFacts, today: date) -> str:
+    """The relationship stage of outreach/stages.py, the one the relationship page
+    shows: lapsing judged from the doctor's own rhythm. A doctor heard from within
+    stages.MIN_SILENCE_DAYS cannot have lapsed, so only the quieter ones need their
+    referral dates."""
+    if facts.do_not_contact:
+        return ranking.DO_NOT_CONTACT
+    if facts.referrals:
+        silent = facts.last_referral is not None and (
+            (today - facts.last_referral).days > stages.MIN_SILENCE_DAYS
+        )
+        if not silent or not facts.referral_dates:
+            return ranking.REFERRING
+        verdict = stages.stage_of(
+            stages.StageFacts(today=today, referral_dates=facts.referral_dates)
+        )
+        return ranking.LAPSED if verdict.stage == ranking.LAPSED else ranking.REFERRING
+    if facts.activities:
+        return ranking.INTRODUCED
+    return ranking.NOT_CONTACTED
+
+
 def stage_function() -> StageFunction:
-    """The relationship stage used for ranking. FALLBACK: until the relationship rules
-    (outreach/stages.py, judged from each doctor's own referral interval) are merged,
-    a simple stand-in; swap it here, in one place."""
-    return ranking.fallback_stage
+    """The relationship stage used for ranking: the relationship page's own rule."""
+    return rhythm_stage
 
 
 def outreach_settings(practice) -> OutreachSettings:
@@ -145,6 +165,23 @@ def find_prospects(practice, search: Search | None = None, *, today: date | None
         .values("referring_doctor")
         .annotate(n=Count("pk"), last=Max("referral_date"))
     }
+    # Only doctors quiet for longer than the shortest possible lapse need their whole
+    # history to judge it: one query for those, whatever the directory's size.
+    quiet_since = today - timedelta(days=stages.MIN_SILENCE_DAYS)
+    quiet = [
+        row["id"]
+        for row in doctors
+        if (referrals.get(row["id"]) or {}).get("last") is not None
+        and referrals[row["id"]]["last"] < quiet_since
+    ]
+    referral_dates: dict[int, list[date]] = defaultdict(list)
+    if quiet:
+        for doctor_id, day in (
+            Referral.objects.filter(practice=practice, referring_doctor_id__in=quiet)
+            .order_by()
+            .values_list("referring_doctor_id", "referral_date")
+        ):
+            referral_dates[doctor_id].append(day)
     activity = Activity.objects.filter(practice=practice).order_by()
     by_doctor: dict[int, dict[str, Any]] = {
         row["doctor"]: dict(row)
@@ -163,7 +200,13 @@ def find_prospects(practice, search: Search | None = None, *, today: date | None
     prospects: list[Prospect] = []
     # Per medical practice, summed over its doctors.
     mp_totals: dict[int, dict] = {
-        pk: {"referrals": 0, "activities": 0, "last_referral": None, "last_contact": None}
+        pk: {
+            "referrals": 0,
+            "activities": 0,
+            "last_referral": None,
+            "last_contact": None,
+            "referral_dates": [],
+        }
         for pk in medical_practices
     }
 
@@ -177,6 +220,7 @@ def find_prospects(practice, search: Search | None = None, *, today: date | None
             referrals=referred.get("n", 0),
             activities=contacted.get("n", 0),
             last_referral=referred.get("last"),
+            referral_dates=tuple(referral_dates.get(doctor["id"], ())),
         )
         last_contact = _latest(contacted.get("last"), referred.get("last"))
         for place in places:
@@ -185,6 +229,7 @@ def find_prospects(practice, search: Search | None = None, *, today: date | None
             totals["activities"] += facts.activities
             totals["last_referral"] = _latest(totals["last_referral"], facts.last_referral)
             totals["last_contact"] = _latest(totals["last_contact"], last_contact)
+            totals["referral_dates"].extend(facts.referral_dates)
         if search.who == "medical_practice":
             continue
         nearest = min(open_places or places, key=lambda p: p["distance"])
@@ -216,6 +261,8 @@ def find_prospects(practice, search: Search | None = None, *, today: date | None
                 referrals=totals["referrals"],
                 activities=totals["activities"] + own.get("n", 0),
                 last_referral=totals["last_referral"],
+                # A practice lapses on all its doctors' referrals together.
+                referral_dates=tuple(sorted(totals["referral_dates"])),
             )
             prospects.append(
                 Prospect(

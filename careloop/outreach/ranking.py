@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 EARTH_RADIUS_KM = 6371.0088
@@ -113,25 +113,8 @@ class ContactFacts:
     referrals: int
     activities: int
     last_referral: date | None
-
-
-# A referrer silent this long is treated as lapsed by the fallback below.
-FALLBACK_LAPSED_AFTER = timedelta(days=180)
-
-
-def fallback_stage(facts: ContactFacts, today: date) -> str:
-    """A stand-in stage for ranking until `outreach/stages.py` (the relationship rules,
-    which judge lapsing from each doctor's own interval) is merged: the lead swaps
-    `prospects.stage_function` to use it. Deliberately simple."""
-    if facts.do_not_contact:
-        return DO_NOT_CONTACT
-    if facts.referrals:
-        if facts.last_referral and today - facts.last_referral > FALLBACK_LAPSED_AFTER:
-            return LAPSED
-        return REFERRING
-    if facts.activities:
-        return INTRODUCED
-    return NOT_CONTACTED
+    # Every referral's date, where lapsing is in question (see rhythm_stage).
+    referral_dates: tuple[date, ...] = ()
 
 
 StageFunction = Callable[[ContactFacts, date], str]

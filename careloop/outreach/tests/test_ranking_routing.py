@@ -1,8 +1,9 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from careloop.outreach import ranking, routing
+from careloop.outreach.prospects import rhythm_stage
 from careloop.outreach.ranking import ContactFacts, Prospect, Reach
 
 SYDNEY = (-33.8688, 151.2093)
@@ -46,6 +47,18 @@ def test_not_contacted_and_lapsed_come_first_and_do_not_contact_never():
     assert [p.name for p in ranked] == ["lapsed mid", "new far", "introduced near", "referring"]
 
 
+def _monthly(first, count):
+    return tuple(first + timedelta(days=30 * n) for n in range(count))
+
+
+def _every(days, last, count):
+    return tuple(sorted(last - timedelta(days=days * n) for n in range(count)))
+
+
+MONTHLY = _monthly(date(2025, 8, 1), 12)  # the last on 27/06/2026: 5 months before
+TWICE_A_YEAR = _every(182, date(2026, 7, 29), 4)
+
+
 @pytest.mark.parametrize(
     ("facts", "stage"),
     [
@@ -53,11 +66,14 @@ def test_not_contacted_and_lapsed_come_first_and_do_not_contact_never():
         (ContactFacts(False, 0, 0, None), "not_contacted"),
         (ContactFacts(False, 0, 2, None), "introduced"),
         (ContactFacts(False, 3, 2, date(2026, 11, 1)), "referring"),
-        (ContactFacts(False, 3, 2, date(2026, 1, 1)), "lapsed"),
+        # Monthly for a year, then nothing for 4 months: lapsed, by their own rhythm.
+        (ContactFacts(False, 12, 0, MONTHLY[-1], MONTHLY), "lapsed"),
+        # Twice a year, the last 4 months ago: still referring.
+        (ContactFacts(False, 4, 0, TWICE_A_YEAR[-1], TWICE_A_YEAR), "referring"),
     ],
 )
-def test_the_fallback_stage(facts, stage):
-    assert ranking.fallback_stage(facts, date(2026, 11, 29)) == stage
+def test_who_to_visit_judges_stages_as_the_relationship_page_does(facts, stage):
+    assert rhythm_stage(facts, date(2026, 11, 29)) == stage
 
 
 def test_the_route_visits_nearest_first_and_never_crosses_itself():
