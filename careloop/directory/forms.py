@@ -91,7 +91,8 @@ class DirectoryUploadForm(SingleLineForm, forms.Form):
         required=False,
         label="Import records whose provider number, HPI-I or HPI-O fails its check, "
         "leaving that number out",
-        help_text="Without this, any such number stops the import so you can fix it.",
+        help_text="Without this, any such number in a CSV file stops the import so you can "
+        "fix it. A FHIR bundle always leaves it out, with a warning.",
     )
 
 

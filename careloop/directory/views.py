@@ -208,7 +208,8 @@ def directory_import(request):
                 "practice": str(request.practice.uuid),
                 "token": token,
                 "name": upload.name[:120],
-                "drop_bad_identifiers": form.cleaned_data["drop_bad_identifiers"],
+                # Unticked: each format's own rule (importing/files.py).
+                "drop_bad_identifiers": form.cleaned_data["drop_bad_identifiers"] or None,
                 "mapping": None,
             }
             request.session[_SESSION_KEY] = state
@@ -272,7 +273,7 @@ def directory_import_check(request):
     parsed = importing.read_directory_file(
         data,
         mapping=_mapping_of(state),
-        drop_bad_identifiers=state.get("drop_bad_identifiers", False),
+        drop_bad_identifiers=state.get("drop_bad_identifiers"),
     )
     confirm = request.method == "POST"
     result = actions.import_directory(

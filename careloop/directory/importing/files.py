@@ -69,14 +69,22 @@ def kind_of(text: str) -> str:
 
 
 def read_directory_file(
-    data: bytes, *, mapping: Mapping[int, str] | None = None, drop_bad_identifiers: bool = False
+    data: bytes,
+    *,
+    mapping: Mapping[int, str] | None = None,
+    drop_bad_identifiers: bool | None = None,
 ) -> ParsedFile:
     """Read and check a whole file. Problems come back in the result; only a file that
     is not readable at all raises UnreadableFile. With `drop_bad_identifiers`, an
     identifier failing its check is left out (and warned about) instead of stopping
-    the import."""
+    the import. Unsaid, a FHIR bundle drops it and a CSV file stops: a spreadsheet's
+    typo is the user's to fix, but a directory service's export cannot be edited, and
+    its records are worth having without the one number (the AU Base examples carry
+    a provider number whose check character is wrong)."""
     text = decode(data)
     kind = kind_of(text)
+    if drop_bad_identifiers is None:
+        drop_bad_identifiers = kind in ("json", "xml")
     if kind == "json":
         return read_fhir_json(text, drop_bad_identifiers=drop_bad_identifiers)
     if kind == "xml":

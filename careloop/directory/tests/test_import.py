@@ -324,8 +324,10 @@ def test_the_doctor_types_and_networks_match_the_model():
 # --- FHIR ------------------------------------------------------------------------------
 
 
-def test_the_au_base_examples_stop_on_their_placeholder_provider_number(alice_practice):
-    result = run(alice_practice, bundle_xml(*AU_BASE))
+def test_strictly_the_au_base_examples_stop_on_their_placeholder_provider_number(
+    alice_practice,
+):
+    result = run(alice_practice, bundle_xml(*AU_BASE), drop_bad_identifiers=False)
     assert [(p.where, p.column) for p in result.problems] == [
         ("Entry 2 (PractitionerRole/example0)", "identifier (Medicare provider number)")
     ]
@@ -333,7 +335,7 @@ def test_the_au_base_examples_stop_on_their_placeholder_provider_number(alice_pr
 
 
 def test_the_au_base_examples_import(alice_practice):
-    result = run(alice_practice, bundle_xml(*AU_BASE), drop_bad_identifiers=True)
+    result = run(alice_practice, bundle_xml(*AU_BASE))
     assert result.ok, result.problems
     assert len(result.warnings) == 1
     doctor = Doctor.objects.get()
@@ -350,7 +352,7 @@ def test_the_au_base_examples_import(alice_practice):
     )
     assert place.hpio == HPIO_A
     assert place.latitude is not None  # placed at Blacktown
-    again = run(alice_practice, bundle_xml(*AU_BASE), drop_bad_identifiers=True)
+    again = run(alice_practice, bundle_xml(*AU_BASE))
     assert (again.doctors_added, again.practices_added) == (0, 0)
 
 

@@ -65,9 +65,19 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print the result as JSON.")
         parser.add_argument(
             "--drop-bad-identifiers",
-            action="store_true",
+            action="store_const",
+            const=True,
+            default=None,
             help="Import a record whose provider number, HPI-I or HPI-O fails its check "
-            "without that identifier (and warn), instead of stopping the import.",
+            "without that identifier (and warn), instead of stopping the import. FHIR "
+            "bundles do this unless --strict-identifiers is given.",
+        )
+        parser.add_argument(
+            "--strict-identifiers",
+            action="store_const",
+            const=False,
+            dest="drop_bad_identifiers",
+            help="Stop the import at any identifier that fails its check, FHIR included.",
         )
 
     def handle(self, *args, file, practice, dry_run, json: bool, drop_bad_identifiers, **options):
