@@ -22,4 +22,10 @@ class InsightSettingsForm(PracticeModelForm):
 class SendYearlyForm(forms.Form):
     """The batch key comes with the form: a re-posted form is the same send."""
 
-    batch = forms.UUIDField(widget=forms.HiddenInput)
+    batch = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "This form is out of date: reload the page and send again.",
+            "invalid": "This form is out of date: reload the page and send again.",
+        },
+    )

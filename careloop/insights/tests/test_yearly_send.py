@@ -70,6 +70,8 @@ def test_one_message_per_eligible_doctor_and_e_mail_once_even_when_re_posted(
     assert "2 yearly summaries on the way" in first
     assert "0 yearly summaries on the way; 2 already sent with this form" in again
     assert f"/outreach/send/{batch}/letters/" in first
+    sheet = owner_client.get(f"/outreach/send/{batch}/letters/").content.decode()
+    assert "We saw 6 of your patients" in sheet and "We saw 5" not in sheet
     # Audited with the acting owner.
     events = AuditEvent.objects.filter(object_type="outreach message", action="create")
     assert events.count() == 2 and {e.actor for e in events} == {page.wsgi_request.user}
