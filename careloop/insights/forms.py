@@ -17,3 +17,15 @@ class InsightSettingsForm(PracticeModelForm):
                 "Enter a number of business days from 1 to 60 (most practices use 10)."
             )
         return days
+
+
+class SendYearlyForm(forms.Form):
+    """The batch key comes with the form: a re-posted form is the same send."""
+
+    batch = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "This form is out of date: reload the page and send again.",
+            "invalid": "This form is out of date: reload the page and send again.",
+        },
+    )

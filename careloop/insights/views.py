@@ -1,6 +1,7 @@
 """Insights: owners' pages on where referrals come from, whether loops close, which
 outreach works and how clients fare. Every table exports as CSV (?csv=<table>)."""
 
+import uuid
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
@@ -15,7 +16,7 @@ from careloop.practices.scoping import get_scoped_or_404
 from careloop.web.records import acting, practice_member_required, record_form_view, unpack
 
 from . import actions, facts, periods, queries, report, yearly
-from .forms import InsightSettingsForm
+from .forms import InsightSettingsForm, SendYearlyForm
 from .tables import to_csv
 
 SECTIONS = [
@@ -150,12 +151,34 @@ def outcomes(request):
 
 @owner_required
 def doctors(request):
-    """The yearly summary each referring doctor may be sent, with what it would say."""
+    """The yearly summary each referring doctor may be sent, with what it would say, and
+    sending them all (once per form: a re-posted form sends nothing twice)."""
+    result = None
+    if request.method == "POST":
+        form = SendYearlyForm(request.POST)
+        if form.is_valid():
+            result = actions.send_yearly_summaries(
+                request.practice,
+                request.practice.today(),
+                batch_key=str(form.cleaned_data["batch"]),
+                **acting(request),
+            )
+    else:
+        form = SendYearlyForm(initial={"batch": uuid.uuid4()})
     data = yearly.page(request.practice, request.practice.today())
     return render(
         request,
         "insights/doctors.html",
-        {"title": "Yearly letters to doctors", "sections": SECTIONS, **data},
+        {
+            "title": "Yearly letters to doctors",
+            "sections": SECTIONS,
+            "form": form,
+            "result": result,
+            "printed": [m for m in result.queued if m.channel == "print"] if result else [],
+            "batch": form["batch"].value(),
+            "ready": sum(1 for s in data["summaries"] if s.offered),
+            **data,
+        },
     )
 
 

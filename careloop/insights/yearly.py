@@ -102,7 +102,12 @@ def summaries(practice: Practice, today: date) -> list[Summary]:
                 lasts[client_id] = score
             else:
                 firsts[client_id] = score
-    doctors = {d.pk: d for d in Doctor.objects.filter(practice=practice, pk__in=clients_of.keys())}
+    doctors = {
+        d.pk: d
+        for d in Doctor.objects.filter(practice=practice, pk__in=clients_of.keys()).select_related(
+            "outreach_preference"
+        )
+    }
     blocked: set[int] = set()
     preferences: dict[int, str] = {}
     for doctor_id, do_not_contact, detail in DoctorPreference.objects.filter(
@@ -179,6 +184,15 @@ def letter_lines(practice: Practice, summary: Summary, opening: Openings) -> lis
     lines.append("These figures are totals only; no patient can be identified from them.")
     lines.append(f"With thanks,\n{practice.name}")
     return lines
+
+
+def letter_subject(practice: Practice) -> str:
+    return f"Your patients at {practice.name}: the year in summary"
+
+
+def letter_body(summary: Summary) -> str:
+    """The letter as sent: its paragraphs (already totals only), a blank line apart."""
+    return "\n\n".join(summary.lines)
 
 
 def page(practice: Practice, today: date) -> dict[str, Any]:

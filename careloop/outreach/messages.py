@@ -114,6 +114,11 @@ DEFAULTS: dict[str, Wording] = {
 }
 
 
+# The kinds a practice writes from a template (and may reword). A yearly summary's text
+# is written per doctor by insights and handed to `queue_messages`.
+EDITABLE_KINDS = [kind for kind in TemplateKind if kind in DEFAULTS]
+
+
 def unknown_placeholders(text: str) -> list[str]:
     """The {names} in a wording that are not ours: a typo would otherwise reach the doctor."""
     found = []
@@ -251,12 +256,35 @@ def send_to_doctors(
     by,
     via: Via,
 ) -> SendResult:
-    """Queue one message per doctor, once per batch. Do-not-contact, the frequency cap
+    """Queue one message per doctor in the practice's wording of `kind`, once per batch."""
+    wording = wording_for(practice, kind)
+    values = practice_values(practice, by)
+    return queue_messages(
+        practice,
+        kind,
+        [(doctor, fill(wording, values, doctor)) for doctor in doctors],
+        batch_key=batch_key,
+        by=by,
+        via=via,
+    )
+
+
+def queue_messages(
+    practice: Practice,
+    kind: str,
+    texts: Iterable[tuple[Doctor, Wording]],
+    *,
+    batch_key: str,
+    by,
+    via: Via,
+) -> SendResult:
+    """Queue each doctor their own text, once per batch. Do-not-contact, the frequency cap
     and the doctor's own "how often" are respected and named in the result."""
     from . import tasks
 
     result = SendResult()
-    doctors = list(doctors)
+    texts = list(texts)
+    doctors = [doctor for doctor, _ in texts]
     today = timezone.localdate()
     cap = outreach_settings(practice).frequency_cap_days
     in_batch = set(
@@ -272,9 +300,9 @@ def send_to_doctors(
     ):
         day = timezone.localdate(queued_at)
         last_sent[doctor_id] = max(day, last_sent.get(doctor_id, day))
-    wording = wording_for(practice, kind)
-    values = practice_values(practice, by)
-    for doctor in doctors:
+    for doctor, text in texts:
+        if doctor.practice_id != practice.pk:
+            raise ValueError("A message goes only to the practice's own doctors.")
         if doctor.pk in in_batch:
             result.already.append(doctor)
             continue
@@ -282,7 +310,6 @@ def send_to_doctors(
         if reason:
             result.skipped.append((doctor, reason))
             continue
-        filled = fill(wording, values, doctor)
         channel = channel_for(doctor)
         try:
             with transaction.atomic():
@@ -291,8 +318,8 @@ def send_to_doctors(
                     kind=kind,
                     doctor=doctor,
                     batch_key=batch_key,
-                    subject=filled.subject,
-                    body=filled.body,
+                    subject=single_line(text.subject)[:200],
+                    body=text.body,
                     channel=channel,
                     sent_by=by if getattr(by, "pk", None) else None,
                 )

@@ -340,6 +340,8 @@ class TemplateKind(models.TextChoices):
     FIRST_REFERRAL_THANKS = "first_referral_thanks", "Thank-you for a first referral"
     OPENINGS_UPDATE = "openings_update", "Openings update"
     LUNCH_AND_LEARN = "lunch_and_learn", "Offer of a lunch-and-learn"
+    # Written by insights from the doctor's own figures, not from an editable template.
+    YEARLY_SUMMARY = "yearly_summary", "Yearly summary"
 
 
 class OutreachTemplate(PracticeOwned):

@@ -374,15 +374,20 @@ def template_list(request):
     own = set(
         OutreachTemplate.objects.filter(practice=request.practice).values_list("kind", flat=True)
     )
-    kinds = [{"kind": k, "label": k.label, "customised": k.value in own} for k in TemplateKind]
+    kinds = [
+        {"kind": k, "label": k.label, "customised": k.value in own} for k in messages.EDITABLE_KINDS
+    ]
     return render(request, "outreach/template_list.html", {"kinds": kinds})
 
 
 def _kind_or_404(kind: str) -> TemplateKind:
     try:
-        return TemplateKind(kind)
+        found = TemplateKind(kind)
     except ValueError:
         raise Http404 from None
+    if found not in messages.EDITABLE_KINDS:
+        raise Http404
+    return found
 
 
 @practice_member_required
@@ -416,7 +421,9 @@ def template_edit(request, kind):
 
 
 class SendForm(forms.Form):
-    kind = forms.ChoiceField(label="What to send", choices=TemplateKind.choices)
+    kind = forms.ChoiceField(
+        label="What to send", choices=[(k.value, k.label) for k in messages.EDITABLE_KINDS]
+    )
     batch = forms.UUIDField(widget=forms.HiddenInput)
 
 
