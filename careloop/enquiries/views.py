@@ -14,6 +14,7 @@ from careloop.lib.ratelimit import client_address, hit
 from careloop.practices.models import Practice
 from careloop.practices.permissions import may_handle_enquiries
 from careloop.practices.scoping import get_scoped_or_404, in_scope_of
+from careloop.publicsite.site_views import render_site_page
 from careloop.web.lists import PracticeListView
 from careloop.web.public_cache import public_page, use_form_token
 from careloop.web.records import acting, audit_view, practice_member_required
@@ -112,8 +113,16 @@ def contact(request, slug):
         status = 400
     else:
         use_form_token(request, form.form_token)
-    return render(
-        request, "enquiries/contact.html", {"practice": practice, "form": form}, status=status
+    return render_site_page(
+        request,
+        practice,
+        "enquiries/contact.html",
+        title=f"Contact us · {practice.name}",
+        description=f"Contact {practice.name}: ask about an appointment, a clinician or the "
+        "kind of help you are after. We reply by phone or e-mail.",
+        page_name="contact",
+        status=status,
+        form=form,
     )
 
 
@@ -123,7 +132,14 @@ def contact(request, slug):
 def contact_thanks(request, slug):
     """The same for everyone: it names no one, so it is safe to cache and to share."""
     practice = get_object_or_404(Practice, slug=slug)
-    return render(request, "enquiries/contact_thanks.html", {"practice": practice})
+    return render_site_page(
+        request,
+        practice,
+        "enquiries/contact_thanks.html",
+        title=f"Thank you · {practice.name}",
+        description=f"Your enquiry reached {practice.name}.",
+        page_name="contact",
+    )
 
 
 # --- Staff ---------------------------------------------------------------------------

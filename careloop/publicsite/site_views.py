@@ -77,6 +77,26 @@ def _page(request, site, template, *, title, description, canonical, ld=None, **
     )
 
 
+def render_site_page(
+    request, practice, template, *, title, description, page_name, status=200, **context
+):
+    """A page of the practice's website rendered by another app (the contact form of
+    careloop.enquiries): the site's title, description, canonical address, Open Graph
+    and schema.org data, around that app's template."""
+    site = SiteView(practice, preview=False)
+    response = _page(
+        request,
+        site,
+        template,
+        title=title,
+        description=description,
+        canonical=_absolute(request, site, page_name),
+        **context,
+    )
+    response.status_code = status
+    return response
+
+
 def _practice_ld(request, site) -> dict:
     practice = site.practice
     data = {

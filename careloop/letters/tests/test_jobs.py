@@ -84,4 +84,9 @@ def test_periodic_jobs_are_declared_in_code():
         return {task.name for task in HUEY.read_periodic(moment)}
 
     assert due_at(9, 17) == {"run_outbox"}  # the outbox every minute
-    assert due_at(10, 0) == {"run_outbox", "send_clarification_reminders"}  # reminders hourly
+    # Reminders hourly; unsent outreach e-mails are retried every 5 minutes.
+    assert due_at(10, 0) == {
+        "run_outbox",
+        "send_clarification_reminders",
+        "retry_unsent_outreach",
+    }

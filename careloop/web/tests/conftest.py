@@ -1,7 +1,8 @@
 import os
+import threading
 
 import pytest
-from django.core.servers.basehttp import WSGIServer
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test.testcases import LiveServerThread
 
 from careloop.browser_testing import CHROMIUM, CHROMIUM_ARGS, require_chromium
@@ -9,16 +10,21 @@ from careloop.browser_testing import CHROMIUM, CHROMIUM_ARGS, require_chromium
 
 # The browser tests' server shares the test's in-memory SQLite connection. Two requests
 # at once on it (htmx refreshing two parts of a form) fail with "table is locked", which
-# the file database of a real installation, with its busy timeout, never does. One
-# request at a time keeps the tests about the pages; Django closes each connection
-# after its response when the server is not threaded, so the browser never waits.
-class SerialWSGIServer(WSGIServer):
-    def __init__(self, *args, connections_override=None, **kwargs):
-        # The live server's own thread already uses the test's connections.
-        super().__init__(*args, **kwargs)
+# the file database of a real installation, with its busy timeout, never does. The
+# server still takes connections in threads (a browser's idle preconnection must not
+# block it) but runs the application for one request at a time.
+class OneAtATimeWSGIServer(ThreadedWSGIServer):
+    def set_app(self, application):
+        lock = threading.Lock()
+
+        def one_at_a_time(environ, start_response):
+            with lock:
+                return application(environ, start_response)
+
+        super().set_app(one_at_a_time)
 
 
-LiveServerThread.server_class = SerialWSGIServer  # type: ignore[assignment]
+LiveServerThread.server_class = OneAtATimeWSGIServer
 
 
 @pytest.fixture(scope="session")

@@ -58,7 +58,10 @@ def test_queries_do_not_grow_with_rows(url, owner_client, alice_practice):
     fill(alice_practice, 28)  # past one page of 25
     large = count_queries(owner_client, url)
     assert large == small, f"{url}: {small} queries with few rows, {large} with many"
-    assert large <= 15, f"{url} runs {large} queries"
+    # The dashboard gathers a panel from each app (alerts, today's sessions, referrals,
+    # courses, outreach due, the loop-closure rate): a few more, still fixed.
+    budget = 18 if url == "/dashboard/" else 15
+    assert large <= budget, f"{url} runs {large} queries"
 
 
 def test_the_clinicians_dashboard_does_not_grow_with_their_caseload(client, alice_practice):
