@@ -168,7 +168,8 @@ def test_reception_types_a_faxed_letter_on_a_phone_adding_the_client_in_place(
     page.get_by_role("button", name="Save").click()
     page.wait_for_url("**/referrals/upload/*/?client=*")
     matilda = Client.objects.get(family_name="Wattlebird")
-    assert page.get_by_label(label_named("Client")).input_value() == str(matilda.uuid)
+    assert page.get_by_label(label_named("Client")).input_value() == "Matilda Wattlebird"
+    assert page.locator("input[name=client]").input_value() == str(matilda.uuid)
     assert page.get_by_label(label_named("Symptoms or diagnosis")).input_value() == (
         "Panic attacks since August"
     )
