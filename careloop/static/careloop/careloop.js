@@ -136,6 +136,12 @@ document.addEventListener("DOMContentLoaded", function () {
   });
   document.addEventListener("focusout", function (event) {
     var parts = event.target.matches("[data-picker-input]") && pickerParts(event.target);
-    if (parts && !parts.picker.contains(event.relatedTarget)) { openPicker(parts, false); }
+    if (parts && !parts.picker.contains(event.relatedTarget)) {
+      // A tap on a phone takes the focus before its click arrives: close the list only
+      // after that click has had its chance to choose.
+      window.setTimeout(function () {
+        if (!parts.picker.contains(document.activeElement)) { openPicker(parts, false); }
+      }, 250);
+    }
   });
 });

@@ -149,7 +149,10 @@ def test_reception_types_a_faxed_letter_on_a_phone_adding_the_client_in_place(
 
     # The doctor is typed and chosen from the matches, not picked from a list of all.
     page.get_by_label(label_named("Referring doctor")).fill(doctor.family_name[:4])
-    page.get_by_role("option", name=doctor.display_name).first.click()
+    page.get_by_role("option", name=doctor.display_name).first.wait_for()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    assert page.locator("input[name=referring_doctor]").input_value() == str(doctor.uuid)
     page.get_by_label(label_named("Symptoms or diagnosis")).fill("Panic attacks since August")
     page.get_by_role("button", name="Add a new client").click()
     page.wait_for_url("**/clients/new/?next=*")
