@@ -1,5 +1,6 @@
 from django import forms
 
+from careloop.lib.text import SingleLineForm
 from careloop.web.forms import PracticeModelForm
 
 from .models import InsightSettings
@@ -19,7 +20,7 @@ class InsightSettingsForm(PracticeModelForm):
         return days
 
 
-class SendYearlyForm(forms.Form):
+class SendYearlyForm(SingleLineForm, forms.Form):
     """The batch key comes with the form: a re-posted form is the same send."""
 
     batch = forms.UUIDField(
