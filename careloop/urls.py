@@ -4,7 +4,6 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from careloop.dashboard import views as dashboard_views
-from careloop.outreach import views_visits as outreach_views
 from careloop.practices import views as practice_views
 from careloop.practices.forms import SignInForm
 from careloop.web import views as web_views
@@ -66,12 +65,6 @@ urlpatterns = [
     path("audit/", include("careloop.dashboard.audit_urls")),
     # The contact form before the rest of the website (careloop.publicsite).
     path("p/<slug:slug>/contact/", include("careloop.enquiries.public_urls")),
-    # The leave-behind for doctors, linked from the practice's website.
-    path(
-        "p/<slug:slug>/leave-behind.pdf",
-        outreach_views.public_leave_behind,
-        name="outreach_public_leave_behind",
-    ),
     path("p/", include("careloop.publicsite.urls")),
     path("enquiries/", include("careloop.enquiries.urls")),
     path("interop/", include("careloop.interop.urls")),

@@ -35,6 +35,7 @@ def dashboard(request):
     if request.user.is_clinician and not request.user.is_owner:
         todays_sessions = todays_sessions.filter(clinician=request.user)
     month_start = today.replace(day=1)
+    closure_months = last_months(today, 12)
     referrals = Referral.objects.for_practice(practice)
     # One query for the three figures.
     is_open = Q(status__in=OPEN_STATUSES)
@@ -58,10 +59,10 @@ def dashboard(request):
         "referrals_this_month": open_counts["this_month"],
         "client_count": Client.objects.for_practice(practice).count(),
         "outreach": due_this_week(request.user, practice, today),
-        # The owner's one figure of promises kept: the last three months' loops.
-        "loop_closure": loop_closure(practice, last_months(today, 3))
-        if request.user.is_owner
-        else None,
+        # The owner's one figure of promises kept: the last twelve months' loops, as
+        # the promises page shows by default (recent months' loops are mostly still open).
+        "loop_closure": loop_closure(practice, closure_months) if request.user.is_owner else None,
+        "loop_closure_since": closure_months[0],
     }
     return render(request, "dashboard/dashboard.html", context)
 

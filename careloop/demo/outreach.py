@@ -218,6 +218,15 @@ def build_outreach_history(
                 materials_left="Leave-behind",
                 asked_for_referrals=rng.random() < 0.7,
             )
+            # Followed up a month later, as the routine asks; only last month's
+            # introductions still wait for theirs (this week's follow-up tasks).
+            if ago > 40:
+                contact(
+                    doctor.pk,
+                    today - timedelta(days=ago - rng.randint(28, 35)),
+                    rng.choice([ActivityKind.PHONE_CALL, ActivityKind.EMAIL]),
+                    summary="Followed up the introduction; happy to receive our updates.",
+                )
 
     # Events, with doctors met there.
     region = {
@@ -262,6 +271,13 @@ def build_outreach_history(
                 event=event,
                 summary=f"Met at {event.name}.",
             )
+            if doctor.pk not in dates_by_doctor and event.starts_on < today - timedelta(days=40):
+                contact(
+                    doctor.pk,
+                    event.starts_on + timedelta(days=rng.randint(7, 30)),
+                    ActivityKind.EMAIL,
+                    summary="Followed up after the event with our leave-behind.",
+                )
 
     # Lunch-and-learns: delivered ones over the years, and one offered last week.
     for i, topic in enumerate(TRAINING_TOPICS):

@@ -292,6 +292,57 @@ def loop_closure(practice: Practice, months: Sequence[date]) -> Closure:
     )
 
 
+def letters_owed(practice: Practice, now) -> Table:
+    """Drafts waiting to go, and end-of-course reports nobody has drafted yet: a course
+    that ended with no report is owed from the day it ended, draft or not."""
+    drafts = list(
+        Letter.objects.filter(practice=practice, status=LetterStatus.DRAFT)
+        .select_related("doctor", "client")
+        .order_by("created_at")[:200]
+    )
+    drafted_for = {letter.referral_id for letter in drafts if letter.referral_id}
+    # Loops still open or broken are the only ones that can owe a report (index by loop).
+    undrafted = [
+        fact
+        for fact in ReferralFact.objects.filter(
+            practice=practice,
+            loop__in=[LoopState.OPEN, LoopState.BROKEN],
+            course_ended_at__isnull=False,
+            report_sent_at__isnull=True,
+            doctor__isnull=False,
+        )
+        .select_related("doctor", "referral")
+        .order_by("course_ended_at")[:200]
+        if fact.referral_id not in drafted_for
+    ]
+    owed = [
+        (
+            letter.created_at,
+            letter.get_kind_display(),
+            letter.doctor.display_name,
+            letter.get_absolute_url(),
+        )
+        for letter in drafts
+    ] + [
+        (
+            fact.course_ended_at,
+            "End-of-course report (not drafted yet)",
+            fact.doctor.display_name,
+            fact.referral.get_absolute_url(),
+        )
+        for fact in undrafted
+    ]
+    owed.sort(key=lambda row: row[0])
+    return Table(
+        "letters-owed",
+        "Letters owed",
+        ["Letter", "To", "Owed for (days)"],
+        [[kind, to, (now - since).days] for since, kind, to, _ in owed],
+        [url for *_, url in owed],
+        empty="No letter is owed.",
+    )
+
+
 def promises(practice: Practice, months: Sequence[date]) -> dict[str, Any]:
     facts = facts_for(practice, months).exclude(loop=LoopState.NOT_APPLICABLE)
     per_month = {
@@ -350,23 +401,7 @@ def promises(practice: Practice, months: Sequence[date]) -> dict[str, Any]:
         note="Follow a month to the referrals whose loop broke. Self-referrals have no "
         "doctor to close a loop with and are left out.",
     )
-    now = timezone.now()
-    owed = list(
-        Letter.objects.filter(practice=practice, status=LetterStatus.DRAFT)
-        .select_related("doctor", "client")
-        .order_by("created_at")[:200]
-    )
-    owed_table = Table(
-        "letters-owed",
-        "Letters owed",
-        ["Letter", "To", "Owed for (days)"],
-        [
-            [letter.get_kind_display(), letter.doctor.display_name, (now - letter.created_at).days]
-            for letter in owed
-        ],
-        [letter.get_absolute_url() for letter in owed],
-        empty="No letter is owed.",
-    )
+    owed_table = letters_owed(practice, timezone.now())
     return {
         "chart": bars_svg(
             [month_label(m) for m in months],
@@ -385,10 +420,13 @@ def promises(practice: Practice, months: Sequence[date]) -> dict[str, Any]:
     }
 
 
-def broken_loops(practice: Practice, month: date | None):
+def broken_loops(practice: Practice, month: date | None, *, since: date | None = None):
+    """Broken loops of one month received, of every month from `since`, or of all."""
     facts = ReferralFact.objects.filter(practice=practice, loop=LoopState.BROKEN)
     if month is not None:
         facts = facts.filter(month=month)
+    elif since is not None:
+        facts = facts.filter(month__gte=since)
     return facts.select_related("referral__client", "doctor").order_by("-received_at")
 
 

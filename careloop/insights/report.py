@@ -10,7 +10,6 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from careloop.audit.actions import JOB, record
-from careloop.letters.models import Letter, LetterStatus
 from careloop.lib.business_days import is_business_day
 from careloop.outreach.models import Activity
 from careloop.practices.models import Practice, Role, User
@@ -61,7 +60,7 @@ def figures(practice: Practice, month: date) -> dict[str, Any]:
         occurred_on__gte=month,
         occurred_on__lt=periods.add_months(month, 1),
     ).count()
-    owed = Letter.objects.filter(practice=practice, status=LetterStatus.DRAFT).count()
+    owed = len(queries.letters_owed(practice, timezone.now()).rows)
     summary = Table(
         "summary",
         f"{month:%B %Y} at a glance",

@@ -80,8 +80,8 @@ def index(request):
     )
 
 
-def _month_param(request) -> date | None:
-    value = request.GET.get("month", "")
+def _month_param(request, name: str = "month") -> date | None:
+    value = request.GET.get(name, "")
     try:
         year, month = (int(part) for part in value.split("-"))
         return date(year, month, 1)
@@ -124,11 +124,18 @@ def promises(request):
 def broken(request):
     """The referrals whose loop broke: what the loop-closure rate links to."""
     month = _month_param(request)
-    facts = list(queries.broken_loops(request.practice, month)[:500])
+    since = None if month else _month_param(request, "since")
+    facts = list(queries.broken_loops(request.practice, month, since=since)[:500])
     return render(
         request,
         "insights/broken.html",
-        {"title": "Broken loops", "sections": SECTIONS, "facts": facts, "month": month},
+        {
+            "title": "Broken loops",
+            "sections": SECTIONS,
+            "facts": facts,
+            "month": month,
+            "since": since,
+        },
     )
 
 

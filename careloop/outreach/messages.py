@@ -194,7 +194,11 @@ def niches_text(practice: Practice) -> str:
 
 
 def referral_link(practice: Practice) -> str:
-    return settings.SITE_URL + reverse("publicsite:refer", args=[practice.slug])
+    # The Careloop address, which always works, even when the leave-behind is asked for
+    # on the practice's own domain (whose URL conf knows no slugs).
+    return settings.SITE_URL + reverse(
+        "publicsite:refer", args=[practice.slug], urlconf=settings.ROOT_URLCONF
+    )
 
 
 def practice_values(practice: Practice, sender) -> dict[str, str]:

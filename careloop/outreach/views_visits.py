@@ -309,7 +309,7 @@ def leave_behind_page(request):
             "form": form,
             "clinicians": people,
             "public_url": request.build_absolute_uri(
-                reverse("outreach_public_leave_behind", args=[practice.slug])
+                reverse("publicsite:leave_behind", args=[practice.slug])
             ),
         },
     )

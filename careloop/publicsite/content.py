@@ -106,6 +106,11 @@ class SiteView:
     def niches(self) -> list[Niche]:
         return list(self.practice.niches.all())
 
+    @cached_property
+    def service_codes(self) -> set[str]:
+        """The niches with a page of their own: the practice's, not every clinician's."""
+        return {niche.code for niche in self.niches}
+
     def niche(self, code: str) -> Niche:
         for niche in self.niches:
             if niche.code == code:

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from careloop.outreach import views_visits as outreach_views
+
 from . import site_views, views
 
 app_name = "publicsite"
@@ -20,6 +22,8 @@ urlpatterns += [
     path("<slug:slug>/articles/", site_views.articles, name="articles"),
     path("<slug:slug>/articles/<slug:article>/", site_views.article, name="article"),
     path("<slug:slug>/privacy/", site_views.privacy, name="privacy"),
+    # The leave-behind for doctors, linked from the "for doctors" page.
+    path("<slug:slug>/leave-behind.pdf", outreach_views.public_leave_behind, name="leave_behind"),
     path("<slug:slug>/sitemap.xml", site_views.sitemap, name="sitemap"),
     path("<slug:slug>/robots.txt", site_views.robots_txt, name="robots_txt"),
     path("<slug:slug>/theme.css", site_views.theme_css, name="theme_css"),

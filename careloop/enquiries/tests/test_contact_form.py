@@ -219,3 +219,31 @@ def test_a_form_sent_from_another_site_is_refused(client, practice):
 def test_an_unknown_practice_is_404(client, db):
     assert client.get("/p/nowhere/contact/").status_code == 404
     assert client.get("/p/nowhere/contact/thanks/").status_code == 404
+
+
+def test_the_contact_form_works_on_the_practices_own_domain(client, practice, settings):
+    from careloop.publicsite import actions as site_actions
+
+    settings.ALLOWED_HOSTS = ["testserver", "www.alicestreet.com.au"]
+    site = site_actions.site_of(practice)
+    site.domain = "www.alicestreet.com.au"
+    site.save()
+    host = {"HTTP_HOST": "www.alicestreet.com.au"}
+    page = client.get("/contact/", **host)
+    assert page.status_code == 200
+    assert '<form method="post" action="/contact/"' in page.content.decode()
+    data = {
+        "name": "Mia Nguyen",
+        "email": "mia@example.com",
+        "phone": "",
+        "looking_for": "Help with sleep",
+        "preference": "",
+        "consent": "on",
+        "website": "",
+        "started": token_of(page),
+    }
+    with time_machine.travel(timezone.now() + timedelta(seconds=10)):
+        response = client.post("/contact/", data, **host)
+    assert response.status_code == 302 and response["Location"] == "/contact/thanks/"
+    assert client.get("/contact/thanks/", **host).status_code == 200
+    assert Enquiry.objects.get().practice == practice

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 import time_machine
@@ -74,9 +75,12 @@ def test_the_dashboard_shows_the_loop_closure_rate_and_leads_to_the_broken_loops
     known, owner_client
 ):
     page = owner_client.get("/dashboard/").content.decode()
-    assert "loops closed with doctors" in page
-    assert 'href="/insights/promises/broken/"' in page
-    broken = owner_client.get("/insights/promises/broken/").content.decode()
+    assert "loops closed with doctors (last 12 months)" in page
+    # The figure counts the last twelve months' loops, and its link lists exactly those.
+    link = re.search(r'href="(/insights/promises/broken/[^"]*)"', page).group(1)
+    assert link == "/insights/promises/broken/?since=2025-10"
+    broken = owner_client.get(link).content.decode()
+    assert "since October 2025" in broken
     assert "LATEACK1" in broken and "SLOWREP1" in broken
     assert "Report sent 12 business days after the course ended" in broken
     august = owner_client.get("/insights/promises/broken/?month=2026-08").content.decode()
@@ -244,3 +248,20 @@ def test_the_owner_sets_the_report_deadline_and_the_loops_follow(
     refused = owner_client.post("/insights/settings/", {"report_within_days": "0"})
     assert refused.status_code == 400
     assert "from 1 to 60" in refused.content.decode()
+
+
+def test_a_course_ended_without_a_report_is_owed_until_drafted_then_owed_as_the_draft(
+    known, alice_practice, owner_client
+):
+    from careloop.letters.actions import draft
+
+    slow = known["slow"]
+    slow.report_sent_at = None
+    slow.save(update_fields=["report_sent_at"])
+    facts.refresh(alice_practice)
+    rows = rows_of(owner_client.get("/insights/promises/?csv=letters-owed"), "letters-owed")
+    assert rows[1:] == [["End-of-course report (not drafted yet)", "Dr Larry Late", "64"]]
+
+    draft("end_of_course", client=slow.client, doctor=slow.referring_doctor, referral=slow)
+    rows = rows_of(owner_client.get("/insights/promises/?csv=letters-owed"), "letters-owed")
+    assert [row[:2] for row in rows[1:]] == [["End-of-course report", "Dr Larry Late"]]

@@ -120,7 +120,7 @@ def test_for_doctors_lists_what_a_referral_needs_wait_times_and_the_form(client,
     assert "The number of sessions referred (up to 6)" in html
     assert 'href="/p/alice/refer/"' in html
     assert "about 9 days" in html
-    assert "leave-behind" not in html  # no such URL yet
+    assert 'href="/p/alice/leave-behind.pdf"' in html
 
 
 def test_the_doctor_reaches_the_referral_form_from_home(client, published):
@@ -292,6 +292,11 @@ def test_the_site_is_served_on_the_practices_own_domain(client, published, setti
     assert '<link rel="canonical" href="http://www.alicestreet.com.au/">' in html
     assert client.get("/clinicians/clara-clinician/", **host).status_code == 200
     assert client.get("/refer/", **host).status_code == 200
+    for_doctors = client.get("/for-doctors/", **host).content.decode()
+    assert 'href="/leave-behind.pdf"' in for_doctors
+    assert (
+        '<form method="post" action="/contact/"' in client.get("/contact/", **host).content.decode()
+    )
     sitemap = client.get("/sitemap.xml", **host).content.decode()
     assert "<loc>http://www.alicestreet.com.au/articles/sleep-and-worry/</loc>" in sitemap
     assert (
@@ -418,3 +423,34 @@ def test_a_visitor_sees_a_published_change_at_once_though_the_page_was_cached(
     assert "moved" not in visitor.get("/p/alice/").content.decode()  # a draft, unseen
     assert owner_client.post("/practice/website/publish/").status_code == 302
     assert "<strong>moved</strong>" in visitor.get("/p/alice/").content.decode()
+
+
+@pytest.mark.parametrize("own_domain", [False, True])
+def test_every_link_of_the_site_leads_somewhere(client, published, settings, own_domain):
+    """A crawl from the home page, on the Careloop address and on the practice's domain:
+    a clinician who helps with something the practice has no page for is not linked."""
+    grief, _ = Niche.objects.get_or_create(code="grief", defaults={"name": "Grief"})
+    published["page"].user.clinician_profile.niches.add(grief)
+    start, extra = "/p/alice/", {}
+    if own_domain:
+        settings.ALLOWED_HOSTS = ["testserver", "www.alicestreet.com.au"]
+        published["site"].domain = "www.alicestreet.com.au"
+        published["site"].save()
+        start, extra = "/", {"HTTP_HOST": "www.alicestreet.com.au"}
+    seen, waiting, broken = set(), [start], []
+    while waiting:
+        url = waiting.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        response = client.get(url, **extra)
+        if response.status_code != 200:
+            broken.append((url, response.status_code))
+        if response["Content-Type"].startswith("text/html"):
+            for link in re.findall(r'(?:href|action)="(/[^"#?]*)', response.content.decode()):
+                if link.startswith(start) and not link.startswith("/static/"):
+                    waiting.append(link)
+    assert broken == []
+    assert f"{start}contact/" in seen and f"{start}leave-behind.pdf" in seen
+    assert f"{start}services/grief/" not in seen
+    assert len(seen) >= 10

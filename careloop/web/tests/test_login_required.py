@@ -46,7 +46,7 @@ PUBLIC = {
     "letters:download",
     "letters:feedback",
     "measures:public",
-    "outreach_public_leave_behind",  # the leave-behind PDF the practice's website links
+    "publicsite:leave_behind",  # the leave-behind PDF the practice's website links
     "outreach:calendar_feed",  # a calendar app subscribes; the revocable token is the key
 }
 
