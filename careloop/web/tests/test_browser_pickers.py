@@ -76,3 +76,26 @@ def test_escape_closes_the_list_and_typing_again_clears_the_choice(
     assert page.locator("input[name=client]").input_value() != ""
     page.keyboard.type("x")
     assert page.locator("input[name=client]").input_value() == ""
+
+
+def test_on_a_phone_a_tap_on_a_match_chooses_it(browser, live_server, alice_practice, owner):
+    """A tap moves the focus out of the text box before its click arrives; the list must
+    still be there for the click to choose."""
+    wanted = testing.make_client(alice_practice, given_name="Marlowe", family_name="Quennell")
+    context = browser.new_context(
+        viewport={"width": 390, "height": 800}, is_mobile=True, has_touch=True, locale="en-AU"
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        sign_in(page, live_server, owner.email)
+        page.goto(f"{live_server.url}/sessions/new/")
+        box = page.get_by_role("combobox", name="Client")
+        box.tap()
+        page.keyboard.type("quen")
+        option = page.get_by_role("option", name="Marlowe Quennell")
+        option.tap()
+        assert box.input_value() == "Marlowe Quennell"
+        assert page.locator("input[name=client]").input_value() == str(wanted.uuid)
+    finally:
+        context.close()
