@@ -68,6 +68,8 @@ def bars_svg(
             f'fill="{INK}">{escape(fmt(tick) if percent else f"{tick:.0f}")}</text>'
         )
     every = _label_every(labels, slot)
+    widest = max(text_width(label, FONT) for label in labels)
+    last_fits = ((len(labels) - 1) % every) * slot >= widest + 6
     colour = LINE if percent else BAR
     for index, (label, value) in enumerate(zip(labels, values, strict=True)):
         x = LEFT + slot * index
@@ -78,7 +80,8 @@ def bars_svg(
                 f'width="{slot * 0.7:.1f}" height="{height:.1f}" fill="{colour}">'
                 f"<title>{escape(label)}: {escape(fmt(value))}</title></rect>"
             )
-        if index % every == 0 or index == len(labels) - 1:
+        # The last bar is named too, unless the name before it would overlap.
+        if index % every == 0 or (index == len(labels) - 1 and last_fits):
             parts.append(
                 f'<text x="{x + slot / 2:.1f}" y="{HEIGHT - 12}" font-size="{FONT}" '
                 f'text-anchor="middle" fill="{INK}">{escape(label)}</text>'
