@@ -300,7 +300,7 @@ def letters_owed(practice: Practice, now) -> Table:
         .select_related("doctor", "client")
         .order_by("created_at")[:200]
     )
-    drafted_for = {letter.referral_id for letter in drafts if letter.referral_id}
+    drafted_for: set[int] = {letter.referral_id for letter in drafts if letter.referral_id}
     # Loops still open or broken are the only ones that can owe a report (index by loop).
     undrafted = [
         fact
@@ -315,7 +315,7 @@ def letters_owed(practice: Practice, now) -> Table:
         .order_by("course_ended_at")[:200]
         if fact.referral_id not in drafted_for
     ]
-    owed = [
+    owed: list[tuple[Any, str, str, str]] = [
         (
             letter.created_at,
             letter.get_kind_display(),
@@ -327,7 +327,7 @@ def letters_owed(practice: Practice, now) -> Table:
         (
             fact.course_ended_at,
             "End-of-course report (not drafted yet)",
-            fact.doctor.display_name,
+            fact.doctor.display_name if fact.doctor else "",
             fact.referral.get_absolute_url(),
         )
         for fact in undrafted

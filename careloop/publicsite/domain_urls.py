@@ -4,9 +4,10 @@ URL conf mounts under /p/<slug>/ (the contact form), at the root instead, with t
 given as a fixed argument. Pages added to either appear here by themselves."""
 
 import functools
+from typing import Any
 
 from django.shortcuts import render
-from django.urls import URLResolver, get_resolver, include, path
+from django.urls import URLPattern, URLResolver, get_resolver, include, path
 
 _PREFIX = "<slug:slug>/"
 _ROOT_PREFIX = "p/" + _PREFIX
@@ -36,7 +37,7 @@ def _mounted_beside_the_site(slug: str) -> list:
     """What the main URL conf serves under /p/<slug>/ from other apps (the contact
     form of careloop.enquiries sits above this app), read from it at run time so that
     this app imports nothing above it. They come first, as they do there."""
-    mounted = []
+    mounted: list[Any] = []
     for entry in get_resolver().url_patterns:
         route = str(entry.pattern)
         if not route.startswith(_ROOT_PREFIX):
@@ -45,12 +46,14 @@ def _mounted_beside_the_site(slug: str) -> list:
         if isinstance(entry, URLResolver):
             # The slug goes on each page, not on the include: reversing a namespaced
             # include would not see it.
-            pages = [
+            pages: list[Any] = [
                 path(rest + str(page.pattern), page.callback, {"slug": slug}, name=page.name)
                 for page in entry.url_patterns
+                if isinstance(page, URLPattern) and page.callback is not None
             ]
-            mounted.append(path("", include((pages, entry.app_name), namespace=entry.namespace)))
-        else:
+            included: Any = (pages, entry.app_name)
+            mounted.append(path("", include(included, namespace=entry.namespace)))
+        elif isinstance(entry, URLPattern) and entry.callback is not None:
             mounted.append(path(rest, entry.callback, {"slug": slug}, name=entry.name))
     return mounted
 
