@@ -3,11 +3,11 @@ from django.urls import reverse
 
 from careloop.lib.search import compact_key
 from careloop.practices.models import STATE_CHOICES
-from careloop.practices.scoping import PracticeOwned
+from careloop.practices.scoping import SearchKeyedPracticeOwned
 
 
 # Reverse relations from practice-owned models: see PracticeOwned.objects.
-class Client(PracticeOwned):  # type: ignore[django-manager-missing]
+class Client(SearchKeyedPracticeOwned):  # type: ignore[django-manager-missing]
     """A person the practice treats (a patient, in the doctor's words)."""
 
     given_name = models.CharField(max_length=80)
@@ -45,7 +45,7 @@ class Client(PracticeOwned):  # type: ignore[django-manager-missing]
         verbose_name="usual GP",
     )
 
-    # Names as typed in a search: see lib/search.py. Kept by save().
+    # Names as typed in a search: see lib/search.py. Kept by save() and bulk writes.
     search_family = models.CharField(max_length=80, blank=True, editable=False, default="")
     search_given = models.CharField(max_length=80, blank=True, editable=False, default="")
 
@@ -65,17 +65,11 @@ class Client(PracticeOwned):  # type: ignore[django-manager-missing]
     def __str__(self) -> str:
         return self.full_name
 
+    SEARCH_KEY_FIELDS = ("search_family", "search_given")
+
     def refresh_search_keys(self) -> None:
-        """Bulk writes skip save(): they call this on each row themselves."""
         self.search_family = compact_key(self.family_name)
         self.search_given = compact_key(f"{self.given_name} {self.preferred_name}")[:80]
-
-    def save(self, *args, **kwargs) -> None:
-        self.refresh_search_keys()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "search_family", "search_given"}
-        super().save(*args, **kwargs)
 
     # What a choice list needs to label a client (see PracticeModelForm).
     CHOICE_LABEL_FIELDS = ("given_name", "family_name")

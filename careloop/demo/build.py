@@ -356,8 +356,6 @@ class _PracticeBuilder:
                     email=f"reception@{loc.name.lower().replace(' ', '')}-mc.demo",
                 )
             )
-        for row in rows:
-            row.refresh_search_keys()  # bulk_create skips save()
         return MedicalPractice.objects.bulk_create(rows, batch_size=BATCH)
 
     def _doctors(self, medical_practices) -> list[Doctor]:
@@ -397,8 +395,6 @@ class _PracticeBuilder:
                 row.secure_messaging_service = random.Random(row.secure_messaging_address).choice(
                     SecureMessagingService.values
                 )
-        for row in rows:
-            row.refresh_search_keys()
         doctors = Doctor.objects.bulk_create(rows, batch_size=BATCH)
         Through = Doctor.medical_practices.through
         links = []
@@ -437,8 +433,6 @@ class _PracticeBuilder:
                     usual_gp=self.rng.choice(gps),
                 )
             )
-        for row in rows:
-            row.refresh_search_keys()
         return Client.objects.bulk_create(rows, batch_size=BATCH)
 
     def _referrals(self, clients, doctors) -> list[Referral]:

@@ -248,11 +248,8 @@ def import_directory(
             done += len(chunk)
             report(stage, done, total)
 
-    # Bulk writes skip save(), which keeps the pickers' search keys.
-    for new_practice in new_practices:
-        new_practice.refresh_search_keys()
-    for new_doctor in new_doctors:
-        new_doctor.refresh_search_keys()
+    # The managers' bulk_create and bulk_update fill the pickers' search keys, as save()
+    # does (lib/search.py).
     with transaction.atomic():
         write(
             "medical practices",
@@ -262,10 +259,8 @@ def import_directory(
         updated = [known_practices[pk] for pk in changed_practices]
         for obj in updated:
             obj.updated_at = now
-            obj.refresh_search_keys()
         practice_fields = sorted(
-            {f for names in changed_practices.values() for f in names}
-            | {"updated_at", "search_name"}
+            {f for names in changed_practices.values() for f in names} | {"updated_at"}
         )
         write(
             "medical practices",
@@ -276,10 +271,8 @@ def import_directory(
         updated_doctors = [known_doctors[pk] for pk in changed_doctors]
         for doctor in updated_doctors:
             doctor.updated_at = now
-            doctor.refresh_search_keys()
         doctor_fields = sorted(
-            {f for names in changed_doctors.values() for f in names}
-            | {"updated_at", "search_family", "search_given"}
+            {f for names in changed_doctors.values() for f in names} | {"updated_at"}
         )
         write(
             "doctors",

@@ -3,10 +3,10 @@ from django.urls import reverse
 
 from careloop.lib.search import compact_key, search_key
 from careloop.practices.models import STATE_CHOICES
-from careloop.practices.scoping import PracticeOwned
+from careloop.practices.scoping import SearchKeyedPracticeOwned
 
 
-class MedicalPractice(PracticeOwned):  # type: ignore[django-manager-missing]
+class MedicalPractice(SearchKeyedPracticeOwned):  # type: ignore[django-manager-missing]
     """A general practice or specialist rooms that doctors work from."""
 
     name = models.CharField(max_length=160)
@@ -35,19 +35,13 @@ class MedicalPractice(PracticeOwned):  # type: ignore[django-manager-missing]
     def __str__(self) -> str:
         return f"{self.name}, {self.suburb}" if self.suburb else self.name
 
+    SEARCH_KEY_FIELDS = ("search_name",)
+
     def refresh_search_keys(self) -> None:
-        """Bulk writes skip save(): they call this on each row themselves."""
         words = search_key(self.name).split()
         if words[:1] == ["the"]:
             words = words[1:]
         self.search_name = "".join(words)[:160]
-
-    def save(self, *args, **kwargs) -> None:
-        self.refresh_search_keys()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "search_name"}
-        super().save(*args, **kwargs)
 
     @property
     def postal_lines(self) -> list[str]:
@@ -76,7 +70,7 @@ class SecureMessagingService(models.TextChoices):
 
 
 # Reverse relations from practice-owned models: see PracticeOwned.objects.
-class Doctor(PracticeOwned):  # type: ignore[django-manager-missing]
+class Doctor(SearchKeyedPracticeOwned):  # type: ignore[django-manager-missing]
     """A referring doctor in the practice's directory. Doctors never sign in."""
 
     title = models.CharField(max_length=20, blank=True, default="Dr")
@@ -133,17 +127,11 @@ class Doctor(PracticeOwned):  # type: ignore[django-manager-missing]
     def __str__(self) -> str:
         return self.display_name
 
+    SEARCH_KEY_FIELDS = ("search_family", "search_given")
+
     def refresh_search_keys(self) -> None:
-        """Bulk writes skip save(): they call this on each row themselves."""
         self.search_family = compact_key(self.family_name)
         self.search_given = compact_key(self.given_name)
-
-    def save(self, *args, **kwargs) -> None:
-        self.refresh_search_keys()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "search_family", "search_given"}
-        super().save(*args, **kwargs)
 
     # What a choice list needs to label a doctor (see PracticeModelForm).
     CHOICE_LABEL_FIELDS = ("title", "given_name", "family_name", "doctor_type")

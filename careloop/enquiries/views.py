@@ -9,8 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from careloop.audit.actions import PUBLIC_FORM, via_request
 from careloop.lib.bodylimit import guard_body
-from careloop.lib.formguard import cross_site, fresh_token
-from careloop.lib.ratelimit import client_address, hit
+from careloop.lib.formguard import Refusals, cross_site, fresh_token
 from careloop.practices.models import Practice
 from careloop.practices.permissions import may_handle_enquiries
 from careloop.practices.scoping import get_scoped_or_404, in_scope_of
@@ -36,40 +35,24 @@ def _practice_of_slug(request, slug):
     return Practice.objects.filter(slug=slug).values_list("pk", flat=True).first()
 
 
-def _refused(request, practice, reason: str, status: int):
-    return render(
-        request,
-        "enquiries/contact_refused.html",
-        {"practice": practice, "reason": reason},
-        status=status,
-    )
+def _practice_or_404(request, slug):
+    return get_object_or_404(Practice, slug=slug)
 
 
-def _too_large(request, slug):
-    practice = get_object_or_404(Practice, slug=slug)
-    return _refused(
-        request, practice, "Your message is too long to send. Please shorten it, or phone us.", 413
-    )
-
-
-def _rate_limit(request, slug):
-    """Counted before the body is read, so a flood costs no parsing and stores nothing."""
-    if request.method != "POST":
-        return None
-    practice = get_object_or_404(Practice, slug=slug)
-    if hit(
-        f"enquiry:{practice.pk}:{client_address(request)}",
-        limit=SUBMISSIONS_PER_HOUR,
-        window_seconds=3600,
-    ):
-        return None
-    return _refused(
-        request,
-        practice,
-        "Too many enquiries have been sent from your network in the last hour. Please try "
-        "again later, or phone us.",
-        429,
-    )
+_REFUSALS = Refusals(
+    template="enquiries/contact_refused.html",
+    practice_of=_practice_or_404,
+    rate_key="enquiry",
+    per_hour=SUBMISSIONS_PER_HOUR,
+    too_large_reason="Your message is too long to send. Please shorten it, or phone us.",
+    too_many_reason="Too many enquiries have been sent from your network in the last hour. "
+    "Please try again later, or phone us.",
+    automated_reason="Your enquiry could not be accepted because it looked automated (it was "
+    "sent too quickly, from another site, or a hidden field was filled in). Please reload the "
+    "page and send it again, or phone us.",
+    already_sent_reason="This form has already been sent once. To send another enquiry, "
+    "reload the page and fill it in again.",
+)
 
 
 def _fresh_form_token() -> str:
@@ -80,7 +63,7 @@ def _fresh_form_token() -> str:
 # No CSRF cookie (public pages set no cookies): the form's signed, single-use token and
 # the cross-site check stand in for it. See careloop/lib/formguard.py.
 @csrf_exempt
-@guard_body(max_bytes=MAX_ENQUIRY_BYTES, too_large=_too_large, before=_rate_limit)
+@guard_body(max_bytes=MAX_ENQUIRY_BYTES, too_large=_REFUSALS.too_large, before=_REFUSALS.before)
 @public_page(form_token=_fresh_form_token)
 @in_scope_of(_practice_of_slug)
 def contact(request, slug):
@@ -89,23 +72,10 @@ def contact(request, slug):
     status = 200
     if request.method == "POST":
         if cross_site(request) or form.looks_automated:
-            return _refused(
-                request,
-                practice,
-                "Your enquiry could not be accepted because it looked automated (it was "
-                "sent too quickly, from another site, or a hidden field was filled in). "
-                "Please reload the page and send it again, or phone us.",
-                400,
-            )
+            return _REFUSALS.automated(request, practice)
         if form.is_valid():
             if not form.claim_form_token():
-                return _refused(
-                    request,
-                    practice,
-                    "This form has already been sent once. To send another enquiry, reload "
-                    "the page and fill it in again.",
-                    400,
-                )
+                return _REFUSALS.already_sent(request, practice)
             actions.receive(
                 practice, form.details(), by=None, via=via_request(request, PUBLIC_FORM)
             )

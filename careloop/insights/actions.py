@@ -1,7 +1,6 @@
 """Writes of the insights app: each audited, each taking the acting user."""
 
-from collections.abc import Iterable
-from datetime import date
+from collections.abc import Iterable, Sequence
 
 from django.db import transaction
 
@@ -47,24 +46,27 @@ def _refresh(practice_id: int) -> None:
 
 
 def send_yearly_summaries(
-    practice: Practice, today: date, *, batch_key: str, by: User | None, via: Via
+    practice: Practice,
+    summaries: Sequence[yearly.Summary],
+    *,
+    batch_key: str,
+    by: User | None,
+    via: Via,
 ) -> messages.SendResult:
     """Queue each doctor offered a yearly summary their letter, through outreach's
     messages: once per batch (a re-posted form sends nothing twice), by e-mail or printed,
     and skipping whoever outreach's own rules skip (do not contact, the frequency cap, the
-    doctor's own pace). The text is the one on the preview page: totals of 5 or more only.
-    A doctor not offered one (do not contact, fewer than 5 patients) is named, unsent."""
-    data = yearly.page(practice, today)
+    doctor's own pace). `summaries` are the preview page's (yearly.page), so the text sent
+    is the one shown: totals of 5 or more only. A doctor not offered one (do not contact,
+    fewer than 5 patients) is named, unsent."""
     subject = yearly.letter_subject(practice)
     texts = [
-        (s.doctor, messages.Wording(subject, yearly.letter_body(s)))
-        for s in data["summaries"]
-        if s.offered
+        (s.doctor, messages.Wording(subject, yearly.letter_body(s))) for s in summaries if s.offered
     ]
     result = messages.queue_messages(
         practice, TemplateKind.YEARLY_SUMMARY, texts, batch_key=batch_key, by=by, via=via
     )
     result.skipped = [
-        (s.doctor, s.blocked[0].lower() + s.blocked[1:]) for s in data["summaries"] if not s.offered
+        (s.doctor, s.blocked[0].lower() + s.blocked[1:]) for s in summaries if not s.offered
     ] + result.skipped
     return result

@@ -160,19 +160,20 @@ def outcomes(request):
 def doctors(request):
     """The yearly summary each referring doctor may be sent, with what it would say, and
     sending them all (once per form: a re-posted form sends nothing twice)."""
+    # Worked out once: what the page shows is what is sent.
+    data = yearly.page(request.practice, request.practice.today())
     result = None
     if request.method == "POST":
         form = SendYearlyForm(request.POST)
         if form.is_valid():
             result = actions.send_yearly_summaries(
                 request.practice,
-                request.practice.today(),
+                data["summaries"],
                 batch_key=str(form.cleaned_data["batch"]),
                 **acting(request),
             )
     else:
         form = SendYearlyForm(initial={"batch": uuid.uuid4()})
-    data = yearly.page(request.practice, request.practice.today())
     return render(
         request,
         "insights/doctors.html",

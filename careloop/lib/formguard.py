@@ -2,9 +2,11 @@
 (the honeypot), and a signed token saying when the form was shown, so a form sent
 faster than a person types is refused and each shown form is good for one submission.
 
-The public forms (the doctors' referral form, the clients' contact form) share it; the
-rate limit per address (careloop.lib.ratelimit) is counted by their views, before the
-body is read.
+The public forms (the doctors' referral form, the clients' contact form) share it, and
+share how they say no (`Refusals`): one page naming the practice and the reason, for a
+body too large (413), too many submissions from one address (429, counted by
+careloop.lib.ratelimit before the body is read) and a form that looked automated or was
+sent twice (400).
 
 The token is also why these forms need no CSRF cookie (public pages set no cookies):
 they act for nobody (the public, `by=None`), so a forged cross-site submission could do
@@ -16,17 +18,21 @@ whose browser says it came from another site is refused as well (`cross_site`).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django import forms
 from django.core import signing
+from django.shortcuts import render
 from django.utils import timezone
 
+from .ratelimit import client_address, hit
 from .tokens import use_once
 
 if TYPE_CHECKING:
-    from django.http import HttpRequest
+    from django.http import HttpRequest, HttpResponse
 
 # A person takes longer than this to fill in a form; a script does not.
 MINIMUM_SECONDS = 3
@@ -106,3 +112,51 @@ class GuardedForm(forms.Form):
                 str(started.get("nonce", "")), salt=self.guard_salt, max_age_seconds=STARTED_MAX_AGE
             )
         )
+
+
+@dataclass(frozen=True)
+class Refusals:
+    """How one public form says no. ``too_large`` and ``before`` are the two callables
+    ``careloop.lib.bodylimit.guard_body`` takes; the view calls ``automated`` and
+    ``already_sent`` itself. ``practice_of(request, *args, **kwargs)`` finds the
+    practice the form belongs to (404 when there is none); the template gets
+    ``practice`` and ``reason``."""
+
+    template: str
+    practice_of: Callable[..., Any]
+    # Counted per practice and address: "<rate_key>:<practice pk>:<address>".
+    rate_key: str
+    per_hour: int
+    too_large_reason: str
+    too_many_reason: str
+    automated_reason: str
+    already_sent_reason: str
+
+    def refuse(self, request: HttpRequest, practice: Any, reason: str, status: int) -> HttpResponse:
+        return render(
+            request, self.template, {"practice": practice, "reason": reason}, status=status
+        )
+
+    def too_large(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        practice = self.practice_of(request, *args, **kwargs)
+        return self.refuse(request, practice, self.too_large_reason, 413)
+
+    def before(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse | None:
+        """Counted before the body is read, so a flood costs no disk or parsing and
+        stores nothing."""
+        if request.method != "POST":
+            return None
+        practice = self.practice_of(request, *args, **kwargs)
+        if hit(
+            f"{self.rate_key}:{practice.pk}:{client_address(request)}",
+            limit=self.per_hour,
+            window_seconds=3600,
+        ):
+            return None
+        return self.refuse(request, practice, self.too_many_reason, 429)
+
+    def automated(self, request: HttpRequest, practice: Any) -> HttpResponse:
+        return self.refuse(request, practice, self.automated_reason, 400)
+
+    def already_sent(self, request: HttpRequest, practice: Any) -> HttpResponse:
+        return self.refuse(request, practice, self.already_sent_reason, 400)

@@ -4,11 +4,19 @@ Names are stored a second time as a key (accents dropped, case folded, punctuati
 spaces) so that a prefix search is a range scan on an index that leads with the
 practice, on SQLite and PostgreSQL alike. "Zoë O'Brien" is found by "zoe", "ZOË",
 "obr" or "o brien".
+
+A model that keeps such keys inherits `SearchKeyed` and says how in
+`refresh_search_keys()`; save() calls it, and so do bulk writes through a manager with
+`SearchKeysManager` (bulk_create and bulk_update skip save()).
 """
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any, ClassVar, TypeVar
+
+from django.db import models
 
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
 
@@ -49,3 +57,50 @@ def query_digits(query: str) -> str:
     """The digits of an identifier typed with spaces (Medicare "2123 45670 1")."""
     text = (query or "").replace(" ", "").replace("-", "")
     return text if text.isdigit() else ""
+
+
+class SearchKeyed(models.Model):
+    """A model whose names are kept a second time as search keys."""
+
+    # The fields refresh_search_keys() sets: written with every save, even a save of
+    # other fields only (update_fields), so a key never lags behind its name.
+    SEARCH_KEY_FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.refresh_search_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, *self.SEARCH_KEY_FIELDS}
+        super().save(*args, **kwargs)
+
+    def refresh_search_keys(self) -> None:
+        """Set SEARCH_KEY_FIELDS from the names."""
+        raise NotImplementedError
+
+
+_Keyed = TypeVar("_Keyed", bound=SearchKeyed)
+
+
+class SearchKeysManager(models.Manager[_Keyed]):
+    """Bulk writes skip save(): these fill the keys as save() does. On the manager, not
+    the queryset: outside any scope django-scopes answers with a queryset of its own,
+    which would pass an override on ours by."""
+
+    def bulk_create(self, objs: Iterable[_Keyed], *args: Any, **kwargs: Any) -> list[_Keyed]:
+        rows = list(objs)
+        for row in rows:
+            row.refresh_search_keys()
+        return super().bulk_create(rows, *args, **kwargs)
+
+    def bulk_update(
+        self, objs: Iterable[_Keyed], fields: Iterable[str], *args: Any, **kwargs: Any
+    ) -> int:
+        rows = list(objs)
+        for row in rows:
+            row.refresh_search_keys()
+        names = list(fields)
+        names += [name for name in self.model.SEARCH_KEY_FIELDS if name not in names]
+        return super().bulk_update(rows, names, *args, **kwargs)

@@ -160,19 +160,28 @@ class Activity(PracticeOwned):  # type: ignore[django-manager-missing]
         return f"{self.get_kind_display()} on {self.occurred_on}"
 
 
-class DoctorPreference(PracticeOwned):
-    """How one doctor wants to hear from the practice. The letters channel stays on
-    Doctor.preferred_channel, where the outbox reads it."""
+class ContactPreference(PracticeOwned):
+    """What a doctor and a medical practice both say about being contacted: "do not
+    contact", set only by a person, with a reason (actions.set_do_not_contact)."""
 
-    doctor = models.OneToOneField(
-        "directory.Doctor", on_delete=models.CASCADE, related_name="outreach_preference"
-    )
     do_not_contact = models.BooleanField(default=False)
     do_not_contact_reason = models.CharField(max_length=200, blank=True)
     do_not_contact_set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     do_not_contact_set_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class DoctorPreference(ContactPreference):
+    """How one doctor wants to hear from the practice. The letters channel stays on
+    Doctor.preferred_channel, where the outbox reads it."""
+
+    doctor = models.OneToOneField(
+        "directory.Doctor", on_delete=models.CASCADE, related_name="outreach_preference"
+    )
     detail_level = models.CharField(
         max_length=10, choices=DetailLevel.choices, default=DetailLevel.STANDARD
     )
@@ -184,16 +193,10 @@ class DoctorPreference(PracticeOwned):
     notes = models.TextField(blank=True)
 
 
-class MedicalPracticePreference(PracticeOwned):
+class MedicalPracticePreference(ContactPreference):
     medical_practice = models.OneToOneField(
         "directory.MedicalPractice", on_delete=models.CASCADE, related_name="outreach_preference"
     )
-    do_not_contact = models.BooleanField(default=False)
-    do_not_contact_reason = models.CharField(max_length=200, blank=True)
-    do_not_contact_set_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    do_not_contact_set_at = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(blank=True)
 
 

@@ -22,6 +22,8 @@ from django.db import models
 from django.http import Http404
 from django_scopes import ScopedManager, get_scope, scope, scopes_disabled
 
+from careloop.lib.search import SearchKeyed, SearchKeysManager
+
 if TYPE_CHECKING:
     from .models import Practice
 
@@ -31,6 +33,7 @@ __all__ = [
     "CrossPracticeReference",
     "PracticeOwned",
     "PracticeScopedQuerySet",
+    "SearchKeyedPracticeOwned",
     "get_scoped_or_404",
     "in_scope_of",
     "practice_scope",
@@ -186,6 +189,22 @@ class PracticeOwned(models.Model):
                     f"{field.verbose_name} to another; records of two practices are never "
                     "linked."
                 )
+
+
+class _SearchKeysPracticeManager(SearchKeysManager[Any], _PracticeManager):
+    pass
+
+
+class SearchKeyedPracticeOwned(SearchKeyed, PracticeOwned):
+    """A practice's record found by name in the pickers (lib/search.py): save() and
+    bulk writes through `objects` keep its search keys."""
+
+    objects: ClassVar["_PracticeManager[Self]"] = ScopedManager(
+        _manager_class=_SearchKeysPracticeManager, practice="practice"
+    )
+
+    class Meta:
+        abstract = True
 
 
 def get_scoped_or_404(queryset, practice, public_id):

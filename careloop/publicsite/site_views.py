@@ -21,7 +21,7 @@ from django.views.decorators.http import require_safe
 from careloop.practices.models import Practice
 from careloop.practices.scoping import in_scope_of
 from careloop.referrals.validity import ReferralFacts, missing_items
-from careloop.web.public_cache import public_page as cached_public_page
+from careloop.web.public_cache import public_page
 
 from .content import SiteView
 from .links import site_reverse
@@ -32,10 +32,11 @@ def _practice_of_slug(request, slug, **kwargs):
     return Practice.objects.filter(slug=slug).values_list("pk", flat=True).first()
 
 
-def public_page(view=None, *, forms: bool = False):
-    """A public page of the site: no account, the practice's scope, and a SiteView of
-    the published content (or of the drafts in the staff preview). Only GET and HEAD
-    unless the page carries a form (`forms=True`)."""
+def site_page(view=None, *, forms: bool = False):
+    """A page of the practice's website: no account, the practice's scope, and a
+    SiteView of the published content (or of the drafts in the staff preview). Only GET
+    and HEAD, served from the page cache (careloop.web.public_cache.public_page), unless
+    the page carries a form (`forms=True`)."""
 
     def decorate(view):
         @functools.wraps(view)
@@ -48,7 +49,7 @@ def public_page(view=None, *, forms: bool = False):
         if not forms:
             # Served from the page cache: what is published changes only on publish,
             # which invalidates it (actions.publish).
-            wrapped = require_safe(cached_public_page()(wrapped))
+            wrapped = require_safe(public_page()(wrapped))
         return login_not_required(wrapped)
 
     return decorate(view) if view is not None else decorate
@@ -144,7 +145,7 @@ def _person_ld(request, site, clinician) -> dict:
     return data
 
 
-@public_page
+@site_page
 def home(request, site):
     return _page(
         request,
@@ -156,7 +157,7 @@ def home(request, site):
     )
 
 
-@public_page
+@site_page
 def service(request, site, code):
     niche = site.niche(code)
     return _page(
@@ -179,7 +180,7 @@ def service(request, site, code):
     )
 
 
-@public_page
+@site_page
 def clinicians(request, site):
     return _page(
         request,
@@ -192,7 +193,7 @@ def clinicians(request, site):
     )
 
 
-@public_page
+@site_page
 def clinician(request, site, clinician):
     person = site.clinician(clinician)
     helps = ", ".join(n.name.lower() for n in person.niches[:4])
@@ -235,7 +236,7 @@ def referral_needs() -> list[str]:
     return [item.label for item in missing_items(empty)]
 
 
-@public_page
+@site_page
 def for_doctors(request, site):
     return _page(
         request,
@@ -251,7 +252,7 @@ def for_doctors(request, site):
     )
 
 
-@public_page(forms=True)
+@site_page(forms=True)
 def contact(request, site):
     # The enquiry form goes in the template's "enquiry_form" block.
     return _page(
@@ -265,7 +266,7 @@ def contact(request, site):
     )
 
 
-@public_page
+@site_page
 def articles(request, site):
     return _page(
         request,
@@ -277,7 +278,7 @@ def articles(request, site):
     )
 
 
-@public_page
+@site_page
 def article(request, site, article):
     post = site.article(article)
     url = _absolute(request, site, "article", post.slug)
@@ -303,7 +304,7 @@ def article(request, site, article):
     )
 
 
-@public_page
+@site_page
 def privacy(request, site):
     return _page(
         request,
@@ -321,7 +322,7 @@ def privacy(request, site):
     )
 
 
-@public_page
+@site_page
 def sitemap(request, site):
     pages = [
         ("home", ()),
@@ -338,13 +339,13 @@ def sitemap(request, site):
     return render(request, "publicsite/sitemap.xml", {"urls": urls}, content_type="application/xml")
 
 
-@public_page
+@site_page
 def robots_txt(request, site):
     body = f"User-agent: *\nAllow: /\n\nSitemap: {_absolute(request, site, 'sitemap')}\n"
     return HttpResponse(body, content_type="text/plain")
 
 
-@public_page
+@site_page
 def theme_css(request, site):
     """The practice's colours, as CSS variables the site's stylesheet uses (an inline
     style would break the Content Security Policy)."""

@@ -8,8 +8,7 @@ from django.views.decorators.csrf import csrf_exempt
 from careloop.audit.actions import PUBLIC_FORM, via_request
 from careloop.lib.bodylimit import DEFAULT_MAX_REQUEST_BYTES, guard_body
 from careloop.lib.business_days import add_business_days
-from careloop.lib.formguard import cross_site, fresh_token
-from careloop.lib.ratelimit import client_address, hit
+from careloop.lib.formguard import Refusals, cross_site, fresh_token
 from careloop.lib.uploads import MAX_UPLOAD_BYTES
 from careloop.practices.models import Practice
 from careloop.practices.scoping import in_scope_of
@@ -33,45 +32,26 @@ def _practice_of_slug(request, slug):
 practice_home = site_views.home
 
 
-def _refused(request, practice, reason: str, status: int):
-    return render(
-        request,
-        "publicsite/refer_refused.html",
-        {"practice": practice, "reason": reason},
-        status=status,
-    )
+def _practice_or_404(request, slug):
+    return get_object_or_404(Practice, slug=slug)
 
 
-def _refer_too_large(request, slug):
-    practice = get_object_or_404(Practice, slug=slug)
-    return _refused(
-        request,
-        practice,
-        f"The letter is too large to send: it can be up to "
-        f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB. Scan it at a lower resolution or save "
-        "it as a PDF, and send the form again.",
-        413,
-    )
-
-
-def _refer_rate_limit(request, slug):
-    """Counted before the body is read, so a flood costs no disk or parsing."""
-    if request.method != "POST":
-        return None
-    practice = get_object_or_404(Practice, slug=slug)
-    if hit(
-        f"refer:{practice.pk}:{client_address(request)}",
-        limit=SUBMISSIONS_PER_HOUR,
-        window_seconds=3600,
-    ):
-        return None
-    return _refused(
-        request,
-        practice,
-        "Too many referrals have been sent from your network in the last hour. Please "
-        "try again later, or phone us.",
-        429,
-    )
+_REFUSALS = Refusals(
+    template="publicsite/refer_refused.html",
+    practice_of=_practice_or_404,
+    rate_key="refer",
+    per_hour=SUBMISSIONS_PER_HOUR,
+    too_large_reason=f"The letter is too large to send: it can be up to "
+    f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB. Scan it at a lower resolution or save it as a "
+    "PDF, and send the form again.",
+    too_many_reason="Too many referrals have been sent from your network in the last hour. "
+    "Please try again later, or phone us.",
+    automated_reason="This form could not be accepted because it looked automated (it was sent "
+    "too quickly, from another site, or a hidden field was filled in). Please reload the page "
+    "and send it again, or phone us.",
+    already_sent_reason="This form has already been sent once. To send another referral, "
+    "reload the page and fill it in again.",
+)
 
 
 def _fresh_form_token() -> str:
@@ -83,7 +63,7 @@ def _fresh_form_token() -> str:
 # the cross-site check stand in for it. See careloop/lib/formguard.py.
 @csrf_exempt
 @guard_body(
-    max_bytes=DEFAULT_MAX_REQUEST_BYTES, too_large=_refer_too_large, before=_refer_rate_limit
+    max_bytes=DEFAULT_MAX_REQUEST_BYTES, too_large=_REFUSALS.too_large, before=_REFUSALS.before
 )
 @public_page(form_token=_fresh_form_token)
 @in_scope_of(_practice_of_slug)
@@ -93,23 +73,10 @@ def refer(request, slug):
     status = 200
     if request.method == "POST":
         if cross_site(request) or form.looks_automated:
-            return _refused(
-                request,
-                practice,
-                "This form could not be accepted because it looked automated (it was sent "
-                "too quickly, from another site, or a hidden field was filled in). Please "
-                "reload the page and send it again, or phone us.",
-                400,
-            )
+            return _REFUSALS.automated(request, practice)
         if form.is_valid():
             if not form.claim_form_token():
-                return _refused(
-                    request,
-                    practice,
-                    "This form has already been sent once. To send another referral, "
-                    "reload the page and fill it in again.",
-                    400,
-                )
+                return _REFUSALS.already_sent(request, practice)
             referral = take_in(
                 practice,
                 incoming_from_form(practice, form.cleaned_data, form.letter_kind),

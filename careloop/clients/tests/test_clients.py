@@ -2,6 +2,7 @@ from datetime import date
 
 from careloop import testing
 from careloop.clients.models import Client
+from careloop.practices.scoping import practice_scope
 
 
 def client_form(**overrides):
@@ -110,3 +111,20 @@ def test_a_client_edit_refuses_a_line_break_too(owner_client, alice_practice):
     assert response.status_code == 400
     client.refresh_from_db()
     assert client.given_name != "Mia\nX-Header: 1"
+
+
+def test_clients_written_in_bulk_are_found_by_name(alice_practice):
+    with practice_scope(alice_practice):
+        [client] = Client.objects.bulk_create(
+            [
+                Client(
+                    practice=alice_practice,
+                    given_name="Zoë",
+                    preferred_name="Zee",
+                    family_name="O'Brien",
+                    date_of_birth=date(1994, 3, 7),
+                )
+            ]
+        )
+        client.refresh_from_db()
+        assert (client.search_family, client.search_given) == ("obrien", "zoezee")

@@ -1,5 +1,6 @@
 from careloop import testing
 from careloop.directory.models import Doctor, MedicalPractice
+from careloop.practices.scoping import practice_scope
 
 
 def test_it_adds_a_doctor_working_at_two_medical_practices(owner_client, alice_practice):
@@ -112,3 +113,27 @@ def test_it_keeps_the_doctors_secure_messaging_service_and_shows_it(owner_client
     assert doctor.secure_messaging_service == "Medical-Objects"
     page = owner_client.get(doctor.get_absolute_url()).content.decode()
     assert "shahp (Medical-Objects)" in page
+
+
+def test_bulk_writes_keep_the_pickers_search_keys(alice_practice):
+    with practice_scope(alice_practice):
+        [doctor] = Doctor.objects.bulk_create(
+            [Doctor(practice=alice_practice, given_name="Zoë", family_name="O'Brien")]
+        )
+        [place] = MedicalPractice.objects.bulk_create(
+            [MedicalPractice(practice=alice_practice, name="The Bay Clinic")]
+        )
+        doctor.refresh_from_db()
+        place.refresh_from_db()
+        assert (doctor.search_family, doctor.search_given, place.search_name) == (
+            "obrien",
+            "zoe",
+            "bayclinic",
+        )
+        doctor.family_name = "Ng"
+        Doctor.objects.bulk_update([doctor], ["family_name"])
+        place.name = "Harbour GP"
+        MedicalPractice.objects.bulk_update([place], ["name"])
+        doctor.refresh_from_db()
+        place.refresh_from_db()
+        assert (doctor.search_family, place.search_name) == ("ng", "harbourgp")
