@@ -4,6 +4,7 @@ import logging
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
@@ -25,7 +26,7 @@ def back_up_and_prune() -> Path | None:
         return None
     directory = Path(settings.BACKUP_DIR)
     path = service.create_backup(
-        directory, backup_key(settings.BACKUP_KEY), media_root=Path(settings.MEDIA_ROOT)
+        directory, backup_key(settings.BACKUP_KEY), storage=default_storage
     )
     service.prune(directory, settings.BACKUP_KEEP)
     return path
