@@ -158,7 +158,7 @@ class ObjectStore:
     bucket: str
     s3: Any
 
-    def keys(self) -> list[str]:
+    def names(self) -> list[str]:
         listed = self.s3.list_objects_v2(Bucket=self.bucket)
         return sorted(item["Key"] for item in listed.get("Contents", []))
 

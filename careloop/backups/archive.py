@@ -23,7 +23,7 @@ import tarfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO, Any, BinaryIO
+from typing import IO, Any, Protocol
 
 from django.core.files.storage import FileSystemStorage, Storage
 
@@ -91,10 +91,14 @@ class Manifest:
             raise DamagedArchive("The archive's manifest cannot be read.") from error
 
 
+class _Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 class _Hashing:
     """Reads from a file, hashing and counting exactly what tar takes from it."""
 
-    def __init__(self, source: BinaryIO) -> None:
+    def __init__(self, source: _Readable) -> None:
         self._source = source
         self.sha256 = hashlib.sha256()
         self.size = 0
@@ -144,7 +148,7 @@ def describe(storage: Storage) -> str:
     return type(storage).__name__
 
 
-def _add(tar: tarfile.TarFile, name: str, source: BinaryIO, size: int, mtime: float) -> dict:
+def _add(tar: tarfile.TarFile, name: str, source: _Readable, size: int, mtime: float) -> dict:
     info = tarfile.TarInfo(name)
     info.size = size
     info.mtime = int(mtime)

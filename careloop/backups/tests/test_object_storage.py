@@ -53,7 +53,7 @@ def test_a_bucket_is_backed_up_and_restored_into_an_empty_bucket(
     )
     assert checksums(target.storage()) == files
     assert has_data(empty_installation.database)
-    for key in target.keys():
+    for key in target.names():
         grants = target.s3.get_object_acl(Bucket=target.bucket, Key=key)["Grants"]
         assert [grant["Permission"] for grant in grants] == ["FULL_CONTROL"]
 

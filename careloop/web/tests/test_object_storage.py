@@ -50,7 +50,7 @@ def test_a_letter_uploaded_at_the_front_desk_is_kept_in_the_bucket(
     )
     assert response.status_code == 302
     document = ReferralDocument.objects.get()
-    assert object_storage.keys() == [document.file.name]
+    assert object_storage.names() == [document.file.name]
     assert document.file.name.startswith(f"practices/{alice_practice.uuid}/referrals/")
     stored = object_storage.s3.get_object(Bucket=object_storage.bucket, Key=document.file.name)
     assert stored["Body"].read() == PDF
@@ -93,7 +93,7 @@ def test_two_files_of_the_same_name_never_replace_each_other(object_storage):
 def test_the_letterhead_logo_is_read_from_the_bucket(object_storage, alice_practice, clinician):
     logo = png(4, 4)
     alice_practice.logo.save("logo.png", ContentFile(logo))
-    assert object_storage.keys() == [alice_practice.logo.name]
+    assert object_storage.names() == [alice_practice.logo.name]
     doctor = testing.make_doctor(alice_practice)
     referral = testing.make_referral(alice_practice, doctor=doctor)
     letter = letter_actions.draft(
@@ -110,7 +110,7 @@ def test_website_images_and_their_variants_are_served_from_the_bucket(
 ):
     image = store_image(alice_practice, SimpleUploadedFile("room.png", png(900, 600)))
     widths = [width for width, _height, _path in image.variants]
-    assert set(object_storage.keys()) == {image.original.name} | {
+    assert set(object_storage.names()) == {image.original.name} | {
         path for _w, _h, path in image.variants
     }
     response = client.get(f"/p/{alice_practice.slug}/images/{image.uuid}-{widths[0]}.webp")
@@ -120,19 +120,19 @@ def test_website_images_and_their_variants_are_served_from_the_bucket(
 
 def test_a_held_referral_letter_waits_in_the_bucket_and_expires(object_storage, alice_practice):
     token = holding.hold(alice_practice, SimpleUploadedFile("letter.pdf", PDF))
-    assert len(object_storage.keys()) == 1
+    assert len(object_storage.names()) == 1
     assert holding.fetch(alice_practice, token).read() == PDF
     assert holding.remove_expired(alice_practice) == 0
     later = timezone.now() + timedelta(seconds=holding.HOLD_SECONDS + 60)
     assert holding.remove_expired(alice_practice, now=later) == 1
-    assert object_storage.keys() == []
+    assert object_storage.names() == []
     assert holding.fetch(alice_practice, token) is None
 
 
 def test_a_directory_import_waits_between_its_steps_in_the_bucket(object_storage, alice_practice):
     token = uploads.keep(alice_practice.uuid, b"given_name,family_name\nMia,Shah\n")
-    assert object_storage.keys() == [f"directory-imports/{alice_practice.uuid}/{token}.upload"]
+    assert object_storage.names() == [f"directory-imports/{alice_practice.uuid}/{token}.upload"]
     assert uploads.fetch(alice_practice.uuid, token) == b"given_name,family_name\nMia,Shah\n"
     assert uploads.fetch(alice_practice.uuid, "0" * 32) is None
     uploads.discard(alice_practice.uuid, token)
-    assert object_storage.keys() == []
+    assert object_storage.names() == []
