@@ -146,7 +146,13 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------
 DATABASE_URL = envstr("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Health checks: a connection kept from before a failover (its server stopped, or was
+    # restarted as a standby) fails at the start of the next request instead of in it, and
+    # is opened again to whichever host of the URL takes writes (with several hosts and
+    # target_session_attrs=read-write; see the README's high availability).
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
