@@ -149,6 +149,7 @@ def fleet(transactional_db, s3_server, tmp_path):
     prefix = f"test-{secrets.token_hex(6)}:"
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", str(tmp_path)),  # fontconfig's cache, for the PDFs
         "PYTHONPATH": str(settings.BASE_DIR),
         "DJANGO_SETTINGS_MODULE": "careloop.settings",
         "CARELOOP_ENVIRONMENT": "production",
