@@ -62,6 +62,31 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(scope="session")
+def s3_server():
+    """A local S3-compatible server: moto in server mode, on a free port of 127.0.0.1,
+    in a thread of this test process. Nothing leaves the machine."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def object_storage(s3_server, settings):
+    """Stored files go to a new, empty bucket on the local S3 server, as with
+    CARELOOP_S3_BUCKET in production."""
+    store = testing.new_bucket(s3_server)
+    settings.STORAGES = {**settings.STORAGES, "default": store.storage_settings()}
+    return store
+
+
 @pytest.fixture
 def alice_practice(db):
     return testing.make_practice("alice", name="Alice Street Psychology")

@@ -19,6 +19,7 @@ from careloop.lib.env import (
     envlist,
     envstr,
     jobs_settings,
+    object_storage_settings,
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -145,7 +146,13 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------
 DATABASE_URL = envstr("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Health checks: a connection kept from before a failover (its server stopped, or was
+    # restarted as a standby) fails at the start of the next request instead of in it, and
+    # is opened again to whichever host of the URL takes writes (with several hosts and
+    # target_session_attrs=read-write; see the README's high availability).
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -170,10 +177,23 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 REDIS_URL = envstr("REDIS_URL")
+# Keeps two installations apart on one Redis (production and staging): every cache key,
+# session and job queue of this one starts with it.
+REDIS_PREFIX = envstr("CARELOOP_REDIS_PREFIX")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": REDIS_PREFIX,
+        }
     }
+    # Every app server reads the same sessions. Only the cache, not "cached_db": each
+    # request saves its session (the 30-minute inactivity clock), which cached_db would
+    # turn into a database write per page view; a session lost with Redis costs a
+    # sign-in, nothing more. Without Redis, sessions stay in the database (each worker's
+    # in-process cache is its own).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 
 # The public website's pages are kept in each worker's memory too; it asks the shared
 # cache whether the practice published a change at most this often (careloop/web/
@@ -189,7 +209,7 @@ PUBLIC_CACHE_RECHECK_SECONDS = (
 JOBS_IMMEDIATE = envbool("CARELOOP_JOBS_IMMEDIATE", TESTING)
 if not REDIS_URL and not JOBS_IMMEDIATE:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-HUEY = jobs_settings(REDIS_URL, DATA_DIR, immediate=JOBS_IMMEDIATE)
+HUEY = jobs_settings(REDIS_URL, DATA_DIR, immediate=JOBS_IMMEDIATE, redis_prefix=REDIS_PREFIX)
 
 # --- Backups --------------------------------------------------------------------------
 # `careloop backup` and the nightly job write encrypted archives of the database and every
@@ -235,6 +255,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Failures are counted in the database (django-axes' default, named here because it
+# matters): every app server and worker sees the same count, so a lockout holds
+# whichever server the next try reaches.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_VERBOSE = False
 AXES_ENABLED = envbool("CARELOOP_LOGIN_LOCKOUT", True)
 # The lockout, rate limits and audit log all see the client through one function,
@@ -306,8 +330,23 @@ STATICFILES_DIRS = [
     PACKAGE_DIR / "static",
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
 ]
+# Uploaded documents, signed consents, records reports, logos and website images: in
+# MEDIA_ROOT on this machine, or with CARELOOP_S3_BUCKET in an S3-compatible bucket that
+# several app servers share (private objects, served only through Careloop's own views).
+S3_BUCKET = envstr("CARELOOP_S3_BUCKET")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        object_storage_settings(
+            S3_BUCKET,
+            endpoint_url=envstr("CARELOOP_S3_ENDPOINT_URL"),
+            region=envstr("CARELOOP_S3_REGION"),
+            prefix=envstr("CARELOOP_S3_PREFIX"),
+            access_key=envstr("AWS_ACCESS_KEY_ID"),
+            secret_key=envstr("AWS_SECRET_ACCESS_KEY"),
+        )
+        if S3_BUCKET
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

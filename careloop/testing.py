@@ -1,8 +1,11 @@
 """Factories for tests: synthetic records (Faker en_AU), one practice at a time."""
 
 import random
+import secrets
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
@@ -12,6 +15,7 @@ from careloop.audit.models import AuditEvent
 from careloop.clients.models import Client
 from careloop.directory.models import Doctor, MedicalPractice
 from careloop.lib import synthetic
+from careloop.lib.env import object_storage_settings
 from careloop.practices.models import ClinicianProfile, Practice, Profession, Role, User
 from careloop.referrals.models import Referral, ReferralDocument
 from careloop.therapy.models import TherapySession
@@ -138,3 +142,53 @@ def aware(year, month, day, hour=10, minute=0, tz="Australia/Sydney") -> datetim
     import zoneinfo
 
     return datetime(year, month, day, hour, minute, tzinfo=zoneinfo.ZoneInfo(tz))
+
+
+# The tests' local S3 server (moto, started by the `s3_server` fixture) takes any keys.
+S3_REGION = "ap-southeast-2"
+S3_ACCESS_KEY = "careloop-test"
+S3_SECRET_KEY = "careloop-test-secret"  # noqa: S105 - the local test server's
+
+
+@dataclass
+class ObjectStore:
+    """A bucket on the tests' local S3 server, and a client to look inside it."""
+
+    endpoint_url: str
+    bucket: str
+    s3: Any
+
+    def names(self) -> list[str]:
+        listed = self.s3.list_objects_v2(Bucket=self.bucket)
+        return sorted(item["Key"] for item in listed.get("Contents", []))
+
+    def storage_settings(self) -> dict:
+        """STORAGES["default"] for this bucket, as CARELOOP_S3_* would make it."""
+        return object_storage_settings(
+            self.bucket,
+            endpoint_url=self.endpoint_url,
+            region=S3_REGION,
+            access_key=S3_ACCESS_KEY,
+            secret_key=S3_SECRET_KEY,
+        )
+
+    def storage(self):
+        from storages.backends.s3 import S3Storage
+
+        return S3Storage(**self.storage_settings()["OPTIONS"])
+
+
+def new_bucket(endpoint_url: str) -> ObjectStore:
+    """A new, empty bucket on the local S3 server at `endpoint_url`."""
+    import boto3
+
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=endpoint_url,
+        region_name=S3_REGION,
+        aws_access_key_id=S3_ACCESS_KEY,
+        aws_secret_access_key=S3_SECRET_KEY,
+    )
+    bucket = f"careloop-test-{secrets.token_hex(6)}"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": S3_REGION})
+    return ObjectStore(endpoint_url, bucket, s3)

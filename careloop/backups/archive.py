@@ -2,8 +2,12 @@
 and, last, a manifest with each member's size and SHA-256.
 
     database/careloop.sqlite3  or  database/careloop.pgdump   (pg_dump's custom format)
-    media/<path under MEDIA_ROOT>                             (letters, documents, logos)
+    media/<stored file's name>                                (letters, documents, logos)
     manifest.json
+
+Stored files are read and written through Django's storage API, so the same archive
+holds the files of MEDIA_ROOT or of an S3-compatible bucket (CARELOOP_S3_BUCKET), and
+restores into either.
 
 Reading unpacks into a staging folder and checks every member against the manifest;
 nothing outside the staging folder is touched, whatever the archive holds.
@@ -19,7 +23,9 @@ import tarfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO, Any, BinaryIO
+from typing import IO, Any, Protocol
+
+from django.core.files.storage import FileSystemStorage, Storage
 
 from .crypto import BackupError, DamagedArchive
 
@@ -85,10 +91,14 @@ class Manifest:
             raise DamagedArchive("The archive's manifest cannot be read.") from error
 
 
+class _Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 class _Hashing:
     """Reads from a file, hashing and counting exactly what tar takes from it."""
 
-    def __init__(self, source: BinaryIO) -> None:
+    def __init__(self, source: _Readable) -> None:
         self._source = source
         self.sha256 = hashlib.sha256()
         self.size = 0
@@ -100,41 +110,86 @@ class _Hashing:
         return data
 
 
-def media_files(media_root: Path) -> list[tuple[str, Path]]:
-    """Every regular file under MEDIA_ROOT, as (archive member name, path), sorted."""
-    if not media_root.is_dir():
-        return []
-    found = []
-    for directory, _dirs, files in os.walk(media_root):
+def _is_link(storage: Storage, name: str) -> bool:
+    # On disk a symbolic link may lead out of MEDIA_ROOT (or round in a loop): skipped,
+    # as nothing Careloop stores is one.
+    return isinstance(storage, FileSystemStorage) and os.path.islink(storage.path(name))
+
+
+def stored_names(storage: Storage) -> list[str]:
+    """Every stored file's name, sorted: MEDIA_ROOT's files or a bucket's objects."""
+    found: list[str] = []
+    pending = [""]
+    while pending:
+        folder = pending.pop()
+        try:
+            folders, files = storage.listdir(folder)
+        except FileNotFoundError:  # MEDIA_ROOT not made yet
+            continue
         for name in files:
-            path = Path(directory) / name
-            if path.is_file() and not path.is_symlink():
-                relative = path.relative_to(media_root).as_posix()
-                found.append((f"{MEDIA_DIR}/{relative}", path))
+            path = f"{folder}/{name}" if folder else name
+            if not _is_link(storage, path):
+                found.append(path)
+        for name in folders:
+            path = f"{folder}/{name}" if folder else name
+            if not _is_link(storage, path):
+                pending.append(path)
     return sorted(found)
 
 
+def describe(storage: Storage) -> str:
+    """Where a storage keeps its files, for messages."""
+    if isinstance(storage, FileSystemStorage):
+        return str(storage.location)
+    bucket = getattr(storage, "bucket_name", None)
+    if bucket:
+        prefix = str(getattr(storage, "location", "") or "").strip("/")
+        return f"s3://{bucket}/{prefix + '/' if prefix else ''}"
+    return type(storage).__name__
+
+
+def _add(tar: tarfile.TarFile, name: str, source: _Readable, size: int, mtime: float) -> dict:
+    info = tarfile.TarInfo(name)
+    info.size = size
+    info.mtime = int(mtime)
+    info.mode = 0o600
+    hashing = _Hashing(source)
+    tar.addfile(info, hashing)
+    return {"size": hashing.size, "sha256": hashing.sha256.hexdigest()}
+
+
 def write_tar(
-    out: IO[bytes], manifest: Manifest, database_dump: Path, media_root: Path
+    out: IO[bytes], manifest: Manifest, database_dump: Path, storage: Storage
 ) -> Manifest:
     """Write the tar stream: the database dump, each stored file, then the manifest."""
-    members = [(manifest.database, database_dump), *media_files(media_root)]
     with tarfile.open(fileobj=out, mode="w|gz", format=tarfile.PAX_FORMAT) as tar:
-        for name, path in members:
-            with path.open("rb") as source:
-                info = tarfile.TarInfo(name)
-                info.size = os.fstat(source.fileno()).st_size
-                info.mtime = int(os.fstat(source.fileno()).st_mtime)
-                info.mode = 0o600
-                hashing = _Hashing(source)
-                tar.addfile(info, hashing)
-                manifest.files[name] = {"size": hashing.size, "sha256": hashing.sha256.hexdigest()}
+        with database_dump.open("rb") as source:
+            stat = os.fstat(source.fileno())
+            manifest.files[manifest.database] = _add(
+                tar, manifest.database, source, stat.st_size, stat.st_mtime
+            )
+        for name in stored_names(storage):
+            member = f"{MEDIA_DIR}/{name}"
+            modified = storage.get_modified_time(name).timestamp()
+            with storage.open(name, "rb") as stored:
+                manifest.files[member] = _add(tar, member, stored, stored.size, modified)
         raw = manifest.as_json()
         info = tarfile.TarInfo(MANIFEST)
         info.size = len(raw)
         info.mode = 0o600
         tar.addfile(info, io.BytesIO(raw))
     return manifest
+
+
+def staged_files(staging: Path) -> list[tuple[str, Path]]:
+    """The stored files unpacked under `staging`, as (stored file's name, path), sorted."""
+    root = staging / MEDIA_DIR
+    found = []
+    for directory, _dirs, files in os.walk(root):
+        for name in files:
+            path = Path(directory) / name
+            found.append((path.relative_to(root).as_posix(), path))
+    return sorted(found)
 
 
 def _safe_name(name: str) -> PurePosixPath:

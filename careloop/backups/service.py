@@ -1,8 +1,9 @@
 """Make, check, restore and prune backup archives.
 
 An archive is one encrypted file (crypto.py) holding a tar stream (archive.py) of the
-database's consistent copy (databases.py) and every file under MEDIA_ROOT. Nothing is
-held in memory whole: the dump and each file stream through in 1 MiB pieces.
+database's consistent copy (databases.py) and every stored file, from MEDIA_ROOT or the
+shared bucket (through Django's storage API). Nothing is held in memory whole: the dump
+and each file stream through in 1 MiB pieces.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, Storage
 from django.db import connections
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 
-from .archive import MEDIA_DIR, Manifest, media_files, read_tar, write_tar
+from .archive import Manifest, describe, read_tar, staged_files, stored_names, write_tar
 from .crypto import BackupError, DecryptingReader, EncryptingWriter
 from .databases import Database, dump, has_data, load
 
@@ -58,7 +61,7 @@ def create_backup(
     directory: Path,
     key: bytes,
     *,
-    media_root: Path,
+    storage: Storage,
     database: Database | None = None,
     now: datetime | None = None,
 ) -> Path:
@@ -88,7 +91,7 @@ def create_backup(
         try:
             with os.fdopen(descriptor, "wb") as out:
                 writer = EncryptingWriter(out, key)
-                write_tar(writer, manifest, dump_file, media_root)  # type: ignore[arg-type]
+                write_tar(writer, manifest, dump_file, storage)  # type: ignore[arg-type]
                 writer.close()
                 out.flush()
                 os.fsync(out.fileno())
@@ -163,32 +166,36 @@ def _check_migrations(manifest: Manifest) -> None:
         )
 
 
-def _media_has_files(media_root: Path) -> bool:
-    return bool(media_files(media_root))
-
-
-def refuse_unless_empty(database: Database, media_root: Path) -> None:
+def refuse_unless_empty(database: Database, storage: Storage) -> None:
     if has_data(database):
         raise BackupError(
             f"Refusing to restore: the {database.label} already holds practices or people. "
             "Restore into an empty installation: a new, empty database (and data folder), "
             "so that nothing is overwritten."
         )
-    if _media_has_files(media_root):
+    if stored_names(storage):
         raise BackupError(
-            f"Refusing to restore: {media_root} already holds stored files. Restore into an "
-            "empty data folder."
+            f"Refusing to restore: {describe(storage)} already holds stored files. Restore "
+            "into an empty data folder (or an empty bucket)."
         )
 
 
 def restore_backup(
-    archive: Path, key: bytes, *, media_root: Path, database: Database | None = None
+    archive: Path,
+    key: bytes,
+    *,
+    storage: Storage,
+    scratch: Path | None = None,
+    database: Database | None = None,
 ) -> Manifest:
     """Restore into an empty installation. Every chunk and checksum is checked, and the
-    archive read to its sealed end, before the database or MEDIA_ROOT is written."""
+    archive read to its sealed end, before the database or the stored files are written.
+    The archive is unpacked into `scratch` first (beside MEDIA_ROOT when on disk)."""
     database = database or Database.of()
-    refuse_unless_empty(database, media_root)
-    with _private_folder(media_root.parent, ".careloop-restore-") as staging:
+    refuse_unless_empty(database, storage)
+    if isinstance(storage, FileSystemStorage):
+        scratch = Path(storage.location).parent
+    with _private_folder(scratch or Path(tempfile.gettempdir()), ".careloop-restore-") as staging:
         manifest = unpack(archive, key, staging)
         if manifest.engine != database.engine:
             raise BackupError(
@@ -197,12 +204,17 @@ def restore_backup(
             )
         _check_migrations(manifest)
         # Checked again: another restore may have run while this one was unpacking.
-        refuse_unless_empty(database, media_root)
+        refuse_unless_empty(database, storage)
         load(database, staging / manifest.database, manifest.tools)
-        for name, staged in media_files(staging / MEDIA_DIR):
-            destination = media_root / name.removeprefix(f"{MEDIA_DIR}/")
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(staged, destination)
+        for name, staged in staged_files(staging):
+            with staged.open("rb") as source:
+                saved = storage.save(name, File(source, name=name))
+            if saved != name:  # the storage was empty a moment ago: someone else writes
+                raise BackupError(
+                    f"{describe(storage)} took {name} as {saved}: something else is writing "
+                    "there. Stop the web server and the job consumer, and restore again into "
+                    "an empty installation."
+                )
     logger.info(
         "Backup restored from %s (made %s, %d stored files)",
         archive,

@@ -4,10 +4,12 @@ import logging
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task
+from huey.contrib.djhuey import db_periodic_task
 
 from careloop.lib.env import backup_key
+from careloop.lib.joblock import job_lock
 
 from . import service
 
@@ -25,7 +27,7 @@ def back_up_and_prune() -> Path | None:
         return None
     directory = Path(settings.BACKUP_DIR)
     path = service.create_backup(
-        directory, backup_key(settings.BACKUP_KEY), media_root=Path(settings.MEDIA_ROOT)
+        directory, backup_key(settings.BACKUP_KEY), storage=default_storage
     )
     service.prune(directory, settings.BACKUP_KEEP)
     return path
@@ -33,6 +35,6 @@ def back_up_and_prune() -> Path | None:
 
 # Times are UTC (HUEY utc=True): 16:30 UTC is 2:30 or 3:30 in the morning on the east coast.
 @db_periodic_task(crontab(hour="16", minute="30"))
-@lock_task("backups-nightly")
+@job_lock("backups-nightly", seconds=12 * 60 * 60)
 def nightly_backup() -> None:
     back_up_and_prune()

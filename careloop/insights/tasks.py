@@ -1,9 +1,10 @@
 """Background jobs for insights, run by Huey's consumer (`careloop run_huey`)."""
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from careloop.clients.models import Client
+from careloop.lib.joblock import job_lock
 from careloop.practices.jobs import each_practice_scope, job_in_scope_of
 from careloop.referrals.models import Referral
 
@@ -31,7 +32,7 @@ def refresh_all() -> int:
 
 
 @db_periodic_task(crontab(minute="23"))
-@lock_task("insights-refresh")
+@job_lock("insights-refresh", seconds=60 * 60)
 def refresh_summaries() -> None:
     """Hourly: every practice's summary rows, so deadlines that passed with nobody
     touching a referral still show, and referrals typed in are counted."""
@@ -39,7 +40,7 @@ def refresh_summaries() -> None:
 
 
 @db_periodic_task(crontab(minute="0", hour="7"))
-@lock_task("insights-monthly-report")
+@job_lock("insights-monthly-report", seconds=60 * 60)
 def send_monthly_reports() -> None:
     """Daily at 07:00; on a practice's first business day of the month it e-mails the
     monthly report to its owners (once: a sent report is remembered)."""

@@ -8,9 +8,10 @@ the rows it reads are committed.
 
 from django.core.mail import send_mail
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from careloop.clients.models import Client
+from careloop.lib.joblock import job_lock
 from careloop.lib.text import single_line
 from careloop.practices.jobs import each_practice_scope, job_in_scope_of
 from careloop.referrals.models import Referral
@@ -41,10 +42,11 @@ def draft_and_send_due() -> tuple[int, int]:
 
 
 @db_periodic_task(crontab(minute="*"))
-@lock_task("letters-run-outbox")
+@job_lock("letters-run-outbox", seconds=10 * 60)  # outbox.LEASE
 def run_outbox() -> None:
     # The lock keeps a slow run (many PDFs) from overlapping the next minute's, also
-    # when several consumers share one Redis queue.
+    # when several consumers share one Redis queue. It lapses with the outbox's lease: a
+    # consumer killed mid-run must not stop the outbox on every machine.
     draft_and_send_due()
 
 

@@ -93,15 +93,19 @@ def email_settings(url: str) -> dict[str, object]:
     )
 
 
-def jobs_settings(redis_url: str, data_dir: Path, *, immediate: bool) -> dict[str, object]:
+def jobs_settings(
+    redis_url: str, data_dir: Path, *, immediate: bool, redis_prefix: str = ""
+) -> dict[str, object]:
     """Huey's settings (huey.contrib.djhuey): jobs kept in Redis when there is one, so that
     several app servers share one queue, or else in SQLite beside the data.
 
     Immediate mode runs each job in the calling process as it is enqueued, with nothing
-    stored: for tests, and for a machine that cannot run a consumer.
+    stored: for tests, and for a machine that cannot run a consumer. `redis_prefix`
+    (CARELOOP_REDIS_PREFIX) gives an installation a queue of its own on a shared Redis;
+    without it the queue keeps the name it always had, so no queued job is stranded.
     """
     config: dict[str, object] = {
-        "name": "careloop",
+        "name": f"{redis_prefix}careloop",
         "immediate": immediate,
         # Nothing reads a job's return value; stored results would pile up unread.
         "results": False,
@@ -123,6 +127,55 @@ def jobs_settings(redis_url: str, data_dir: Path, *, immediate: bool) -> dict[st
         config["huey_class"] = "huey.SqliteHuey"
         config["filename"] = str(Path(data_dir) / "jobs.sqlite3")
     return config
+
+
+def object_storage_settings(
+    bucket: str,
+    *,
+    endpoint_url: str = "",
+    region: str = "",
+    prefix: str = "",
+    access_key: str = "",
+    secret_key: str = "",
+) -> dict[str, object]:
+    """The `default` storage (django-storages' S3Storage) for uploaded documents, signed
+    consents, records reports, logos and website images, in an S3-compatible bucket that
+    every app server and job consumer shares.
+
+    Every object is private: no ACL is sent, so objects take the bucket's own (private,
+    with public access blocked), and `url()` gives an unsigned address that the bucket
+    refuses. Careloop streams each file through its own views, which check who asks and
+    audit the look; a signed link would skip both, and would work for anyone it reached.
+    """
+    if not bucket:
+        raise EnvError("CARELOOP_S3_BUCKET is empty")
+    if endpoint_url and urlparse(endpoint_url).scheme not in {"http", "https"}:
+        raise EnvError(
+            f"CARELOOP_S3_ENDPOINT_URL must start with https:// (or http://); got {endpoint_url!r}"
+        )
+    options: dict[str, object] = {
+        "bucket_name": bucket,
+        "location": prefix.strip("/"),
+        # Two files of the same name (two doctors' "referral.pdf") must never replace
+        # one another: a taken name gets a suffix, as on disk.
+        "file_overwrite": False,
+        "querystring_auth": False,
+        "default_acl": None,
+        # Larger files spill to a temporary file while they stream, not the worker's memory.
+        "max_memory_size": 1024 * 1024,
+    }
+    if endpoint_url:
+        options["endpoint_url"] = endpoint_url
+        # S3-compatible servers (MinIO, Ceph, Garage, moto) name the bucket in the path.
+        options["addressing_style"] = "path"
+    if region:
+        options["region_name"] = region
+    # Without keys, boto3 looks where AWS tools look (an instance or container role).
+    if access_key:
+        options["access_key"] = access_key
+    if secret_key:
+        options["secret_key"] = secret_key
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
 
 
 BACKUP_KEY_BYTES = 32

@@ -3,8 +3,9 @@ outreach e-mails, retrying those the mail server did not take, and raising the r
 tasks. Jobs take ids and re-enter the practice's scope."""
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
+from careloop.lib.joblock import job_lock
 from careloop.practices.jobs import each_practice_scope, job_in_scope_of
 
 from . import actions, messages
@@ -18,7 +19,7 @@ def send_outreach_message(message_id: int) -> None:
 
 
 @db_periodic_task(crontab(minute="*/5"))
-@lock_task("outreach-retry-unsent")
+@job_lock("outreach-retry-unsent", seconds=10 * 60)
 def retry_unsent_outreach() -> None:
     for practice in each_practice_scope():
         messages.retry_unsent(practice)

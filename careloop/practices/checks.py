@@ -83,3 +83,23 @@ def site_url_is_https(app_configs, **kwargs):
             id="careloop.W011",
         )
     ]
+
+
+@register(Tags.security, deploy=True)
+def object_storage_is_encrypted_in_transit(app_configs, **kwargs):
+    """Referral letters, signed consents and records reports travel to the bucket and
+    back: over plain http anyone on the way could read them."""
+    if not settings.PRODUCTION:
+        return []
+    storage = settings.STORAGES["default"]
+    endpoint = str(storage.get("OPTIONS", {}).get("endpoint_url") or "")
+    if not endpoint.lower().startswith("http://"):
+        return []
+    return [
+        Warning(
+            f"CARELOOP_S3_ENDPOINT_URL ({endpoint}) is not an https address: health "
+            "documents would travel to and from the bucket unencrypted.",
+            hint="Use the object store's https address.",
+            id="careloop.W012",
+        )
+    ]

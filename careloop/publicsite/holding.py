@@ -73,11 +73,14 @@ def remove_expired(practice, *, now=None) -> int:
     """Delete this practice's held files older than the token's lifetime: a doctor
     who gave up leaves nothing behind for longer than that."""
     folder = f"{_FOLDER}/{practice.pk}"
-    if not default_storage.exists(folder):
+    try:
+        # Not `exists(folder)`: a bucket has no folders, only names that share a prefix.
+        names = default_storage.listdir(folder)[1]
+    except FileNotFoundError:  # on disk, nothing held yet
         return 0
     cutoff = (now or timezone.now()) - timedelta(seconds=HOLD_SECONDS)
     removed = 0
-    for name in default_storage.listdir(folder)[1]:
+    for name in names:
         path = f"{folder}/{name}"
         if default_storage.get_modified_time(path) < cutoff:
             default_storage.delete(path)

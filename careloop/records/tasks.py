@@ -3,9 +3,10 @@
 from django.core.mail import send_mail
 from django.urls import reverse
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from careloop.audit.actions import JOB
+from careloop.lib.joblock import job_lock
 from careloop.practices.jobs import each_practice_scope, job_in_scope_of
 from careloop.practices.models import User
 from careloop.practices.roles import Role
@@ -57,6 +58,6 @@ def tell_owners_of_records_past_retention(site: str = "") -> int:
 
 
 @db_periodic_task(crontab(day="1", hour="7", minute="0"))
-@lock_task("records-retention-review")
+@job_lock("records-retention-review", seconds=60 * 60)
 def monthly_retention_review() -> None:
     tell_owners_of_records_past_retention()

@@ -1,4 +1,5 @@
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -17,9 +18,11 @@ def home(request):
 
 @login_not_required
 def healthz(request):
-    """For a load balancer: the app answers and its database does too."""
+    """For a load balancer and the uptime monitor: the app answers, and so do its
+    database and its cache (with REDIS_URL, where sessions are: without it no page works)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
+    cache.get("healthz")
     return JsonResponse({"status": "ok"})
 
 

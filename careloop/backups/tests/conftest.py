@@ -7,6 +7,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from django.core.files.storage import FileSystemStorage
 from django.db import connection
 
 from careloop.backups.databases import Database
@@ -21,6 +22,10 @@ class Installation:
     @property
     def media_root(self) -> Path:
         return self.data_dir / "media"
+
+    @property
+    def storage(self) -> FileSystemStorage:
+        return FileSystemStorage(location=self.media_root)
 
 
 def _admin_connection():

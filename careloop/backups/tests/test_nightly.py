@@ -5,9 +5,9 @@ import logging
 import os
 from datetime import UTC, datetime, timedelta
 from io import StringIO
-from pathlib import Path
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -36,7 +36,7 @@ def test_it_keeps_the_newest_archives(transactional_db, settings, tmp_path):
         path = service.create_backup(
             settings.BACKUP_DIR,
             backup_key(KEY_TEXT),
-            media_root=Path(settings.MEDIA_ROOT),
+            storage=default_storage,
             now=datetime.now(UTC) - timedelta(days=days),
         )
         stamp = (datetime.now(UTC) - timedelta(days=days)).timestamp()

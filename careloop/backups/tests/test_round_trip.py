@@ -10,17 +10,17 @@ import os
 import sqlite3
 import subprocess
 import sys
-from pathlib import Path
 
 import psycopg
 import pytest
 from django.apps import apps
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, default_storage
 from django.db import connection
 
 from careloop.audit.actions import COMMAND
 from careloop.backups import service
-from careloop.backups.archive import media_files
+from careloop.backups.archive import stored_names
 from careloop.backups.crypto import BackupError, DamagedArchive, WrongKey
 from careloop.backups.databases import Database, has_data
 from careloop.demo.build import create_demo
@@ -107,8 +107,12 @@ def table_counts_in(database: Database, tables) -> dict[str, int]:
         }
 
 
-def checksums(root: Path) -> dict[str, str]:
-    return {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in media_files(root)}
+def checksums(storage: Storage) -> dict[str, str]:
+    sums = {}
+    for name in stored_names(storage):
+        with storage.open(name, "rb") as stored:
+            sums[name] = hashlib.sha256(stored.read()).hexdigest()
+    return sums
 
 
 def reference_data():
@@ -160,15 +164,15 @@ def add_stored_files():
 def test_backup_wipe_restore_brings_the_demo_back_whole(settings, tmp_path, empty_installation):
     reference_data()
     create_demo(scale=1)
-    demo_files = checksums(Path(settings.MEDIA_ROOT))  # the websites' portraits
+    demo_files = checksums(default_storage)  # the websites' portraits
     draft_a_letter()
     add_stored_files()
     before = table_counts_here()
-    files_before = checksums(Path(settings.MEDIA_ROOT))
+    files_before = checksums(default_storage)
     assert before["practices_practice"] == 2 and before["referrals_referral"] > 100
     assert len(files_before) == len(demo_files) + 4
 
-    archive = service.create_backup(tmp_path / "backups", KEY, media_root=Path(settings.MEDIA_ROOT))
+    archive = service.create_backup(tmp_path / "backups", KEY, storage=default_storage)
     assert archive.stat().st_mode & 0o777 == 0o600
     assert b"harbour" not in archive.read_bytes()  # encrypted, not merely packed
 
@@ -177,7 +181,7 @@ def test_backup_wipe_restore_brings_the_demo_back_whole(settings, tmp_path, empt
     assert "Restored" in restored.stdout
 
     assert table_counts_in(empty_installation.database, before) == before
-    assert checksums(empty_installation.media_root) == files_before
+    assert checksums(empty_installation.storage) == files_before
 
     checked = careloop("shell", "-c", CHECK_SCRIPT, env=empty_installation.env)
     assert checked.returncode == 0, checked.stderr
@@ -193,7 +197,7 @@ def test_backup_wipe_restore_brings_the_demo_back_whole(settings, tmp_path, empt
 def small_archive(transactional_db, settings, tmp_path, alice_practice):
     # Transactional: a backup reads committed data, as it does from a running server.
     alice_practice.logo.save("alice.png", ContentFile(b"\x89PNG\r\n" + os.urandom(3_000_000)))
-    return service.create_backup(tmp_path / "backups", KEY, media_root=Path(settings.MEDIA_ROOT))
+    return service.create_backup(tmp_path / "backups", KEY, storage=default_storage)
 
 
 def assert_nothing_written(installation):
@@ -205,7 +209,7 @@ def assert_nothing_written(installation):
 
 def restore_into(archive, installation, key=KEY):
     return service.restore_backup(
-        archive, key, media_root=installation.media_root, database=installation.database
+        archive, key, storage=installation.storage, database=installation.database
     )
 
 
@@ -250,7 +254,7 @@ def test_the_command_says_what_is_wrong_with_a_tampered_archive(small_archive, t
 def test_restore_refuses_an_installation_with_data(small_archive, settings):
     # The running test database holds Alice's practice.
     with pytest.raises(BackupError, match="already holds practices or people"):
-        service.restore_backup(small_archive, KEY, media_root=Path(settings.MEDIA_ROOT))
+        service.restore_backup(small_archive, KEY, storage=default_storage)
 
 
 def test_restore_refuses_a_data_folder_with_stored_files(small_archive, empty_installation):

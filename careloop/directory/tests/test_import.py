@@ -25,11 +25,6 @@ HPII_A = "8003619900015717"
 HPIO_A = "8003621566684455"
 
 
-@pytest.fixture(autouse=True)
-def _uploads_in_tmp(settings, tmp_path):
-    settings.DATA_DIR = tmp_path
-
-
 def csv_bytes(*rows: dict, headings: str = HEADINGS) -> bytes:
     names = headings.split(",")
     lines = [headings] + [",".join(row.get(n, "") for n in names) for row in rows]

@@ -1,15 +1,11 @@
-import pytest
+from pathlib import Path
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from careloop import testing
 from careloop.directory.models import Doctor
 from careloop.directory.tests.test_import import csv_bytes, doctor_row
 from careloop.practices.roles import Role
-
-
-@pytest.fixture(autouse=True)
-def _uploads_in_tmp(settings, tmp_path):
-    settings.DATA_DIR = tmp_path
 
 
 def upload(client, data: bytes, name="gps.csv", **extra):
@@ -55,7 +51,7 @@ def test_garbage_is_refused_on_the_upload_page(owner_client, settings):
     response = upload(owner_client, "given_name\nZoë\n".encode("latin-1"))
     assert response.status_code == 400
     assert "not UTF-8" in response.content.decode()
-    assert not list((settings.DATA_DIR).glob("directory-imports/*/*"))
+    assert not list(Path(settings.MEDIA_ROOT).glob("directory-imports/*/*"))
 
 
 def test_other_headings_go_through_the_mapping_step(owner_client):

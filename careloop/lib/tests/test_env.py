@@ -1,6 +1,13 @@
 import pytest
 
-from careloop.lib.env import EnvError, email_settings, envbool, envint, jobs_settings
+from careloop.lib.env import (
+    EnvError,
+    email_settings,
+    envbool,
+    envint,
+    jobs_settings,
+    object_storage_settings,
+)
 
 
 def test_it_reads_smtp_urls_with_starttls_by_default():
@@ -58,3 +65,39 @@ def test_jobs_share_redis_when_there_is_one(tmp_path):
     assert config["huey_class"] == "huey.RedisHuey"
     assert config["connection"] == {"url": "redis://cache.internal:6379/1"}
     assert "filename" not in config
+    assert config["name"] == "careloop"  # the queue every installation had before
+
+
+def test_a_redis_prefix_gives_an_installation_a_queue_of_its_own(tmp_path):
+    config = jobs_settings("redis://r:6379/0", tmp_path, immediate=False, redis_prefix="staging:")
+    assert config["name"] == "staging:careloop"
+
+
+def test_stored_files_in_a_bucket_are_private_and_never_replaced():
+    options = object_storage_settings(
+        "careloop-files", region="ap-southeast-2", prefix="/harbour/"
+    )["OPTIONS"]
+    assert options["bucket_name"] == "careloop-files"
+    assert options["location"] == "harbour"
+    assert options["region_name"] == "ap-southeast-2"
+    # No ACL is sent (the bucket's own, private, applies); no signed addresses are made.
+    assert options["default_acl"] is None
+    assert options["querystring_auth"] is False
+    assert options["file_overwrite"] is False
+    # AWS itself: its own addressing, and keys from the machine's role.
+    assert "endpoint_url" not in options and "addressing_style" not in options
+    assert "access_key" not in options
+
+
+def test_an_s3_compatible_server_is_addressed_by_path():
+    options = object_storage_settings(
+        "careloop", endpoint_url="https://s3.example.net", access_key="AK", secret_key="SK"
+    )["OPTIONS"]
+    assert options["endpoint_url"] == "https://s3.example.net"
+    assert options["addressing_style"] == "path"
+    assert (options["access_key"], options["secret_key"]) == ("AK", "SK")
+
+
+def test_it_refuses_an_endpoint_that_is_not_a_web_address():
+    with pytest.raises(EnvError, match="CARELOOP_S3_ENDPOINT_URL"):
+        object_storage_settings("careloop", endpoint_url="s3.example.net")

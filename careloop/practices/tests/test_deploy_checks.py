@@ -1,5 +1,5 @@
 """`careloop check --deploy` says what production needs: a shared cache and job queue,
-a backup key, DEBUG off and an https SITE_URL."""
+a backup key, DEBUG off, an https SITE_URL and, with a bucket, an https object store."""
 
 from io import StringIO
 
@@ -8,7 +8,7 @@ from django.core.checks import run_checks
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from careloop.lib.env import jobs_settings
+from careloop.lib.env import jobs_settings, object_storage_settings
 
 LOCAL_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 REDIS_CACHE = {
@@ -117,3 +117,19 @@ def test_debug_is_caught(settings):
     settings.DEBUG = True
     ids = {message.id for message in run_checks(include_deployment_checks=True)}
     assert "security.W018" in ids
+
+
+def test_it_warns_when_the_bucket_is_reached_over_plain_http(settings):
+    production(settings)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": object_storage_settings("careloop", endpoint_url="http://minio.internal:9000"),
+    }
+    warnings = careloop_warnings()
+    assert set(warnings) == {"careloop.W012"}
+    assert "http://minio.internal:9000" in warnings["careloop.W012"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": object_storage_settings("careloop", endpoint_url="https://minio.internal"),
+    }
+    assert careloop_warnings() == {}

@@ -3,6 +3,7 @@ import os
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 
 from careloop.backups import service
@@ -50,7 +51,7 @@ class Command(BaseCommand):
         key = key_from_settings()
         directory = dir or settings.BACKUP_DIR
         try:
-            path = service.create_backup(directory, key, media_root=Path(settings.MEDIA_ROOT))
+            path = service.create_backup(directory, key, storage=default_storage)
             removed = [] if dir else service.prune(directory, settings.BACKUP_KEEP)
         except BackupError as error:
             raise CommandError(str(error)) from None

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
@@ -39,7 +40,9 @@ class Command(BaseCommand):
                     )
                 )
                 return
-            manifest = service.restore_backup(archive, key, media_root=Path(settings.MEDIA_ROOT))
+            manifest = service.restore_backup(
+                archive, key, storage=default_storage, scratch=Path(settings.DATA_DIR)
+            )
         except BackupError as error:
             raise CommandError(str(error)) from None
         # An archive from an older Careloop is brought up to this version's schema.
