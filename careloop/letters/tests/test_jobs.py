@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.utils.module_loading import autodiscover_modules
 from huey.contrib.djhuey import HUEY
 from huey.signals import SIGNAL_EXECUTING
 
@@ -79,6 +80,9 @@ def test_the_outbox_job_drafts_due_reports_and_sends_waiting_letters(
 
 
 def test_periodic_jobs_are_declared_in_code():
+    # What `careloop run_huey` does first: every app's tasks module registers its jobs.
+    autodiscover_modules("tasks")
+
     def due_at(hour: int, minute: int) -> set[str]:
         moment = datetime(2026, 11, 20, hour, minute, tzinfo=UTC).replace(tzinfo=None)
         return {task.name for task in HUEY.read_periodic(moment)}
