@@ -198,6 +198,30 @@ POSTCODE_RANGES = {
 }
 
 
+# Postcodes whose delivery area crosses a border (Australia Post): Hume and Tharwa are
+# ACT 2620 while Queanbeyan is NSW 2620; Mungindi, Texas and Goondiwindi's neighbours
+# straddle the Queensland line; 0872 spans three.
+SHARED_POSTCODES = {
+    "0872": frozenset({"NT", "SA", "WA"}),
+    "2406": frozenset({"NSW", "QLD"}),
+    "2540": frozenset({"NSW", "ACT"}),
+    "2611": frozenset({"ACT", "NSW"}),
+    "2618": frozenset({"ACT", "NSW"}),
+    "2620": frozenset({"ACT", "NSW"}),
+    "3585": frozenset({"VIC", "NSW"}),
+    "3586": frozenset({"VIC", "NSW"}),
+    "3644": frozenset({"VIC", "NSW"}),
+    "3691": frozenset({"VIC", "NSW"}),
+    "3707": frozenset({"VIC", "NSW"}),
+    "4375": frozenset({"QLD", "NSW"}),
+    "4377": frozenset({"QLD", "NSW"}),
+    "4380": frozenset({"QLD", "NSW"}),
+    "4383": frozenset({"QLD", "NSW"}),
+    "4385": frozenset({"QLD", "NSW"}),
+    "4825": frozenset({"QLD", "NT"}),
+}
+
+
 def check_state(value: str) -> str:
     state = (value or "").strip().upper()
     if state not in STATES:
@@ -222,7 +246,11 @@ def check_postcode(value: str, state: str | None = None) -> str:
     postcode_state = state_for_postcode(postcode)
     if postcode_state is None:
         raise IdentifierError(f"{postcode} is not in any Australian state's postcode range.")
-    if state and check_state(state) != postcode_state:
+    if (
+        state
+        and check_state(state) != postcode_state
+        and check_state(state) not in SHARED_POSTCODES.get(postcode, ())
+    ):
         raise IdentifierError(
             f"Postcode {postcode} belongs to {postcode_state}, not {check_state(state)}."
         )

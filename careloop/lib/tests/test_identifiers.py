@@ -89,6 +89,9 @@ def test_it_rejects_with_a_specific_message(check, value, message):
         ("0200", "ACT", "0200"),
         ("2600", "ACT", "2600"),
         ("2620", "NSW", "2620"),
+        ("2620", "ACT", "2620"),  # Hume and Tharwa, ACT; Queanbeyan, NSW
+        ("3644", "NSW", "3644"),  # Barooga, NSW, on the Victorian side's postcode
+        ("0872", "WA", "0872"),  # the central deserts, across three borders
         ("3000", "vic", "3000"),
         ("4032", "QLD", "4032"),
         ("5006", "SA", "5006"),
@@ -106,6 +109,7 @@ def test_it_accepts_postcodes_in_their_state(postcode, state, expected):
     [
         ("3000", "NSW", "belongs to VIC, not NSW"),
         ("2600", "NSW", "belongs to ACT"),
+        ("2620", "VIC", "belongs to NSW, not VIC"),
         ("800", "NT", "4 digits"),
         ("20000", "NSW", "4 digits"),
         ("0100", None, "not in any"),
