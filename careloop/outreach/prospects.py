@@ -113,7 +113,6 @@ def find_prospects(practice, search: Search | None = None, *, today: date | None
     medical_practices: dict[int, dict[str, Any]] = {}
     for found in MedicalPractice.objects.filter(practice=practice, **in_box).values(
         "id",
-        "uuid",
         "name",
         "suburb",
         "latitude",
@@ -147,8 +146,9 @@ def find_prospects(practice, search: Search | None = None, *, today: date | None
         for row in Doctor.objects.filter(
             practice=practice, pk__in=links.values("doctor_id")
         ).values(
-            # No uuid here: converting thousands of them costs more than the rest of the
-            # page; the shown rows get theirs in one more query (public_ids).
+            # No uuid here (nor for the medical practices): converting thousands of them
+            # costs more than the rest of the page; the shown rows get theirs in one more
+            # query per kind (public_ids).
             "id",
             "title",
             "given_name",
@@ -267,7 +267,7 @@ def find_prospects(practice, search: Search | None = None, *, today: date | None
             prospects.append(
                 Prospect(
                     kind="medical_practice",
-                    key=row["uuid"],
+                    key=pk,
                     name=row["name"],
                     distance_km=row["distance"],
                     stage=stage_of(facts, today),
@@ -286,13 +286,14 @@ def find_prospects(practice, search: Search | None = None, *, today: date | None
 
 
 def public_ids(rows: list[Prospect]) -> list[Prospect]:
-    """Give the doctor rows about to be shown their public ids (one query)."""
-    wanted = [p.key for p in rows if p.kind == "doctor"]
-    if wanted:
-        found = dict(Doctor.objects.filter(pk__in=wanted).values_list("id", "uuid"))
-        for row in rows:
-            if row.kind == "doctor":
-                row.key = found[row.key]
+    """Give the rows about to be shown their public ids (a query per kind)."""
+    for kind, model in (("doctor", Doctor), ("medical_practice", MedicalPractice)):
+        wanted = [p.key for p in rows if p.kind == kind]
+        if wanted:
+            found = dict(model.objects.filter(pk__in=wanted).values_list("id", "uuid"))
+            for row in rows:
+                if row.kind == kind:
+                    row.key = found[row.key]
     return rows
 
 
