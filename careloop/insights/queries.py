@@ -23,7 +23,7 @@ from careloop.referrals.models import ReferralBasis, ReferralSource, TriageStatu
 from . import attribution, funnel, outcomes, periods
 from .chart import bars_svg, sparkline_svg
 from .models import InsightSettings, LoopState, ReferralFact
-from .tables import Table
+from .tables import ON_SCREEN, Table
 
 CHANNEL_LABELS = {
     ReferralSource.FORM: "Web form",
@@ -140,7 +140,7 @@ def sources(practice: Practice, months: Sequence[date]) -> dict[str, Any]:
             values = rows_by_key[key]
             rows.append([label_of(key), *periods.by_quarter(values, months), sum(values)])
             links.append(names.get(key, ("", ""))[1] if key not in (None, "") else "")
-            if slug in ("doctor", "medical-practice"):
+            if slug in ("doctor", "medical-practice") and index < ON_SCREEN:
                 sparks.append(
                     sparkline_svg(
                         values,

@@ -6,6 +6,10 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
+# Rows shown on screen; the CSV export (and so the spreadsheet) has every row. A table of
+# thousands of doctors is read in a spreadsheet, not scrolled through on a page.
+ON_SCREEN = 50
+
 
 @dataclass
 class Table:
@@ -19,16 +23,23 @@ class Table:
     # Optional inline chart per row (e.g. a sparkline), shown on screen only.
     row_charts: list[str] = field(default_factory=list)
     empty: str = "Nothing to show for this period."
+    on_screen: int = ON_SCREEN
 
     def linked_rows(self) -> list[tuple[list[tuple[str, Any]], str, str]]:
-        """Each row's (column, value) cells (the phone layout labels each cell), with
-        its link and chart."""
-        links = self.links or [""] * len(self.rows)
-        charts = self.row_charts or [""] * len(self.rows)
+        """The first rows' (column, value) cells (the phone layout labels each cell),
+        with their link and chart (charts may be drawn for the shown rows only)."""
+        shown = self.rows[: self.on_screen]
+        links = [*self.links[: len(shown)], *[""] * (len(shown) - len(self.links))]
+        charts = [*self.row_charts[: len(shown)], *[""] * (len(shown) - len(self.row_charts))]
         return [
             (list(zip(self.columns, row, strict=True)), link, chart)
-            for row, link, chart in zip(self.rows, links, charts, strict=True)
+            for row, link, chart in zip(shown, links, charts, strict=True)
         ]
+
+    @property
+    def hidden(self) -> int:
+        """How many rows only the CSV has."""
+        return max(0, len(self.rows) - self.on_screen)
 
 
 def _cell(value: Any) -> str:
