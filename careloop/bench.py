@@ -363,7 +363,8 @@ def measure_memory(env: dict, rounds: int, workers: int = 2) -> dict:
         capture_output=True,
         text=True,
     )
-    urls = json.loads(listed.stdout.splitlines()[-1])
+    listing = json.loads(listed.stdout.splitlines()[-1])
+    urls = listing["urls"]
     port = free_port()
     production = dict(
         env,
@@ -391,7 +392,7 @@ def measure_memory(env: dict, rounds: int, workers: int = 2) -> dict:
         opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
         )
-        _sign_in(opener, base)
+        _sign_in(opener, base, listing["password"])
         failures = 0
         for _ in range(rounds):
             for url in urls:
@@ -414,9 +415,7 @@ def measure_memory(env: dict, rounds: int, workers: int = 2) -> dict:
             server.wait(timeout=10)
 
 
-def _sign_in(opener, base: str) -> None:
-    from careloop.demo.build import DEMO_PASSWORD
-
+def _sign_in(opener, base: str, password: str) -> None:
     with opener.open(f"{base}/account/sign-in/", timeout=30) as page:
         html = page.read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
@@ -425,7 +424,7 @@ def _sign_in(opener, base: str) -> None:
         {
             "csrfmiddlewaretoken": token.group(1),
             "username": "owner@harbour.demo",
-            "password": DEMO_PASSWORD,
+            "password": password,
         }
     ).encode()
     request = urllib.request.Request(  # noqa: S310 - our own server, on http://127.0.0.1
@@ -538,7 +537,9 @@ def main() -> None:
         import django
 
         django.setup()
-        print(json.dumps(staff_urls()))
+        from careloop.demo.build import DEMO_PASSWORD
+
+        print(json.dumps({"urls": staff_urls(), "password": DEMO_PASSWORD}))
         return
 
     scales = sorted(int(s) for s in args.scales.split(","))

@@ -18,7 +18,9 @@ class Command(BaseCommand):
             "--scale",
             type=int,
             default=1,
-            help="Multiply the volume (1 = a few hundred clients per practice).",
+            help="Multiply the volume (1 = a few hundred clients per practice). Above "
+            f"{demo.PRACTICE_SCALE_MAX}, the two practices are copied into more (PostgreSQL only): "
+            "1700 makes 20 practices and about ten million sessions.",
         )
         parser.add_argument(
             "--seed", type=int, default=20261128, help="Random seed, for repeatable data."
@@ -40,8 +42,8 @@ class Command(BaseCommand):
                 "Refusing to load demo data: CARELOOP_ENVIRONMENT is production. "
                 "Demo data must never mix with real client records."
             )
-        if scale < 1 or scale > 1000:
-            raise CommandError("--scale must be between 1 and 1000.")
+        if scale < 1 or scale > 2000:
+            raise CommandError("--scale must be between 1 and 2000.")
         if demo.demo_exists():
             if not if_empty:
                 raise CommandError(
@@ -51,7 +53,10 @@ class Command(BaseCommand):
             self.stdout.write("Demo practices already loaded; keeping their data.")
         else:
             started = time.perf_counter()
-            counts = demo.create_demo(scale=scale, seed=seed)
+            try:
+                counts = demo.create_demo(scale=scale, seed=seed)
+            except ValueError as refused:
+                raise CommandError(str(refused)) from refused
             elapsed = time.perf_counter() - started
             summary = ", ".join(
                 f"{value:,} {key.replace('_', ' ')}" for key, value in counts.items()
