@@ -149,13 +149,11 @@ def page_ids() -> dict:
 
 
 def measure(repeat: int) -> list[dict]:
-    import django
-
-    django.setup()
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    import careloop.wsgi  # noqa: F401 - set up as the server is (settings, views, gc.freeze)
     from careloop.practices.models import User
 
     ids = page_ids()
@@ -387,6 +385,7 @@ def measure_memory(env: dict, rounds: int, workers: int = 2) -> dict:
     try:
         base = f"http://127.0.0.1:{port}"
         wait_for(port, "/account/sign-in/")
+        started = [_rss_mb(pid)[0] for pid in _workers_of(server.pid)]
         # One browser per worker's worth of connections: each request is a new
         # connection, so both workers take their share.
         opener = urllib.request.build_opener(
@@ -406,6 +405,7 @@ def measure_memory(env: dict, rounds: int, workers: int = 2) -> dict:
             "rounds": rounds,
             "pages": len(urls),
             "failures": failures,
+            "start_mb": [round(now, 1) for now in started],
             "rss_mb": [round(now, 1) for now, _ in memory],
             "peak_mb": [round(peak, 1) for _, peak in memory],
         }
@@ -447,7 +447,7 @@ def report(all_results: dict[int, list[dict]], scales: list[int], backend: str, 
     )
     cell = 23
     header = f"{'page':<32}{'target':>7}" + "".join(f"{'scale ' + str(s):>{cell}}" for s in scales)
-    header += f"{'vs target':>12}"
+    header += f"{'vs target':>15}"
     print(header)
     print(f"{'':<39}" + "".join(f"{'p50':>9}{'p95':>9}{'q':>5}" for _ in scales))
     print("-" * len(header))
@@ -476,10 +476,10 @@ def report(all_results: dict[int, list[dict]], scales: list[int], backend: str, 
         if target is None or last is None:
             margin = ""
         else:
-            margin = f"{last - target:+.0f} ms" + (" MISS" if last > target else "")
+            margin = f"{last - target:+.0f} ms" + (" MISS" if last > target else "     ")
         flag = "  q varies" if len(counts) > 1 else ""
         target_text = f"{target:.0f} ms" if target is not None else "—"
-        print(f"{label:<32}{target_text:>7}{cells}{margin:>12}{flag}")
+        print(f"{label:<32}{target_text:>7}{cells}{margin:>15}{flag}")
     print(f"\n'vs target' is the p95 at scale {largest} less the target.")
     if misses:
         print(f"\nOver target ({len(misses)}):")
@@ -505,6 +505,7 @@ def report_memory(memory: dict, scale: int) -> int:
             f"{now:.0f} MB (peak {peak:.0f})"
             for now, peak in zip(memory["rss_mb"], memory["peak_mb"], strict=True)
         )
+        + f"; {', '.join(f'{now:.0f}' for now in memory['start_mb'])} MB when started"
         + f"; target under {MEMORY_TARGET_MB:.0f} MB: "
         + ("MISS" if worst >= MEMORY_TARGET_MB else "ok")
         + (f"; {memory['failures']} requests failed" if memory["failures"] else "")

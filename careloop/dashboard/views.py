@@ -22,6 +22,7 @@ from .filters import AuditEventFilter
 # The dashboard counts clients up to this many and says "10,000+" beyond: counting
 # every client of a large practice on every view would read them all.
 CLIENTS_COUNTED = 10_000
+TODAYS_SESSIONS_SHOWN = 20
 
 
 @practice_member_required
@@ -38,6 +39,9 @@ def dashboard(request):
     )
     if request.user.is_clinician and not request.user.is_owner:
         todays_sessions = todays_sessions.filter(clinician=request.user)
+    # The first few of the day; the session list has them all (a large practice books
+    # hundreds a day). Counted by the index on practice and time, today's rows only.
+    todays_count = todays_sessions.count()
     month_start = today.replace(day=1)
     referrals = Referral.objects.for_practice(practice)
     # Each figure reads only the rows it counts, through an index leading with the
@@ -55,7 +59,8 @@ def dashboard(request):
         if request.user.is_clinician
         else None,
         "today": today,
-        "todays_sessions": todays_sessions,
+        "todays_sessions": todays_sessions[:TODAYS_SESSIONS_SHOWN],
+        "todays_count": todays_count,
         "recent_referrals": referrals.select_related("client", "referring_doctor").order_by(
             "-received_at"
         )[:8],

@@ -112,3 +112,19 @@ def test_no_query_reads_the_practices_whole_history(client, alice_history, role)
         if whole:
             found.append(f"{sql}\n    reads: {whole}")
     assert not found, "\n\n".join(found)
+
+
+@pytest.mark.django_db
+def test_it_lists_the_first_of_todays_sessions_and_counts_them_all(
+    owner_client, alice_practice, monkeypatch
+):
+    monkeypatch.setattr(views, "TODAYS_SESSIONS_SHOWN", 2)
+    today = alice_practice.today()
+    for hour in (9, 10, 11):
+        testing.make_session(
+            alice_practice, starts_at=testing.aware(today.year, today.month, today.day, hour)
+        )
+    response = owner_client.get("/dashboard/")
+    assert response.context["todays_count"] == 3
+    assert len(response.context["todays_sessions"]) == 2
+    assert "All 3 of today's sessions" in response.content.decode()
