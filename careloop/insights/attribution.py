@@ -60,9 +60,10 @@ def rate_ratio(
     total = after + before
     enough = total >= min_events and after_days >= MIN_AFTER_DAYS and before_days > 0
     if not enough or before == 0:
+        # An activity logged today has no days after it yet: no rate to compare.
         ratio = (
             None
-            if before == 0 or not before_days
+            if before == 0 or not before_days or not after_days
             else (after / after_days) / (before / before_days)
         )
         return RateRatio(
