@@ -459,8 +459,9 @@ def report(all_results: dict[int, list[dict]], scales: list[int], backend: str, 
         cells = ""
         for scale, row in zip(scales, rows, strict=True):
             p95 = row.get("p95_ms")
-            missed = target is not None and p95 is not None and p95 > target
-            if missed:
+            missed = False
+            if target is not None and p95 is not None and p95 > target:
+                missed = True
                 misses.append(
                     f"{label} at scale {scale}: p95 {p95:.0f} ms, target {target:.0f} ms "
                     f"(+{p95 - target:.0f} ms)"

@@ -11,19 +11,20 @@ demo is built at the scales a laptop serves.
 
 import operator
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection, models
 from django.utils import timezone
 
 BATCH = 2000
+M = TypeVar("M", bound=models.Model)
 
 
 def copying() -> bool:
     return connection.vendor == "postgresql"
 
 
-def save(rows: list[models.Model], *, batch_size: int = BATCH) -> list[models.Model]:
+def save(rows: list[M], *, batch_size: int = BATCH) -> list[M]:
     """Insert model instances as `bulk_create` does, keys included."""
     if not rows:
         return rows
@@ -99,7 +100,7 @@ class _Plan:
     def __init__(self, model: type[models.Model], *, with_key: bool = True) -> None:
         self.now = timezone.now()
         self.fields = [f for f in model._meta.concrete_fields if with_key or not f.primary_key]
-        self.columns = [f.column for f in self.fields]
+        self.columns = [f.column for f in self.fields if f.column]
         self.get = operator.attrgetter(*(f.attname for f in self.fields))
         self.stamped = [
             (i, f.attname)

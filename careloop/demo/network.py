@@ -51,11 +51,14 @@ def _owned_tables() -> list[_Table]:
                 (
                     f
                     for f in model._meta.concrete_fields
-                    if f.is_relation and f.related_model in tables and not f.null
+                    if f.is_relation
+                    and isinstance(f.related_model, type)
+                    and f.related_model in tables
+                    and not f.null
                 ),
                 None,
             )
-            if parent is not None:
+            if parent is not None and isinstance(parent.related_model, type):
                 table, column = model._meta.db_table, parent.column
                 parent_keys = tables[parent.related_model].source_keys
                 keys = f'SELECT id FROM "{table}" WHERE "{column}" IN ({parent_keys})'  # noqa: S608
@@ -75,7 +78,6 @@ def copy_practice(source: Practice, *, slug: str, name: str) -> Practice:
         copy = Practice.objects.get(pk=source.pk)
         niches = list(source.niches.all())
         copy.pk = None
-        copy.uuid = None  # a fresh one below
         copy.slug, copy.name = slug, name
         copy.email = f"hello@{slug}.demo"
         copy.hl7_facility_ids = slug.upper()
