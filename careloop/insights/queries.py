@@ -264,7 +264,14 @@ def _funnel_table(slug: str, title: str, groups: dict[str, list[dict]]) -> Table
     for _, label in funnel.STEPS:
         columns.append(label)
     rows = []
-    for name, members in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+    # The busiest groups by name, the rest together (a large practice has hundreds of
+    # clinicians): each group is a pass over its referrals.
+    ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    shown, others = ordered[:SOURCE_ROWS], ordered[SOURCE_ROWS:]
+    if others:
+        rest = [row for _, members in others for row in members]
+        shown.append((f"All {len(others):,} others", rest))
+    for name, members in shown:
         steps = funnel.funnel(members)
         rows.append(
             [name]
