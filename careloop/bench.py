@@ -1,21 +1,38 @@
-"""`make bench`: server time and SQL queries of the staff pages at two data scales.
+"""`make bench`: server time and SQL queries of the staff pages at several data scales.
 
 Each scale gets its own database (SQLite files under data/bench/, or a
 `<name>_bench_<scale>` PostgreSQL database when DATABASE_URL is set), built once
 with `careloop demo --scale N` and reused until --rebuild. Each page is requested
-through Django's full middleware stack, signed in as the demo owner; the median
-of the timed requests is reported.
+through Django's full middleware stack, signed in as the demo owner; the median (p50)
+and 95th percentile (p95) of the timed requests are reported, with the SQL queries per
+request, each p95 against its target (TARGETS), and whether a page's query count
+changes with the scale. Then the memory of a gunicorn worker (production settings,
+2 workers) after serving every staff page a few times at the largest scale.
+
+    make bench                                   # scales 1 and 10 (a minute or two)
+    make bench BENCH_ARGS="--scales 1,10,170"    # issue 13's targets (scale 170 builds
+                                                 # in about 10 minutes, once)
+    DATABASE_URL=postgres://... make bench BENCH_ARGS="--scales 1,10,170,1700"
+
+The run exits with status 1 when a figure misses its target.
 
 Later features add their pages to PAGES (or their own measures to MEASURES).
 """
 
 import argparse
+import http.cookiejar
 import json
 import os
+import re
+import secrets
+import shutil
 import statistics
 import subprocess
 import sys
 import time
+import urllib.parse
+import urllib.request
+from contextlib import suppress
 from pathlib import Path
 
 # (label, path). Paths may use {client}, {referral}, {doctor}: a record of the demo.
@@ -68,14 +85,30 @@ PAGES = [
 ]
 
 
-def measure(repeat: int) -> list[dict]:
-    import django
+# p95 targets in milliseconds (issue 13), by kind of page. A PDF's time is WeasyPrint's
+# layout, whatever the data's size: it has no target, only its query count.
+TARGETS = {"staff page": 50.0, "insights page": 200.0, "picker": 30.0}
+MEMORY_TARGET_MB = 200.0
 
-    django.setup()
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
+def kind_of(label: str, path: str) -> str:
+    if not path:
+        return "no database"
+    if path.startswith("/pick/"):
+        return "picker"
+    if path.startswith("/insights/"):
+        return "insights page"
+    if path.endswith("/pdf/"):
+        return "download"
+    return "staff page"
+
+
+def target_of(label: str, path: str) -> float | None:
+    return TARGETS.get(kind_of(label, path))
+
+
+def page_ids() -> dict:
+    """The records the page paths name, found in the demo (must run inside Django)."""
     from careloop.audit.actions import COMMAND
     from careloop.directory.models import Doctor
     from careloop.outreach import actions as outreach_actions
@@ -99,7 +132,7 @@ def measure(repeat: int) -> list[dict]:
         referrer = referral.referring_doctor
         medical_practice = referrer.medical_practices.order_by("id").first() if referrer else None
         assert referrer is not None and medical_practice is not None
-        ids = {
+        return {
             "client": referral.client.uuid,
             "referral": referral.uuid,
             "doctor": doctor.uuid,
@@ -113,6 +146,18 @@ def measure(repeat: int) -> list[dict]:
                 or outreach_actions.new_feed(owner, by=owner, via=COMMAND)
             ).token,
         }
+
+
+def measure(repeat: int) -> list[dict]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    import careloop.wsgi  # noqa: F401 - set up as the server is (settings, views, gc.freeze)
+    from careloop.practices.models import User
+
+    ids = page_ids()
+    owner = User.objects.get(email="owner@harbour.demo")
     browser = Client()
     browser.force_login(owner)
     results = []
@@ -131,6 +176,8 @@ def measure(repeat: int) -> list[dict]:
             {
                 "page": label,
                 "path": path,
+                "kind": kind_of(label, path),
+                "target_ms": target_of(label, path),
                 "median_ms": statistics.median(timings),
                 "p95_ms": _p95(timings),
                 "queries": queries,
@@ -271,20 +318,233 @@ def build(scale: int, env: dict, rebuild: bool) -> None:
     print(f"  scale {scale}: {first_line} ({time.perf_counter() - started:.1f} s)")
 
 
+# ---------------------------------------------------------------- memory
+
+
+def staff_urls() -> list[str]:
+    """Every staff page (not the pickers' fragments, nor the downloads), with the demo's
+    record ids filled in: printed as JSON for the memory measure."""
+    return [
+        path.format(**page_ids())
+        for label, path in PAGES
+        if kind_of(label, path) in ("staff page", "insights page")
+    ]
+
+
+def _rss_mb(pid: int) -> tuple[float, float]:
+    """Resident memory now and at its peak (VmRSS, VmHWM), from Linux's /proc."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            fields[name] = int(value.split()[0]) / 1024
+    return fields.get("VmRSS", 0.0), fields.get("VmHWM", 0.0)
+
+
+def _workers_of(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(c) for c in children.read_text().split()] if children.exists() else []
+
+
+def measure_memory(env: dict, rounds: int, workers: int = 2) -> dict:
+    """gunicorn with production settings serves every staff page `rounds` times, signed
+    in as the demo owner over HTTP; then each worker's resident memory is read."""
+    from careloop.bench_public import free_port, wait_for
+
+    gunicorn = shutil.which("gunicorn") or str(Path(sys.executable).parent / "gunicorn")
+    if not Path(gunicorn).exists() or not Path("/proc/self/status").exists():
+        return {"skipped": "needs gunicorn and Linux's /proc"}
+    listed = subprocess.run(
+        [sys.executable, "-m", "careloop.bench", "--list-staff-urls"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    listing = json.loads(listed.stdout.splitlines()[-1])
+    urls = listing["urls"]
+    port = free_port()
+    production = dict(
+        env,
+        CARELOOP_ENVIRONMENT="production",
+        SECRET_KEY=f"bench-{secrets.token_hex(32)}",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SITE_URL=f"http://127.0.0.1:{port}",
+        CARELOOP_HTTPS="0",  # production, minus TLS: the bench talks plain HTTP to it
+        CARELOOP_LOGIN_LOCKOUT="0",
+        LOG_LEVEL="WARNING",
+    )
+    server = subprocess.Popen(
+        [gunicorn, "careloop.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
+        env=production,
+        cwd=Path(__file__).resolve().parent.parent,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(port, "/account/sign-in/")
+        started = [_rss_mb(pid)[0] for pid in _workers_of(server.pid)]
+        # One browser per worker's worth of connections: each request is a new
+        # connection, so both workers take their share.
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+        _sign_in(opener, base, listing["password"])
+        failures = 0
+        for _ in range(rounds):
+            for url in urls:
+                with opener.open(base + url, timeout=60) as response:
+                    response.read()
+                    failures += response.status != 200
+        pids = _workers_of(server.pid)
+        memory = [_rss_mb(pid) for pid in pids]
+        return {
+            "workers": len(pids),
+            "rounds": rounds,
+            "pages": len(urls),
+            "failures": failures,
+            "start_mb": [round(now, 1) for now in started],
+            "rss_mb": [round(now, 1) for now, _ in memory],
+            "peak_mb": [round(peak, 1) for _, peak in memory],
+        }
+    finally:
+        server.terminate()
+        with suppress(subprocess.TimeoutExpired):
+            server.wait(timeout=10)
+
+
+def _sign_in(opener, base: str, password: str) -> None:
+    with opener.open(f"{base}/account/sign-in/", timeout=30) as page:
+        html = page.read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert token, "no CSRF token on the sign-in page"
+    form = urllib.parse.urlencode(
+        {
+            "csrfmiddlewaretoken": token.group(1),
+            "username": "owner@harbour.demo",
+            "password": password,
+        }
+    ).encode()
+    request = urllib.request.Request(  # noqa: S310 - our own server, on http://127.0.0.1
+        f"{base}/account/sign-in/", data=form, headers={"Referer": f"{base}/account/sign-in/"}
+    )
+    with opener.open(request, timeout=30) as response:
+        response.read()
+        assert "/account/sign-in/" not in response.url, "signing in to the bench server failed"
+
+
+# ---------------------------------------------------------------- report
+
+
+def report(all_results: dict[int, list[dict]], scales: list[int], backend: str, repeat: int):
+    """The table, then the misses. Returns the number of figures that missed."""
+    largest = scales[-1]
+    print(
+        f"\nServer time (p50 / p95, ms) and SQL queries per request, {backend}, "
+        f"{repeat} requests per page. Targets are for the p95; ! marks a miss."
+    )
+    cell = 23
+    header = f"{'page':<32}{'target':>7}" + "".join(f"{'scale ' + str(s):>{cell}}" for s in scales)
+    header += f"{'vs target':>15}"
+    print(header)
+    print(f"{'':<39}" + "".join(f"{'p50':>9}{'p95':>9}{'q':>5}" for _ in scales))
+    print("-" * len(header))
+    misses: list[str] = []
+    varying: list[str] = []
+    for index, label in enumerate(row["page"] for row in all_results[scales[0]]):
+        rows = [all_results[s][index] for s in scales]
+        target = rows[0].get("target_ms")
+        cells = ""
+        for scale, row in zip(scales, rows, strict=True):
+            p95 = row.get("p95_ms")
+            missed = False
+            if target is not None and p95 is not None and p95 > target:
+                missed = True
+                misses.append(
+                    f"{label} at scale {scale}: p95 {p95:.0f} ms, target {target:.0f} ms "
+                    f"(+{p95 - target:.0f} ms)"
+                )
+            cells += f"{row['median_ms']:>9.1f}" + (
+                f"{p95:>8.1f}{'!' if missed else ' '}" if p95 is not None else f"{'':>9}"
+            )
+            cells += f"{row['queries']:>5}"
+        counts = {row["queries"] for row in rows}
+        if len(counts) > 1:
+            varying.append(f"{label}: " + ", ".join(str(row["queries"]) for row in rows))
+        last = rows[-1].get("p95_ms")
+        if target is None or last is None:
+            margin = ""
+        else:
+            margin = f"{last - target:+.0f} ms" + (" MISS" if last > target else "     ")
+        flag = "  q varies" if len(counts) > 1 else ""
+        target_text = f"{target:.0f} ms" if target is not None else "—"
+        print(f"{label:<32}{target_text:>7}{cells}{margin:>15}{flag}")
+    print(f"\n'vs target' is the p95 at scale {largest} less the target.")
+    if misses:
+        print(f"\nOver target ({len(misses)}):")
+        for line in misses:
+            print(f"  {line}")
+    if varying:
+        print("\nQuery count changes with the scale (it should not):")
+        for line in varying:
+            print(f"  {line}")
+    return len(misses) + len(varying)
+
+
+def report_memory(memory: dict, scale: int) -> int:
+    if "skipped" in memory:
+        print(f"\nMemory: skipped ({memory['skipped']}).")
+        return 0
+    worst = max(memory["rss_mb"], default=0.0)
+    missed = worst >= MEMORY_TARGET_MB or memory["failures"] > 0
+    print(
+        f"\nMemory per gunicorn worker (production settings, {memory['workers']} workers) after "
+        f"{memory['rounds']} rounds of the {memory['pages']} staff pages at scale {scale}: "
+        + ", ".join(
+            f"{now:.0f} MB (peak {peak:.0f})"
+            for now, peak in zip(memory["rss_mb"], memory["peak_mb"], strict=True)
+        )
+        + f"; {', '.join(f'{now:.0f}' for now in memory['start_mb'])} MB when started"
+        + f"; target under {MEMORY_TARGET_MB:.0f} MB: "
+        + ("MISS" if worst >= MEMORY_TARGET_MB else "ok")
+        + (f"; {memory['failures']} requests failed" if memory["failures"] else "")
+    )
+    return int(missed)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scales", default="1,10", help="Comma-separated demo scales.")
-    parser.add_argument("--repeat", type=int, default=15, help="Timed requests per page.")
+    parser.add_argument(
+        "--scales", default="1,10", help="Comma-separated demo scales (e.g. 1,10,170)."
+    )
+    parser.add_argument("--repeat", type=int, default=20, help="Timed requests per page.")
+    parser.add_argument(
+        "--memory-rounds",
+        type=int,
+        default=3,
+        help="Times each staff page is served before reading the workers' memory (0: skip).",
+    )
     parser.add_argument("--rebuild", action="store_true", help="Rebuild the bench databases.")
     parser.add_argument("--json", action="store_true", help="Print raw results as JSON.")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--list-staff-urls", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.measure:
         print(json.dumps(measure(args.repeat)))
         return
+    if args.list_staff_urls:
+        import django
 
-    scales = [int(s) for s in args.scales.split(",")]
+        django.setup()
+        from careloop.demo.build import DEMO_PASSWORD
+
+        print(json.dumps({"urls": staff_urls(), "password": DEMO_PASSWORD}))
+        return
+
+    scales = sorted(int(s) for s in args.scales.split(","))
     data_dir = Path(__file__).resolve().parent.parent / "data" / "bench"
     print("Building bench databases (kept in data/bench/; --rebuild to start again)")
     all_results = {}
@@ -301,27 +561,22 @@ def main() -> None:
         if measured.returncode != 0:
             sys.exit(f"Measuring scale {scale} failed:\n{measured.stderr}")
         all_results[scale] = json.loads(measured.stdout.splitlines()[-1])
+    memory = (
+        measure_memory(database_env(scales[-1], data_dir), args.memory_rounds)
+        if args.memory_rounds
+        else {"skipped": "--memory-rounds 0"}
+    )
 
     if args.json:
-        print(json.dumps(all_results, indent=2))
+        print(json.dumps({"pages": all_results, "memory": memory}, indent=2))
         return
     backend = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite"
-    print(
-        f"\nMedian (and 95th percentile) server time (ms) and SQL queries per page, {backend}, "
-        f"{args.repeat} requests each"
-    )
-    header = f"{'page':<32}" + "".join(f"{'scale ' + str(s):>32}" for s in scales)
-    print(header)
-    print("-" * len(header))
-    for index, label in enumerate(row["page"] for row in all_results[scales[0]]):
-        rows = [all_results[s][index] for s in scales]
-        cells = "".join(
-            f"{r['median_ms']:>10.1f} ms"
-            + (f" (p95 {r['p95_ms']:>6.1f})" if "p95_ms" in r else " " * 12)
-            + f" {r['queries']:>4} q"
-            for r in rows
-        )
-        print(f"{label:<32}{cells}")
+    missed = report(all_results, scales, backend, args.repeat)
+    missed += report_memory(memory, scales[-1])
+    if missed:
+        print(f"\n{missed} figure(s) miss their targets.")
+        sys.exit(1)
+    print("\nEvery figure meets its target.")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import random
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from itertools import accumulate
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -38,6 +39,7 @@ from careloop.referrals.models import TriageStatus as ReferralStatus
 from careloop.referrals.triage import next_due_at
 from careloop.therapy.models import Modality, SessionStatus, SessionType, TherapySession
 
+from . import bulk, network
 from .outreach import build_outreach_history
 
 DEMO_PASSWORD = "careloop-demo"  # noqa: S105 - printed on purpose: it is the demo's login
@@ -85,6 +87,17 @@ DEMO_PRACTICES = (
     ),
 )
 ROLES = (Role.OWNER, Role.CLINICIAN, Role.ADMIN)
+
+# The sessions' random draws, with cumulative weights worked out once: the same draws
+# as `weights=` (random.choices accumulates them itself), without the work per session.
+_PAST = [SessionStatus.ATTENDED, SessionStatus.CANCELLED, SessionStatus.NO_SHOW]
+_PAST_WEIGHTS = list(accumulate([86, 8, 6]))
+_TYPES = [SessionType.INDIVIDUAL, SessionType.GROUP, SessionType.FAMILY_CARER]
+_TYPE_WEIGHTS = list(accumulate([90, 6, 4]))
+_DURATIONS = [50, 30, 60]
+_DURATION_WEIGHTS = list(accumulate([80, 12, 8]))
+_MODALITIES = [Modality.IN_ROOMS, Modality.OUT_OF_ROOMS, Modality.VIDEO, Modality.PHONE]
+_MODALITY_WEIGHTS = list(accumulate([60, 5, 25, 10]))
 
 
 def _spread(total, items, low, high, rng, last=None) -> dict[int, int]:
@@ -134,29 +147,56 @@ class Volumes:
         )
 
 
+# The largest practice the demo builds (about 500,000 sessions): a larger scale makes
+# more practices of this size or less, by copying the two (PostgreSQL only).
+PRACTICE_SCALE_MAX = 170
+
+
+def copies_for_scale(scale: int) -> int:
+    """How many of each demo practice a scale makes (1 up to PRACTICE_SCALE_MAX)."""
+    return -(-scale // PRACTICE_SCALE_MAX)
+
+
 def create_demo(*, scale: int = 1, seed: int = 20261128, today: date | None = None) -> dict:
-    """Create both demo practices. Returns counts of what was made."""
+    """Create both demo practices, and at scales above PRACTICE_SCALE_MAX the copies
+    that make up the rest of the volume. Returns counts of what was made."""
     if demo_exists():
         raise ValueError("The demo practices already exist.")
+    copies = copies_for_scale(scale)
+    if copies > 1 and not bulk.copying():
+        raise ValueError(
+            f"Scales above {PRACTICE_SCALE_MAX} copy practices in PostgreSQL's SQL: "
+            "set DATABASE_URL to a PostgreSQL database."
+        )
     rng = random.Random(seed)
     fake = Faker("en_AU")
     fake.seed_instance(seed)
     password_hash = make_password(DEMO_PASSWORD)  # Argon2 is slow on purpose: hash once
     counts: dict[str, int] = {}
+    built: list[Practice] = []
     with transaction.atomic():
         if not MbsFee.objects.exists():
             load_fees(EXAMPLE_FEES_CSV)  # so sessions show fees and benefits
         for spec in DEMO_PRACTICES:
-            made = _PracticeBuilder(
+            builder = _PracticeBuilder(
                 spec,
                 rng,
                 fake,
                 password_hash,
-                Volumes.for_scale(scale),
+                Volumes.for_scale(-(-scale // copies)),
                 today or timezone.localdate(),
-            ).build()
+            )
+            made = builder.build()
+            built.append(builder.practice)
             for key, value in made.items():
-                counts[key] = counts.get(key, 0) + value
+                counts[key] = counts.get(key, 0) + value * copies
+    number = len(built)
+    for _ in range(copies - 1):
+        for source in built:
+            number += 1
+            network.copy_practice(
+                source, slug=f"network-{number:02d}", name=f"Network Practice {number:02d}"
+            )
     return counts
 
 
@@ -356,7 +396,7 @@ class _PracticeBuilder:
                     email=f"reception@{loc.name.lower().replace(' ', '')}-mc.demo",
                 )
             )
-        return MedicalPractice.objects.bulk_create(rows, batch_size=BATCH)
+        return bulk.save(rows)
 
     def _doctors(self, medical_practices) -> list[Doctor]:
         types = (
@@ -395,7 +435,7 @@ class _PracticeBuilder:
                 row.secure_messaging_service = random.Random(row.secure_messaging_address).choice(
                     SecureMessagingService.values
                 )
-        doctors = Doctor.objects.bulk_create(rows, batch_size=BATCH)
+        doctors = bulk.save(rows)
         Through = Doctor.medical_practices.through
         links = []
         for doctor in doctors:
@@ -403,7 +443,7 @@ class _PracticeBuilder:
                 medical_practices, 1 if self.rng.random() < 0.85 else 2
             ):
                 links.append(Through(doctor_id=doctor.pk, medicalpractice_id=medical_practice.pk))
-        Through.objects.bulk_create(links, batch_size=BATCH)
+        bulk.save(links)
         return doctors
 
     def _clients(self, doctors) -> list[Client]:
@@ -433,7 +473,7 @@ class _PracticeBuilder:
                     usual_gp=self.rng.choice(gps),
                 )
             )
-        return Client.objects.bulk_create(rows, batch_size=BATCH)
+        return bulk.save(rows)
 
     def _referrals(self, clients, doctors) -> list[Referral]:
         by_type: dict[str, list[Doctor]] = {}
@@ -523,7 +563,7 @@ class _PracticeBuilder:
     def _sessions(self, referrals, clinicians) -> int:
         now = self.now
         tz = self.practice.zoneinfo
-        pending: list[TherapySession] = []
+        pending: list[dict] = []
         attended: dict[int, int] = {}
         last_attended: dict[int, datetime] = {}
         measured: dict[int, list[datetime]] = {}
@@ -541,43 +581,31 @@ class _PracticeBuilder:
                 if starts_at > now:
                     status = SessionStatus.BOOKED
                 else:
-                    status = self.rng.choices(
-                        [SessionStatus.ATTENDED, SessionStatus.CANCELLED, SessionStatus.NO_SHOW],
-                        weights=[86, 8, 6],
-                    )[0]
-                session_type = self.rng.choices(
-                    [SessionType.INDIVIDUAL, SessionType.GROUP, SessionType.FAMILY_CARER],
-                    weights=[90, 6, 4],
-                )[0]
+                    status = self.rng.choices(_PAST, cum_weights=_PAST_WEIGHTS)[0]
+                session_type = self.rng.choices(_TYPES, cum_weights=_TYPE_WEIGHTS)[0]
                 if status == SessionStatus.ATTENDED:
                     referral.first_seen_at = referral.first_seen_at or starts_at
                     attended[id(referral)] = attended.get(id(referral), 0) + 1
                     last_attended[id(referral)] = starts_at
                     measured.setdefault(referral.client_id, []).append(starts_at)
+                # Keyword arguments rather than a model instance: on PostgreSQL the rows
+                # go straight to COPY (bulk.save_dicts).
                 pending.append(
-                    TherapySession(
-                        practice=self.practice,
-                        client_id=referral.client_id,
-                        clinician=clinician,
-                        referral=referral,
-                        starts_at=starts_at,
-                        duration_minutes=90
+                    {
+                        "practice": self.practice,
+                        "client_id": referral.client_id,
+                        "clinician": clinician,
+                        "referral": referral,
+                        "starts_at": starts_at,
+                        "duration_minutes": 90
                         if session_type == SessionType.GROUP
-                        else self.rng.choices([50, 30, 60], weights=[80, 12, 8])[0],
-                        session_type=session_type,
-                        modality=self.rng.choices(
-                            [
-                                Modality.IN_ROOMS,
-                                Modality.OUT_OF_ROOMS,
-                                Modality.VIDEO,
-                                Modality.PHONE,
-                            ],
-                            weights=[60, 5, 25, 10],
-                        )[0]
+                        else self.rng.choices(_DURATIONS, cum_weights=_DURATION_WEIGHTS)[0],
+                        "session_type": session_type,
+                        "modality": self.rng.choices(_MODALITIES, cum_weights=_MODALITY_WEIGHTS)[0]
                         if session_type != SessionType.GROUP
                         else Modality.IN_ROOMS,
-                        status=status,
-                    )
+                        "status": status,
+                    }
                 )
                 day += timedelta(days=self.rng.choice([7, 7, 14, 14, 21]))
                 if starts_at > now + timedelta(days=60):
@@ -585,9 +613,9 @@ class _PracticeBuilder:
         self._settle_referrals(referrals)
         self._send_old_reports(referrals, attended, last_attended)
         # Saved in order: a session's referral gets its key when the referral is saved.
-        Referral.objects.bulk_create(referrals, batch_size=BATCH)
+        bulk.save(referrals)
         self._consents(referrals)
-        ReferralEvent.objects.bulk_create(
+        bulk.save(
             [
                 ReferralEvent(
                     practice=self.practice,
@@ -600,7 +628,7 @@ class _PracticeBuilder:
             ],
             batch_size=BATCH,
         )
-        TherapySession.objects.bulk_create(pending, batch_size=BATCH)
+        bulk.save_dicts(TherapySession, pending)
         self._measures(measured)
         return len(pending)
 
@@ -635,7 +663,7 @@ class _PracticeBuilder:
                             scoring_version=result.version,
                         )
                     )
-        MeasureResult.objects.bulk_create(rows, batch_size=BATCH)
+        bulk.save(rows)
 
     def _still_in_the_inbox(self, referral, clinician) -> bool:
         """Referrals of the last fortnight are still being triaged: no sessions yet."""
@@ -661,7 +689,7 @@ class _PracticeBuilder:
         """Most clients agreed at intake that their referrer hears how they are going;
         some have not been asked yet, so refusals can be seen too."""
         recorder = User.objects.get(email=f"admin@{self.spec.slug}.demo")
-        Consent.objects.bulk_create(
+        bulk.save(
             [
                 Consent(
                     practice=self.practice,

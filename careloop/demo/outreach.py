@@ -31,6 +31,8 @@ from careloop.outreach.stages import StageFacts, stage_of
 from careloop.practices.models import ClinicianProfile, Niche, Practice, User
 from careloop.referrals.models import Referral
 
+from . import bulk
+
 BATCH = 2000
 
 EVENTS = [
@@ -326,9 +328,9 @@ def build_outreach_history(
                 next_step_due=today + timedelta(days=offset + 1),
             )
         )
-    activities = Activity.objects.bulk_create(rows, batch_size=BATCH)
+    activities = bulk.save(rows)
     StaffThrough = Activity.staff.through
-    StaffThrough.objects.bulk_create(
+    bulk.save(
         [
             StaffThrough(activity_id=a.pk, user_id=a.logged_by_id)
             for a in activities

@@ -74,7 +74,9 @@ class ElsewhereClaims(PracticeOwned):
         ordering = ["-year"]
         verbose_name_plural = "services claimed elsewhere"
         constraints = [
-            models.UniqueConstraint(fields=["client", "year"], name="elsewhere_once_per_year")
+            models.UniqueConstraint(
+                fields=["practice", "client", "year"], name="elsewhere_once_per_year"
+            )
         ]
 
     def __str__(self) -> str:

@@ -7,14 +7,13 @@ season), and a practice visits the doctors it expects to refer.
 
 The interval is the exact conditional one for a ratio of two Poisson rates: given n =
 after + before events, `after` is binomial with p = RR·t_a / (RR·t_a + t_b), so the
-Clopper-Pearson interval for p (scipy's `binomtest(...).proportion_ci(method="exact")`)
-becomes one for RR = p / (1 - p) · t_b / t_a.
+Clopper-Pearson interval for p (the beta distribution's quantiles, from scipy's
+`betaincinv`: what `binomtest(...).proportion_ci(method="exact")` computes) becomes one
+for RR = p / (1 - p) · t_b / t_a.
 """
 
 import math
 from dataclasses import dataclass
-
-from scipy.stats import binomtest
 
 AFTER_DAYS = 90
 BEFORE_DAYS = 180
@@ -61,23 +60,31 @@ def rate_ratio(
     total = after + before
     enough = total >= min_events and after_days >= MIN_AFTER_DAYS and before_days > 0
     if not enough or before == 0:
+        # An activity logged today has no days after it yet: no rate to compare.
         ratio = (
             None
-            if before == 0 or not before_days
+            if before == 0 or not before_days or not after_days
             else (after / after_days) / (before / before_days)
         )
         return RateRatio(
             after, after_days, before, before_days, ratio, None, None, enough and before > 0
         )
-    ci = binomtest(after, total).proportion_ci(confidence_level=confidence, method="exact")
+    # Imported on first use, and scipy.special rather than scipy.stats (binomtest): in a
+    # web worker, scipy.stats weighs about 88 MB and scipy.special 55; only the
+    # outreach insights need either.
+    from scipy.special import betaincinv
+
+    tail = (1 - confidence) / 2
+    p_low = 0.0 if after == 0 else float(betaincinv(after, total - after + 1, tail))
+    p_high = 1.0 if after == total else float(betaincinv(after + 1, total - after, 1 - tail))
     return RateRatio(
         after,
         after_days,
         before,
         before_days,
         (after / after_days) / (before / before_days),
-        _to_ratio(ci.low, after_days, before_days),
-        _to_ratio(ci.high, after_days, before_days),
+        _to_ratio(p_low, after_days, before_days),
+        _to_ratio(p_high, after_days, before_days),
         True,
     )
 

@@ -27,26 +27,32 @@ class Step:
 def funnel(rows: Iterable[dict[str, Any]], steps: Sequence[tuple[str, str]] = STEPS) -> list[Step]:
     """rows: one dict per referral with the step fields. A later step counts as reaching
     the earlier ones (a client booked straight away was never separately "offered")."""
-    rows = list(rows)
+    names = [name for name, _ in steps]
+    # One pass over the rows (a large practice's year is tens of thousands): how far
+    # each got, and each step's time from the step before.
+    furthest = [0] * len(steps)  # furthest[i]: rows whose last step reached is i
+    durations: list[list[float]] = [[] for _ in steps]
+    for r in rows:
+        values = [r.get(name) for name in names]
+        last = max((i for i, value in enumerate(values) if value), default=None)
+        if last is None:
+            continue
+        furthest[last] += 1
+        for i in range(1, len(steps)):
+            start, end = values[i - 1], values[i]
+            if start and end and end >= start:
+                durations[i].append((end - start).total_seconds() / 86400)
     out: list[Step] = []
     previous_reached: int | None = None
-    for index, (name, label) in enumerate(steps):
-        later = [s for s, _ in steps[index:]]
-        reached = [r for r in rows if any(r.get(s) for s in later)]
-        durations = []
-        if index:
-            before = steps[index - 1][0]
-            for r in rows:
-                start, end = r.get(before), r.get(name)
-                if start and end and end >= start:
-                    durations.append((end - start).total_seconds() / 86400)
+    for index, (_, label) in enumerate(steps):
+        reached = sum(furthest[index:])
         out.append(
             Step(
                 label,
-                len(reached),
-                (len(reached) / previous_reached) if previous_reached else None,
-                round(statistics.median(durations), 1) if durations else None,
+                reached,
+                (reached / previous_reached) if previous_reached else None,
+                round(statistics.median(durations[index]), 1) if durations[index] else None,
             )
         )
-        previous_reached = len(reached)
+        previous_reached = reached
     return out

@@ -4,10 +4,10 @@ summary rows (ReferralFact) with a fixed number of queries, handed to the pure m
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -89,6 +89,46 @@ def _names(practice: Practice, dimension: str, keys: set[Any]) -> dict[Any, tupl
     return {k: (k, "") for k in keys}
 
 
+SOURCE_ROWS = 25
+MOVER_DIMENSIONS = ("doctor", "medical-practice")
+
+
+def _empty(field: str) -> Q:
+    """No value: NULL, or for text an empty string (keys end in _id, text does not)."""
+    empty = Q(**{f"{field}__isnull": True})
+    return empty if field.endswith("_id") else empty | Q(**{field: ""})
+
+
+def _among(field: str, keys: list[Any]) -> Q:
+    """Rows whose `field` is one of `keys`, None and "" included."""
+    among = Q(**{f"{field}__in": [k for k in keys if k not in (None, "")]})
+    if None in keys or "" in keys:
+        among |= _empty(field)
+    return among
+
+
+def _movers(facts, field: str, months: Sequence[date], *, window: int = 3, limit: int = 5):
+    """The keys whose last `window` full months changed most against the `window`
+    before them (periods.top_movers, counted in the database)."""
+    full = list(months[:-1])  # the current month has only just begun
+    after, before = full[-window:], full[-2 * window : -window]
+    changes = (
+        facts.filter(month__in=[*before, *after])
+        .values(field)
+        .annotate(
+            before=Count("id", filter=Q(month__in=before)),
+            after=Count("id", filter=Q(month__in=after)),
+        )
+        .annotate(change=F("after") - F("before"))
+    )
+    ups = changes.filter(change__gt=0).order_by("-change", field)[:limit]
+    downs = changes.filter(change__lt=0).order_by("change", field)[:limit]
+    return (
+        [periods.Move(row[field], row["before"], row["after"]) for row in ups],
+        [periods.Move(row[field], row["before"], row["after"]) for row in downs],
+    )
+
+
 NONE_LABELS = {
     "doctor": "Self-referral",
     "medical-practice": "No medical practice on file",
@@ -120,27 +160,47 @@ def sources(practice: Practice, months: Sequence[date]) -> dict[str, Any]:
     )
     tables = []
     movers: dict[str, tuple] = {}
+    # How many doctors, suburbs... each dimension has: one pass for all six.
+    distinct = facts.aggregate(
+        **{f"keys_{slug}": Count(field, distinct=True) for slug, field, _ in DIMENSIONS},
+        # NULL is no value to COUNT(DISTINCT) but a row of its own in the table.
+        **{
+            f"none_{slug}": Count("id", filter=Q(**{f"{field}__isnull": True}))
+            for slug, field, _ in DIMENSIONS
+        },
+    )
     for slug, field, title in DIMENSIONS:
+        # The busiest SOURCE_ROWS keys get a row each and the rest one row between them:
+        # a large practice hears from thousands of doctors a year, and the page reads,
+        # names and charts no more than SOURCE_ROWS of them.
+        busiest = [
+            row[field]
+            for row in facts.values(field)
+            .annotate(n=Count("id"))
+            .order_by("-n", field)[:SOURCE_ROWS]
+        ]
         counts = {
             (row[field], row["month"]): row["n"]
-            for row in facts.values(field, "month").annotate(n=Count("id"))
+            for row in facts.filter(_among(field, busiest))
+            .values(field, "month")
+            .annotate(n=Count("id"))
         }
-        keys = {k for k, _ in counts}
-        names = _names(practice, slug, keys)
+        rows_by_key = periods.series(counts, busiest, months)
+        ups, downs = _movers(facts, field, months) if slug in MOVER_DIMENSIONS else ([], [])
+        names = _names(practice, slug, {*busiest, *(m.key for m in (*ups, *downs))})
 
         def label_of(key, names=names, slug=slug):
             if key in (None, ""):
                 return NONE_LABELS.get(slug, "Not recorded")
             return names.get(key, ("(removed)", ""))[0]
 
-        rows_by_key = periods.series(counts, keys, months)
-        ordered = sorted(keys, key=lambda k: (-sum(rows_by_key[k]), label_of(k)))
+        ordered = sorted(busiest, key=lambda k: (-sum(rows_by_key[k]), label_of(k)))
         rows, links, sparks = [], [], []
         for index, key in enumerate(ordered):
             values = rows_by_key[key]
             rows.append([label_of(key), *periods.by_quarter(values, months), sum(values)])
             links.append(names.get(key, ("", ""))[1] if key not in (None, "") else "")
-            if slug in ("doctor", "medical-practice") and index < ON_SCREEN:
+            if slug in MOVER_DIMENSIONS and index < ON_SCREEN:
                 sparks.append(
                     sparkline_svg(
                         values,
@@ -149,6 +209,16 @@ def sources(practice: Practice, months: Sequence[date]) -> dict[str, Any]:
                         labels=labels,
                     )
                 )
+        others = distinct[f"keys_{slug}"] + bool(distinct[f"none_{slug}"]) - len(busiest)
+        if others > 0:
+            rest = [
+                total - sum(rows_by_key[k][i] for k in busiest)
+                for i, total in enumerate(month_values)
+            ]
+            rows.append([f"All {others:,} others", *periods.by_quarter(rest, months), sum(rest)])
+            links.append("")
+            if sparks:
+                sparks.append("")
         tables.append(
             Table(
                 slug,
@@ -160,8 +230,6 @@ def sources(practice: Practice, months: Sequence[date]) -> dict[str, Any]:
             )
         )
         if slug in ("doctor", "medical-practice"):
-            # Full months only: the current month has only just begun.
-            ups, downs = periods.top_movers({k: v[:-1] for k, v in rows_by_key.items()})
             movers[slug] = (
                 [(label_of(m.key), m.before, m.after) for m in ups],
                 [(label_of(m.key), m.before, m.after) for m in downs],
@@ -196,7 +264,14 @@ def _funnel_table(slug: str, title: str, groups: dict[str, list[dict]]) -> Table
     for _, label in funnel.STEPS:
         columns.append(label)
     rows = []
-    for name, members in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+    # The busiest groups by name, the rest together (a large practice has hundreds of
+    # clinicians): each group is a pass over its referrals.
+    ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    shown, others = ordered[:SOURCE_ROWS], ordered[SOURCE_ROWS:]
+    if others:
+        rest = [row for _, members in others for row in members]
+        shown.append((f"All {len(others):,} others", rest))
+    for name, members in shown:
         steps = funnel.funnel(members)
         rows.append(
             [name]
@@ -281,8 +356,12 @@ class Closure:
 
 
 def loop_closure(practice: Practice, months: Sequence[date]) -> Closure:
-    """The rate over the given months: one query."""
-    counts = facts_for(practice, months).aggregate(
+    """The rate over the given months: one query, reading the decided loops alone
+    (the index on practice, loop and month)."""
+    decided_loops = facts_for(practice, months).filter(
+        loop__in=[LoopState.CLOSED, LoopState.BROKEN]
+    )
+    counts = decided_loops.aggregate(
         closed=Count("id", filter=Q(loop=LoopState.CLOSED)),
         broken=Count("id", filter=Q(loop=LoopState.BROKEN)),
     )
@@ -440,13 +519,20 @@ class ActivityEffect:
     result: attribution.RateRatio
 
 
+# The outreach page weighs this many activities at most, the latest of the year: a
+# practice logs a few hundred a year, and the page reads no more whatever its size.
+OUTREACH_ACTIVITIES = 200
+
+
 def outreach(practice: Practice, today: date, *, since: date | None = None) -> dict[str, Any]:
     since = since or today - timedelta(days=365)
     activities = list(
         Activity.objects.filter(practice=practice, kind__in=OUTREACH_KINDS, occurred_on__gte=since)
         .select_related("doctor", "medical_practice")
-        .order_by("-occurred_on", "-id")
+        .order_by("-occurred_on", "-id")[: OUTREACH_ACTIVITIES + 1]
     )
+    more = len(activities) > OUTREACH_ACTIVITIES
+    activities = activities[:OUTREACH_ACTIVITIES]
     med_ids = {a.medical_practice_id for a in activities if a.medical_practice_id}
     doctors_at: dict[int, set[int]] = defaultdict(set)
     for doctor_id, med_id in Doctor.medical_practices.through.objects.filter(
@@ -467,7 +553,9 @@ def outreach(practice: Practice, today: date, *, since: date | None = None) -> d
         for doctor_id, received_at in ReferralFact.objects.filter(
             practice=practice,
             doctor_id__in=all_doctors,
-            received_at__date__gte=start,
+            # From the start of that day in the practice's zone: a range the index on
+            # practice, doctor and time can serve (a __date lookup cannot).
+            received_at__gte=datetime.combine(start, time.min, tzinfo=zone),
         ).values_list("doctor_id", "received_at"):
             referral_days[doctor_id].append(received_at.astimezone(zone).date())
     effects = []
@@ -528,7 +616,13 @@ def outreach(practice: Practice, today: date, *, since: date | None = None) -> d
         ],
         rows,
         links,
-        note=f"Association, not proof. A ratio above 1 means those doctors referred faster "
+        note=(
+            f"The latest {OUTREACH_ACTIVITIES} activities of the last 12 months, and the "
+            "kinds below from them. "
+            if more
+            else ""
+        )
+        + f"Association, not proof. A ratio above 1 means those doctors referred faster "
         f"after the activity than before it. Nothing is claimed from fewer than "
         f"{attribution.MIN_EVENTS} referrals, nor before {attribution.MIN_AFTER_DAYS} days "
         f"have passed.",

@@ -42,18 +42,15 @@ def figures(practice: Practice, month: date) -> dict[str, Any]:
         contact=Count("id", filter=Q(contacted_on_time=True)),
         contact_known=Count("id", filter=Q(contacted_on_time__isnull=False)),
     )
-    names = queries._names(
-        practice,
-        "doctor",
-        set(facts.exclude(doctor=None).values_list("doctor_id", flat=True)),
-    )
-    top = [
-        [names.get(doctor_id, ("(removed)", ""))[0], n]
-        for doctor_id, n in facts.exclude(doctor=None)
+    busiest = list(
+        facts.exclude(doctor=None)
         .values_list("doctor_id")
         .annotate(n=Count("id"))
-        .order_by("-n")[:5]
-    ]
+        .order_by("-n", "doctor_id")[:5]
+    )
+    # Named are the five shown, not the month's every referrer.
+    names = queries._names(practice, "doctor", {doctor_id for doctor_id, _ in busiest})
+    top = [[names.get(doctor_id, ("(removed)", ""))[0], n] for doctor_id, n in busiest]
     activities = Activity.objects.filter(
         practice=practice,
         kind__in=queries.OUTREACH_KINDS,

@@ -17,7 +17,6 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.urls import reverse
 
-from careloop.interop.fhir.letter_bundle import build_letter_bundle
 from careloop.interop.hl7v2 import oru
 from careloop.interop.outbound import OutboundLetter
 from careloop.lib.text import single_line
@@ -162,6 +161,10 @@ def oru_control_id(delivery) -> str:
 
 
 def build_fhir_bundle(delivery, pdf: bytes) -> str:
+    # Imported on first use: the FHIR models (pydantic) take about 12 MB in every web
+    # worker; only the outbox sends FHIR.
+    from careloop.interop.fhir.letter_bundle import build_letter_bundle
+
     return build_letter_bundle(outbound_letter(delivery, pdf))
 
 

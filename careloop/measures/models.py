@@ -42,7 +42,8 @@ class MeasureResult(PracticeOwned):  # type: ignore[django-manager-missing]
         indexes = [
             # A client's results of one measure in date order (trend chart, letters).
             models.Index(
-                fields=["client", "measure", "administered_on"], name="measure_result_trend"
+                fields=["practice", "client", "measure", "administered_on"],
+                name="measure_result_trend",
             ),
         ]
 
@@ -117,8 +118,10 @@ class RiskAlert(PracticeOwned):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
-            # Dashboards: a practice's alerts still waiting for follow-up.
-            models.Index(fields=["practice", "followed_up_at"], name="risk_alert_open"),
+            # Dashboards: a practice's alerts still waiting for follow-up, oldest first.
+            models.Index(
+                fields=["practice", "followed_up_at", "created_at"], name="risk_alert_open"
+            ),
         ]
 
     def __str__(self) -> str:

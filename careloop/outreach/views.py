@@ -204,10 +204,14 @@ def medical_practice_relationship(request, medical_practice):
         .select_related("client", "referring_doctor")
         .order_by("-referral_date", "-pk")
     )
-    activities = list(
-        _activities(practice).filter(
-            Q(medical_practice=medical_practice) | Q(doctor_id__in=doctor_ids)
-        )
+    # Two queries, each through its own index (practice and medical practice; practice
+    # and doctor): asked for either at once, SQLite walks the practice's every activity.
+    at_practice = _activities(practice).filter(medical_practice=medical_practice)
+    with_doctors = _activities(practice).filter(doctor_id__in=doctor_ids)
+    activities = sorted(
+        {a.pk: a for a in [*at_practice, *with_doctors]}.values(),
+        key=lambda a: (a.occurred_on, a.pk),
+        reverse=True,
     )
     letters = list(
         Letter.objects.for_practice(practice)

@@ -155,8 +155,13 @@ class Referral(PracticeOwned):  # type: ignore[django-manager-missing]
         indexes = [
             # The referral list, newest first within one practice.
             models.Index(fields=["practice", "-referral_date"], name="referral_recent"),
-            # The inbox: open referrals of one practice, most overdue first.
+            # The inbox: open referrals of one practice, most overdue first; and the
+            # dashboard's open and overdue counts, which read the open rows only.
             models.Index(fields=["practice", "status", "next_due_at"], name="referral_inbox"),
+            # The dashboard's latest referrals, newest received first.
+            models.Index(fields=["practice", "-received_at"], name="referral_received"),
+            # A client's referrals in date order (entitlement counting, client page).
+            models.Index(fields=["practice", "client", "referral_date"], name="referral_by_client"),
         ]
 
     def __str__(self) -> str:

@@ -56,7 +56,12 @@ class TherapySession(PracticeOwned):
             # The session list and dashboard: one practice's sessions by time.
             models.Index(fields=["practice", "-starts_at"], name="session_recent"),
             # A client's sessions in date order (entitlement counting, client page).
-            models.Index(fields=["client", "starts_at"], name="session_by_client"),
+            models.Index(fields=["practice", "client", "starts_at"], name="session_by_client"),
+            # A clinician's sessions by time: their day, and the dashboard's courses
+            # (the clients they saw lately), without reading the practice's history.
+            models.Index(
+                fields=["practice", "clinician", "starts_at"], name="session_by_clinician"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -116,3 +116,58 @@ def test_the_owner_sees_a_believable_outreach_routine(demo, client):
     client.force_login(owner)
     page = client.get("/dashboard/").content.decode()
     assert "Outreach due this week" in page and "log it" in page
+
+
+def test_it_fills_the_search_keys_of_the_rows_it_writes_in_bulk(demo):
+    # Written by bulk_create on SQLite and COPY on PostgreSQL: neither calls save().
+    assert not Client.objects.filter(search_family="").exists()
+    assert not Doctor.objects.filter(search_family="").exists()
+    assert not MedicalPractice.objects.filter(search_name="").exists()
+    person = Client.objects.order_by("pk").first()
+    assert person.search_family and person.search_family in person.family_name.lower()
+
+
+def test_scales_above_one_practices_worth_need_postgresql(db):
+    from django.db import connection
+
+    from careloop.demo import build
+
+    if connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL builds them")
+    with pytest.raises(CommandError, match="PostgreSQL"):
+        call_command("demo", scale=build.PRACTICE_SCALE_MAX + 1, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert not Practice.objects.exists()
+
+
+def test_a_copied_practice_owns_a_copy_of_every_row_and_nothing_of_the_original(demo):
+    from django.apps import apps
+    from django.db import connection
+
+    from careloop.demo import network
+
+    if connection.vendor != "postgresql":
+        pytest.skip("practices are copied in PostgreSQL's SQL")
+    harbour = Practice.objects.get(slug="harbour")
+    copy = network.copy_practice(harbour, slug="network-03", name="Network Practice 03")
+    for model in apps.get_models():
+        if any(
+            f.name == "practice" and f.related_model is Practice
+            for f in model._meta.concrete_fields
+        ):
+            rows = model._base_manager
+            assert rows.filter(practice=copy).count() == rows.filter(practice=harbour).count()
+            # Every reference from a copied row lands on a row of the copy.
+            for field in model._meta.concrete_fields:
+                target = field.related_model
+                if field.is_relation and target is not Practice and hasattr(target, "practice"):
+                    stray = rows.filter(practice=copy, **{f"{field.name}__isnull": False}).exclude(
+                        **{f"{field.name}__practice": copy}
+                    )
+                    assert not stray.exists(), (model, field.name)
+    sessions = TherapySession._base_manager
+    assert not sessions.filter(
+        practice=copy, uuid__in=sessions.filter(practice=harbour).values("uuid")
+    ).exists()
+    owner = User.objects.get(email="owner@network-03.demo")
+    assert owner.practice == copy and owner.check_password(DEMO_PASSWORD)
+    assert Client._base_manager.filter(practice=copy, search_family="").count() == 0

@@ -108,6 +108,42 @@ def test_the_sources_page_counts_by_doctor_and_quarter(known, owner_client):
     assert ["Dr Grace Visited", "Doctor", "6", "15", "+9"] in movers
 
 
+def test_the_sources_page_names_the_busiest_and_sums_the_others(known, owner_client, monkeypatch):
+    from careloop.insights import queries
+
+    full = rows_of(owner_client.get("/insights/sources/?csv=doctor"), "doctor")[1:]
+    monkeypatch.setattr(queries, "SOURCE_ROWS", 1)
+    rows = rows_of(owner_client.get("/insights/sources/?csv=doctor"), "doctor")[1:]
+    busiest = max(full, key=lambda r: int(r[-1]))
+    assert rows[0] == busiest
+    assert rows[1][0] == f"All {len(full) - 1} others"
+    assert int(rows[1][-1]) == sum(int(r[-1]) for r in full) - int(busiest[-1])
+
+
+def test_the_outreach_page_weighs_the_latest_activities_only(
+    known, alice_practice, owner, owner_client, monkeypatch
+):
+    from datetime import timedelta
+
+    from careloop.insights import queries
+    from careloop.outreach.models import Activity, ActivityKind
+
+    Activity.objects.create(
+        practice=alice_practice,
+        kind=ActivityKind.PHONE_CALL,
+        occurred_on=history.VISIT_ON + timedelta(days=10),
+        medical_practice=testing.make_medical_practice(alice_practice),
+        logged_by=owner,
+    )
+    everything = rows_of(owner_client.get("/insights/outreach/?csv=activities"), "activities")
+    monkeypatch.setattr(queries, "OUTREACH_ACTIVITIES", 1)
+    response = owner_client.get("/insights/outreach/")
+    assert "The latest 1 activities of the last 12 months" in response.content.decode()
+    rows = rows_of(owner_client.get("/insights/outreach/?csv=activities"), "activities")
+    assert len(everything) == 3  # a header and two activities
+    assert rows[1:] == everything[1:2]  # the newest
+
+
 def test_every_table_exports_as_csv(known, owner_client):
     import re
 

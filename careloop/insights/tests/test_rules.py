@@ -117,6 +117,11 @@ def test_it_claims_nothing_too_soon_after_the_activity():
     assert not attribution.rate_ratio(20, 10, 30, 180).enough
 
 
+def test_an_activity_logged_today_has_no_rate_yet():
+    result = attribution.rate_ratio(0, 0, 12, 180)
+    assert (result.enough, result.ratio) == (False, None)
+
+
 def test_it_ranks_kinds_by_referrals_gained_per_hour():
     big = attribution.rate_ratio(15, 90, 12, 180)  # gained 9
     none = attribution.rate_ratio(6, 90, 12, 180)  # gained 0
