@@ -34,8 +34,8 @@ def save(rows: list[M], *, batch_size: int = BATCH) -> list[M]:
     if not copying():
         return model._default_manager.bulk_create(rows, batch_size=batch_size)
     # COPY goes round the manager's bulk_create, which fills the search keys.
-    if issubclass(model, SearchKeyed):
-        for row in rows:
+    for row in rows:
+        if isinstance(row, SearchKeyed):
             row.refresh_search_keys()
     pk = model._meta.pk
     assert pk is not None
