@@ -9,7 +9,7 @@ from careloop.measures.summary import client_measures_context
 from careloop.practices.scoping import get_scoped_or_404
 from careloop.therapy.entitlements import evaluate_client
 from careloop.therapy.models import SessionStatus, TherapySession
-from careloop.web.lists import PracticeListView
+from careloop.web.lists import ORDER_WORDS, PracticeListView
 from careloop.web.queries import count_of, latest_of
 from careloop.web.records import (
     acting,
@@ -27,6 +27,7 @@ from .models import Client
 
 
 class ClientListView(PracticeListView):
+    page_words = ORDER_WORDS
     model = Client
     filterset_class = ClientFilter
     list_title = "Clients"

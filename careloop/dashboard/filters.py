@@ -5,7 +5,7 @@ from django.db.models import Q
 from careloop.audit.models import AuditAction, AuditEvent
 from careloop.clients.models import Client
 from careloop.practices.models import User
-from careloop.web.filters import PracticeFilterSet
+from careloop.web.filters import DayFilter, PracticeFilterSet
 
 # Enough for any real name search; a one-letter search must not build a huge IN list.
 MAX_MATCHING_CLIENTS = 500
@@ -22,8 +22,8 @@ class AuditEventFilter(PracticeFilterSet):
     client_record = django_filters.UUIDFilter(
         field_name="client_uuid", widget=forms.HiddenInput, label="One client's history"
     )
-    date_from = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", label="From")
-    date_to = django_filters.DateFilter(field_name="at", lookup_expr="date__lte", label="To")
+    date_from = DayFilter(field_name="at", label="From")
+    date_to = DayFilter(field_name="at", until=True, label="To")
 
     class Meta:
         model = AuditEvent

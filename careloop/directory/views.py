@@ -8,7 +8,7 @@ from careloop.lib.bodylimit import guard_body
 from careloop.practices.permissions import may_manage_practice
 from careloop.practices.scoping import get_scoped_or_404
 from careloop.referrals.models import Referral
-from careloop.web.lists import PracticeListView
+from careloop.web.lists import ORDER_WORDS, PracticeListView
 from careloop.web.queries import count_of
 from careloop.web.records import (
     acting,
@@ -26,6 +26,7 @@ from .models import Doctor, MedicalPractice
 
 
 class DoctorListView(PracticeListView):
+    page_words = ORDER_WORDS
     model = Doctor
     filterset_class = DoctorFilter
     list_title = "Doctors"
@@ -54,6 +55,7 @@ class DoctorListView(PracticeListView):
 
 
 class MedicalPracticeListView(PracticeListView):
+    page_words = ORDER_WORDS
     model = MedicalPractice
     filterset_class = MedicalPracticeFilter
     list_title = "Medical practices"

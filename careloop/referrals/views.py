@@ -18,7 +18,7 @@ from careloop.lib.business_days import business_days_between
 from careloop.practices.scoping import get_scoped_or_404, scoped_or_none
 from careloop.therapy.entitlements import evaluate_client
 from careloop.therapy.models import SessionStatus, TherapySession
-from careloop.web.lists import PracticeListView
+from careloop.web.lists import ORDER_WORDS, TIME_WORDS, PracticeListView
 from careloop.web.queries import count_of
 from careloop.web.records import (
     acting,
@@ -61,6 +61,10 @@ class ReferralListView(PracticeListView):
     create_label = "Type a referral"
     rows_template_name = "referrals/referral_rows.html"
     template_name = "referrals/inbox.html"
+
+    def get_page_words(self) -> dict[str, str]:
+        # The open view goes from the most overdue; the others from the newest.
+        return ORDER_WORDS if self.request.GET.get("view", "open") == "open" else TIME_WORDS
 
     def get_queryset(self):
         queryset = (

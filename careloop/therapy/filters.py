@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import Q
 
 from careloop.practices.models import Role, User
-from careloop.web.filters import PracticeFilterSet
+from careloop.web.filters import DayFilter, PracticeFilterSet
 
 from .models import Modality, SessionStatus, SessionType, TherapySession
 
@@ -17,10 +17,8 @@ class TherapySessionFilter(PracticeFilterSet):
     clinician = django_filters.ModelChoiceFilter(
         queryset=User.objects.none(), to_field_name="uuid", empty_label="Anyone"
     )
-    date_from = django_filters.DateFilter(
-        field_name="starts_at", lookup_expr="date__gte", label="From"
-    )
-    date_to = django_filters.DateFilter(field_name="starts_at", lookup_expr="date__lte", label="To")
+    date_from = DayFilter(field_name="starts_at", label="From")
+    date_to = DayFilter(field_name="starts_at", until=True, label="To")
 
     class Meta:
         model = TherapySession

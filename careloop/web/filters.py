@@ -1,5 +1,8 @@
+from datetime import datetime, time, timedelta
+
 import django_filters
 from django.db.models import Q
+from django.utils import timezone
 from django_filters.filterset import FilterSetMetaclass
 from django_scopes import scopes_disabled
 
@@ -44,3 +47,26 @@ class PracticeFilterSet(django_filters.FilterSet, metaclass=_PracticeFilterSetMe
                 word_condition |= Q(**{f"{field}__icontains": word})
             condition &= word_condition
         return queryset.filter(condition)
+
+
+class DayFilter(django_filters.DateFilter):
+    """A day typed for a date-and-time field: the practice's whole day, from its first
+    instant (or, with `until`, up to the next day's). `starts_at__date__gte` would wrap
+    the column in a time-zone conversion that no index serves, so every session of the
+    practice was converted and compared; a range of instants is an index range scan."""
+
+    def __init__(self, *args, until: bool = False, **kwargs):
+        self.until = until
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        practice = getattr(self.parent, "practice", None)
+        zone = practice.zoneinfo if practice else timezone.get_current_timezone()
+        try:
+            day = value + timedelta(days=1) if self.until else value
+        except OverflowError:  # "to 31/12/9999": no end
+            return qs
+        start = datetime.combine(day, time.min, tzinfo=zone)
+        return qs.filter(**{f"{self.field_name}__{'lt' if self.until else 'gte'}": start})
