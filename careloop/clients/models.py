@@ -4,6 +4,9 @@ from django.urls import reverse
 from careloop.lib.search import compact_key
 from careloop.practices.models import STATE_CHOICES
 from careloop.practices.scoping import PracticeOwned
+from careloop.web.textsearch import update_fields_with
+
+from . import search
 
 
 # Reverse relations from practice-owned models: see PracticeOwned.objects.
@@ -48,6 +51,17 @@ class Client(PracticeOwned):  # type: ignore[django-manager-missing]
     # Names as typed in a search: see lib/search.py. Kept by save().
     search_family = models.CharField(max_length=80, blank=True, editable=False, default="")
     search_given = models.CharField(max_length=80, blank=True, editable=False, default="")
+    # The words the client list's search finds them by, indexed for a word inside a
+    # word (web/textsearch.py): names, Medicare number, phone digits, e-mail.
+    search_text = models.TextField(blank=True, editable=False, default="")
+    SEARCHED_FIELDS = (
+        "given_name",
+        "preferred_name",
+        "family_name",
+        "medicare_number",
+        "phone",
+        "email",
+    )
 
     class Meta:
         ordering = ["family_name", "given_name"]
@@ -69,12 +83,15 @@ class Client(PracticeOwned):  # type: ignore[django-manager-missing]
         """Bulk writes skip save(): they call this on each row themselves."""
         self.search_family = compact_key(self.family_name)
         self.search_given = compact_key(f"{self.given_name} {self.preferred_name}")[:80]
+        self.search_text = search.text_of(self)
 
     def save(self, *args, **kwargs) -> None:
         self.refresh_search_keys()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "search_family", "search_given"}
+            kwargs["update_fields"] = update_fields_with(
+                self, update_fields, {"search_family", "search_given"}
+            )
         super().save(*args, **kwargs)
 
     # What a choice list needs to label a client (see PracticeModelForm).

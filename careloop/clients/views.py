@@ -35,17 +35,12 @@ class ClientListView(PracticeListView):
     create_label = "Add a client"
     rows_template_name = "clients/client_rows.html"
 
-    def get_queryset(self):
-        return (
-            super()
-            .get_queryset()
-            .select_related("usual_gp")
-            .annotate(
-                attended_count=count_of(
-                    TherapySession.objects.filter(status=SessionStatus.ATTENDED), "client"
-                ),
-                last_session_at=latest_of(TherapySession.objects.all(), "client", "starts_at"),
-            )
+    def decorate(self, queryset):
+        return queryset.select_related("usual_gp").annotate(
+            attended_count=count_of(
+                TherapySession._base_manager.filter(status=SessionStatus.ATTENDED), "client"
+            ),
+            last_session_at=latest_of(TherapySession._base_manager.all(), "client", "starts_at"),
         )
 
 

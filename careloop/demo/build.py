@@ -591,6 +591,8 @@ class _PracticeBuilder:
         self._settle_referrals(referrals)
         self._send_old_reports(referrals, attended, last_attended)
         # Saved in order: a session's referral gets its key when the referral is saved.
+        for referral in referrals:
+            referral.refresh_search_keys()  # bulk_create skips save()
         Referral.objects.bulk_create(referrals, batch_size=BATCH)
         self._consents(referrals)
         ReferralEvent.objects.bulk_create(

@@ -248,7 +248,7 @@ def import_directory(
             done += len(chunk)
             report(stage, done, total)
 
-    # Bulk writes skip save(), which keeps the pickers' search keys.
+    # Bulk writes skip save(), which keeps the pickers' and the lists' search keys.
     for new_practice in new_practices:
         new_practice.refresh_search_keys()
     for new_doctor in new_doctors:
@@ -265,7 +265,7 @@ def import_directory(
             obj.refresh_search_keys()
         practice_fields = sorted(
             {f for names in changed_practices.values() for f in names}
-            | {"updated_at", "search_name"}
+            | {"updated_at", "search_name", "search_text"}
         )
         write(
             "medical practices",
@@ -279,7 +279,7 @@ def import_directory(
             doctor.refresh_search_keys()
         doctor_fields = sorted(
             {f for names in changed_doctors.values() for f in names}
-            | {"updated_at", "search_family", "search_given"}
+            | {"updated_at", "search_family", "search_given", "search_text"}
         )
         write(
             "doctors",

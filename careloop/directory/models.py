@@ -4,6 +4,9 @@ from django.urls import reverse
 from careloop.lib.search import compact_key, search_key
 from careloop.practices.models import STATE_CHOICES
 from careloop.practices.scoping import PracticeOwned
+from careloop.web.textsearch import update_fields_with
+
+from . import search
 
 
 class MedicalPractice(PracticeOwned):  # type: ignore[django-manager-missing]
@@ -23,6 +26,9 @@ class MedicalPractice(PracticeOwned):  # type: ignore[django-manager-missing]
 
     # The name as typed in a search, without "The" or punctuation: see lib/search.py.
     search_name = models.CharField(max_length=160, blank=True, editable=False, default="")
+    # The words the list's search finds it by (web/textsearch.py).
+    search_text = models.TextField(blank=True, editable=False, default="")
+    SEARCHED_FIELDS = ("name", "suburb", "postcode", "email")
 
     class Meta:
         ordering = ["name", "suburb"]
@@ -41,12 +47,13 @@ class MedicalPractice(PracticeOwned):  # type: ignore[django-manager-missing]
         if words[:1] == ["the"]:
             words = words[1:]
         self.search_name = "".join(words)[:160]
+        self.search_text = search.medical_practice_text(self)
 
     def save(self, *args, **kwargs) -> None:
         self.refresh_search_keys()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "search_name"}
+            kwargs["update_fields"] = update_fields_with(self, update_fields, {"search_name"})
         super().save(*args, **kwargs)
 
     @property
@@ -118,6 +125,9 @@ class Doctor(PracticeOwned):  # type: ignore[django-manager-missing]
 
     search_family = models.CharField(max_length=80, blank=True, editable=False, default="")
     search_given = models.CharField(max_length=80, blank=True, editable=False, default="")
+    # The words the doctor list's search finds them by (web/textsearch.py).
+    search_text = models.TextField(blank=True, editable=False, default="")
+    SEARCHED_FIELDS = ("given_name", "family_name", "provider_number", "email")
 
     class Meta:
         ordering = ["family_name", "given_name"]
@@ -137,12 +147,15 @@ class Doctor(PracticeOwned):  # type: ignore[django-manager-missing]
         """Bulk writes skip save(): they call this on each row themselves."""
         self.search_family = compact_key(self.family_name)
         self.search_given = compact_key(self.given_name)
+        self.search_text = search.doctor_text(self)
 
     def save(self, *args, **kwargs) -> None:
         self.refresh_search_keys()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "search_family", "search_given"}
+            kwargs["update_fields"] = update_fields_with(
+                self, update_fields, {"search_family", "search_given"}
+            )
         super().save(*args, **kwargs)
 
     # What a choice list needs to label a doctor (see PracticeModelForm).

@@ -40,18 +40,13 @@ class DoctorListView(PracticeListView):
         context["may_import"] = may_manage_practice(self.request.user)
         return context
 
-    def get_queryset(self):
-        return (
-            super()
-            .get_queryset()
-            .prefetch_related(
-                Prefetch(
-                    "medical_practices",
-                    queryset=MedicalPractice.objects.only("id", "uuid", "name", "suburb"),
-                )
+    def decorate(self, queryset):
+        return queryset.prefetch_related(
+            Prefetch(
+                "medical_practices",
+                queryset=MedicalPractice.objects.only("id", "uuid", "name", "suburb"),
             )
-            .annotate(referral_count=count_of(Referral.objects.all(), "referring_doctor"))
-        )
+        ).annotate(referral_count=count_of(Referral._base_manager.all(), "referring_doctor"))
 
 
 class MedicalPracticeListView(PracticeListView):
@@ -63,15 +58,9 @@ class MedicalPracticeListView(PracticeListView):
     create_label = "Add a medical practice"
     rows_template_name = "directory/medical_practice_rows.html"
 
-    def get_queryset(self):
-        return (
-            super()
-            .get_queryset()
-            .annotate(
-                doctor_count=count_of(
-                    Doctor.medical_practices.through.objects.all(), "medicalpractice"
-                )
-            )
+    def decorate(self, queryset):
+        return queryset.annotate(
+            doctor_count=count_of(Doctor.medical_practices.through.objects.all(), "medicalpractice")
         )
 
 

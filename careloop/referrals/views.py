@@ -67,27 +67,7 @@ class ReferralListView(PracticeListView):
         return ORDER_WORDS if self.request.GET.get("view", "open") == "open" else TIME_WORDS
 
     def get_queryset(self):
-        queryset = (
-            super()
-            .get_queryset()
-            .select_related("client", "referring_doctor", "assigned_clinician")
-            .annotate(
-                attended_count=count_of(
-                    TherapySession.objects.filter(status=SessionStatus.ATTENDED), "referral"
-                ),
-                document_count=count_of(ReferralDocument.objects.all(), "referral"),
-                next_session_at=Subquery(
-                    TherapySession.objects.filter(
-                        referral=OuterRef("pk"),
-                        status=SessionStatus.BOOKED,
-                        starts_at__gte=timezone.now(),
-                    )
-                    .order_by("starts_at")
-                    .values("starts_at")[:1]
-                ),
-                consent_recorded=current_consent_exists(),
-            )
-        )
+        queryset = super().get_queryset()
         view = self.request.GET.get("view", "open")
         if view == "open":
             # Most overdue first: the earliest unmet deadline, then the oldest.
@@ -97,6 +77,24 @@ class ReferralListView(PracticeListView):
         elif view == "closed":
             queryset = queryset.exclude(status__in=OPEN_STATUSES)
         return queryset
+
+    def decorate(self, queryset):
+        return queryset.select_related("client", "referring_doctor", "assigned_clinician").annotate(
+            attended_count=count_of(
+                TherapySession._base_manager.filter(status=SessionStatus.ATTENDED), "referral"
+            ),
+            document_count=count_of(ReferralDocument._base_manager.all(), "referral"),
+            next_session_at=Subquery(
+                TherapySession._base_manager.filter(
+                    referral=OuterRef("pk"),
+                    status=SessionStatus.BOOKED,
+                    starts_at__gte=timezone.now(),
+                )
+                .order_by("starts_at")
+                .values("starts_at")[:1]
+            ),
+            consent_recorded=current_consent_exists(),
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -7,6 +7,7 @@ from django_filters.filterset import FilterSetMetaclass
 from django_scopes import scopes_disabled
 
 from careloop.lib.form_words import explain_errors
+from careloop.web import textsearch
 
 
 class _PracticeFilterSetMetaclass(FilterSetMetaclass):
@@ -40,6 +41,11 @@ class PracticeFilterSet(django_filters.FilterSet, metaclass=_PracticeFilterSetMe
         return form
 
     def filter_search(self, queryset, name, value):
+        """Every typed word, anywhere in the record's words: through the search index
+        of a model with search_text (web/textsearch.py), else a scan of search_fields
+        (small tables: enquiries; the audit log reads newest first and stops at a page)."""
+        if textsearch.searchable(queryset.model):
+            return textsearch.search(queryset, value)
         condition = Q()
         for word in value.split():
             word_condition = Q()

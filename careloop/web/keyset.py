@@ -17,6 +17,7 @@ import base64
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -90,7 +91,7 @@ def sort_keys(queryset: QuerySet) -> list[SortKey]:
             nulls_last = None
         elif isinstance(item, OrderBy) and isinstance(item.expression, F):
             descending = item.descending
-            name = item.expression.name
+            name = item.expression.name  # type: ignore[attr-defined]  # not in the stubs
             nulls_last = True if item.nulls_last else (False if item.nulls_first else None)
         else:
             raise ImproperlyConfigured(f"A keyset list cannot sort by {item!r}.")
@@ -196,33 +197,67 @@ class Page:
         return not (self.is_first and self.is_last)
 
 
-def page_of(queryset: QuerySet, position: str | None, size: int) -> Page:
+Decorate = Callable[[QuerySet], QuerySet]
+
+
+def page_of(
+    queryset: QuerySet, position: str | None, size: int, decorate: Decorate | None = None
+) -> Page:
     """One page of an ordered queryset: the first (position None or empty), the last
     (LAST), or the one a cursor points to. Runs one query (two when a cursor leads
-    nowhere: the first page then)."""
+    nowhere: the first page then).
+
+    `decorate` adds what each row shows (joins, per-row counts) to the page's rows
+    only: the database finds and sorts the page by the sort keys alone, then decorates
+    those 26 rows. Otherwise SQLite computes every annotation of every matching row
+    before its sort keeps 26 (a search matching 700 referrals ran 2,800 subqueries).
+    """
     keys = sort_keys(queryset)
+    fetch = _fetcher(queryset, size, decorate)
     if position == LAST:
-        return _backwards(queryset, keys, [], size, is_last=True)
+        return _backwards(fetch, queryset, keys, [], size, is_last=True)
     if position:
         cursor = unseal(keys, position)
         if cursor is not None:
             direction, values = cursor
             if direction == AFTER:
-                page = _forwards(queryset, keys, values, size)
+                page = _forwards(fetch, queryset, keys, values, size)
             else:
-                page = _backwards(queryset, keys, values, size, is_last=False)
+                page = _backwards(fetch, queryset, keys, values, size, is_last=False)
+                if page.is_first and page.rows:
+                    # Back at the start with a short page: show the first page as it
+                    # always looks, full.
+                    return _forwards(fetch, queryset, keys, None, size)
             if page.rows:
                 return page
-        first = _forwards(queryset, keys, None, size)
+        first = _forwards(fetch, queryset, keys, None, size)
         first.reset = True
         return first
-    return _forwards(queryset, keys, None, size)
+    return _forwards(fetch, queryset, keys, None, size)
 
 
-def _forwards(queryset: QuerySet, keys: list[SortKey], values: list | None, size: int) -> Page:
+def _fetcher(queryset: QuerySet, size: int, decorate: Decorate | None):
+    def fetch(window: QuerySet, order: list) -> list:
+        window = window.order_by(*order)[: size + 1]
+        if decorate is None:
+            return list(window)
+        if window.query.distinct:
+            # The subquery would select the sort keys too: ask for the ids first.
+            chosen: Any = list(window.values_list("pk", flat=True))
+        else:
+            chosen = window.values("pk")
+        rows = decorate(queryset.model._default_manager.filter(pk__in=chosen))
+        return list(rows.order_by(*order))
+
+    return fetch
+
+
+def _forwards(
+    fetch, queryset: QuerySet, keys: list[SortKey], values: list | None, size: int
+) -> Page:
     if values is not None:
         queryset = queryset.filter(beyond(keys, values))
-    rows = list(queryset.order_by(*[k.order_by() for k in keys])[: size + 1])
+    rows = fetch(queryset, [k.order_by() for k in keys])
     more = len(rows) > size
     rows = rows[:size]
     return Page(
@@ -235,14 +270,14 @@ def _forwards(queryset: QuerySet, keys: list[SortKey], values: list | None, size
 
 
 def _backwards(
-    queryset: QuerySet, keys: list[SortKey], values: list, size: int, *, is_last: bool
+    fetch, queryset: QuerySet, keys: list[SortKey], values: list, size: int, *, is_last: bool
 ) -> Page:
     """The page before the cursor (or the last page, without one): the list read in
     reverse from there, then turned back the right way round."""
     backwards = [key.reversed() for key in keys]
     if values:
         queryset = queryset.filter(beyond(backwards, values))
-    rows = list(queryset.order_by(*[k.order_by() for k in backwards])[: size + 1])
+    rows = fetch(queryset, [k.order_by() for k in backwards])
     more = len(rows) > size
     rows = rows[:size][::-1]
     return Page(

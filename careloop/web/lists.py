@@ -60,8 +60,14 @@ class PracticeListView(PracticeMemberRequiredMixin, FilterView):
             return [self.rows_template_name]
         return [self.template_name]
 
+    def decorate(self, queryset):
+        """What the rows show beyond their own columns (joins, per-row counts): added
+        to the page's rows only (see keyset.page_of)."""
+        return queryset
+
     def paginate_queryset(self, queryset, page_size):
-        page = keyset.page_of(queryset, self.request.GET.get("page"), page_size)
+        position = self.request.GET.get("page")
+        page = keyset.page_of(queryset, position, page_size, self.decorate)
         return None, page, page.rows, page.is_paginated
 
     def get_context_data(self, **kwargs):
