@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db.models import F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import FileResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -49,6 +50,9 @@ from .models import (
     TriageStatus,
 )
 from .validity import facts_of, missing_items
+
+# Uploaded letters waiting to be typed, shown atop the inbox's first page.
+UNTYPED_SHOWN = 25
 
 
 class ReferralListView(PracticeListView):
@@ -116,7 +120,9 @@ class ReferralListView(PracticeListView):
             referral.next_step = steps[0] if steps else None
         context["view"] = self.request.GET.get("view", "open")
         context["views"] = [("open", "Open"), ("all", "All"), ("closed", "Closed")]
+        self.more_untyped = False
         context["untyped_letters"] = self._untyped_letters(context["view"], now, today)
+        context["more_untyped"] = self.more_untyped
         return context
 
     def _untyped_letters(self, view, now, today) -> list[ReferralDocument]:
@@ -130,11 +136,16 @@ class ReferralListView(PracticeListView):
         practice = self.request.practice
         targets = actions.targets_for(practice)
         # Rows for the page: each letter carries its age and next step as attributes.
+        # The oldest first (their deadlines follow their arrival), and a page of them:
+        # a backlog of scans must not load whole into every view of the inbox.
         letters: list[Any] = list(
             ReferralDocument.objects.for_practice(practice)
             .filter(referral__isnull=True)
             .select_related("uploaded_by")
+            .order_by(Coalesce("received_at", "created_at"), "pk")[: UNTYPED_SHOWN + 1]
         )
+        self.more_untyped = len(letters) > UNTYPED_SHOWN
+        letters = letters[:UNTYPED_SHOWN]
         for letter in letters:
             letter.age_days = business_days_between(
                 timezone.localtime(letter.arrived_at, practice.zoneinfo).date(),

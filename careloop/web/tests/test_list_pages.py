@@ -163,3 +163,36 @@ def test_lists_by_name_go_forwards_and_back(owner_client, alice_practice):
     assert len(rows(second)) == 5
     assert not {c.pk for c in rows(first)} & {c.pk for c in rows(second)}
     assert "‹ Previous" in second.content.decode()
+
+
+def test_letters_waiting_to_be_typed_come_a_page_at_a_time(
+    owner_client, alice_practice, monkeypatch
+):
+    from careloop.referrals import views
+
+    monkeypatch.setattr(views, "UNTYPED_SHOWN", 2)
+    letters = [testing.make_document(None, practice=alice_practice) for _ in range(3)]
+    response = owner_client.get("/referrals/")
+    assert response.context["untyped_letters"] == letters[:2]  # the longest waiting
+    assert "once they are typed, the next ones appear" in response.content.decode()
+
+
+def test_letters_due_shows_the_oldest_owed_a_page_at_a_time(
+    owner_client, alice_practice, monkeypatch
+):
+    from careloop.letters import views
+    from careloop.letters.models import Letter
+
+    monkeypatch.setattr(views, "LETTERS_SHOWN", 2)
+    referral = testing.make_referral(alice_practice)
+    for kind in ("acknowledgement", "end_of_course", "progress"):
+        Letter.objects.create(
+            practice=alice_practice,
+            client=referral.client,
+            referral=referral,
+            doctor=referral.referring_doctor,
+            kind=kind,
+        )
+    response = owner_client.get("/letters/?whose=everyone")
+    assert len(response.context["drafts"]) == 2
+    assert "The 2 owed longest are shown" in response.content.decode()
