@@ -91,22 +91,27 @@ class PracticeListView(PracticeMemberRequiredMixin, FilterView):
         """The links to the other pages, before and after the count. Plain links, so
         paging works without JavaScript; htmx swaps just the rows when it can."""
 
-        def link(position: str | None, label: str, rel: str = "") -> dict[str, str]:
+        def link(position: str | None, word: str, arrow: str, rel: str = "") -> dict[str, str]:
             target = query.copy()
             if position:
                 target["page"] = position
-            return {"href": f"?{target.urlencode()}", "label": label, "rel": rel}
+            return {
+                "href": f"?{target.urlencode()}",
+                "label": words[word],
+                "arrow": arrow,
+                "rel": rel,
+            }
 
         words = self.get_page_words()
         before, after = [], []
         if not page.is_first:
-            before.append(link(None, f"« {words['first']}"))
+            before.append(link(None, "first", "«"))
         if page.previous:
-            before.append(link(page.previous, f"‹ {words['previous']}", "prev"))
+            before.append(link(page.previous, "previous", "‹", "prev"))
         if page.next:
-            after.append(link(page.next, f"{words['next']} ›", "next"))
+            after.append(link(page.next, "next", "›", "next"))
         if not page.is_last:
-            after.append(link(keyset.LAST, f"{words['last']} »"))
+            after.append(link(keyset.LAST, "last", "»"))
         return {"before": before, "after": after}
 
     def count_text(self, count: int) -> str:
