@@ -4,15 +4,6 @@ from .models import Client
 
 
 class ClientFilter(PracticeFilterSet):
-    search_fields = (
-        "given_name",
-        "family_name",
-        "preferred_name",
-        "medicare_number",
-        "phone",
-        "email",
-    )
-
     class Meta:
         model = Client
         fields = ["q", "state"]

@@ -5,6 +5,8 @@ from careloop.lib.search import compact_key
 from careloop.practices.models import STATE_CHOICES
 from careloop.practices.scoping import SearchKeyedPracticeOwned
 
+from . import search
+
 
 # Reverse relations from practice-owned models: see PracticeOwned.objects.
 class Client(SearchKeyedPracticeOwned):  # type: ignore[django-manager-missing]
@@ -48,6 +50,17 @@ class Client(SearchKeyedPracticeOwned):  # type: ignore[django-manager-missing]
     # Names as typed in a search: see lib/search.py. Kept by save() and bulk writes.
     search_family = models.CharField(max_length=80, blank=True, editable=False, default="")
     search_given = models.CharField(max_length=80, blank=True, editable=False, default="")
+    # The words the client list's search finds them by, indexed for a word inside a
+    # word (web/textsearch.py): names, Medicare number, phone digits, e-mail.
+    search_text = models.TextField(blank=True, editable=False, default="")
+    SEARCHED_FIELDS = (
+        "given_name",
+        "preferred_name",
+        "family_name",
+        "medicare_number",
+        "phone",
+        "email",
+    )
 
     class Meta:
         ordering = ["family_name", "given_name"]
@@ -70,6 +83,7 @@ class Client(SearchKeyedPracticeOwned):  # type: ignore[django-manager-missing]
     def refresh_search_keys(self) -> None:
         self.search_family = compact_key(self.family_name)
         self.search_given = compact_key(f"{self.given_name} {self.preferred_name}")[:80]
+        self.search_text = search.text_of(self)
 
     # What a choice list needs to label a client (see PracticeModelForm).
     CHOICE_LABEL_FIELDS = ("given_name", "family_name")

@@ -3,8 +3,9 @@ Medicare number or a referral's reference. Most recently updated first."""
 
 from django.db.models import Q, QuerySet
 
-from careloop.lib.search import query_date, query_digits
+from careloop.lib.search import compact_key, query_date, query_digits
 from careloop.web.pickers import MIN_QUERY_LENGTH, PickerSource, name_match, prefix_match
+from careloop.web.textsearch import digits_of, words_of
 
 # Referral references: 8 characters of Crockford's alphabet (referrals.models).
 _REFERENCE_CHARACTERS = set("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
@@ -27,6 +28,21 @@ def search_clients(queryset: QuerySet, typed: str) -> QuerySet:
         match |= Q(referrals__reference=reference)
         queryset = queryset.distinct()
     return queryset.filter(match).order_by("-updated_at", "-pk")
+
+
+def text_of(client) -> str:
+    """What the client list's search finds a client by (Client.search_text)."""
+    return " ".join(
+        words_of(
+            client.given_name,
+            client.preferred_name,
+            client.family_name,
+            compact_key(client.family_name),  # "obrien" finds O'Brien
+            client.medicare_number,
+            digits_of(client.phone),  # "0412345678" finds 0412 345 678
+            client.email,
+        )
+    )
 
 
 def describe_client(client) -> str:

@@ -9,7 +9,7 @@ from careloop.measures.summary import client_measures_context
 from careloop.practices.scoping import get_scoped_or_404
 from careloop.therapy.entitlements import evaluate_client
 from careloop.therapy.models import SessionStatus, TherapySession
-from careloop.web.lists import PracticeListView
+from careloop.web.lists import ORDER_WORDS, PracticeListView
 from careloop.web.queries import count_of, latest_of
 from careloop.web.records import (
     acting,
@@ -27,6 +27,7 @@ from .models import Client
 
 
 class ClientListView(PracticeListView):
+    page_words = ORDER_WORDS
     model = Client
     filterset_class = ClientFilter
     list_title = "Clients"
@@ -34,17 +35,12 @@ class ClientListView(PracticeListView):
     create_label = "Add a client"
     rows_template_name = "clients/client_rows.html"
 
-    def get_queryset(self):
-        return (
-            super()
-            .get_queryset()
-            .select_related("usual_gp")
-            .annotate(
-                attended_count=count_of(
-                    TherapySession.objects.filter(status=SessionStatus.ATTENDED), "client"
-                ),
-                last_session_at=latest_of(TherapySession.objects.all(), "client", "starts_at"),
-            )
+    def decorate(self, queryset):
+        return queryset.select_related("usual_gp").annotate(
+            attended_count=count_of(
+                TherapySession._base_manager.filter(status=SessionStatus.ATTENDED), "client"
+            ),
+            last_session_at=latest_of(TherapySession._base_manager.all(), "client", "starts_at"),
         )
 
 

@@ -11,8 +11,10 @@ def current_consent_exists(today=None) -> Exists:
     today) names the referral or its referring doctor, i.e. whether the practice may
     write to that doctor at all. Which scopes it allows is checked when a letter goes."""
     today = today or timezone.localdate()
+    # Unscoped: tied to the outer referral's client, which is the practice's; a practice
+    # condition would steer SQLite without statistics to read all its consents per row.
     return Exists(
-        Consent.objects.filter(
+        Consent._base_manager.filter(
             client=OuterRef("client"),
             withdrawn_at__isnull=True,
             obtained_on__lte=today,

@@ -1,14 +1,11 @@
 import django_filters
 from django import forms
-from django.db.models import Q
 
 from careloop.audit.models import AuditAction, AuditEvent
 from careloop.clients.models import Client
 from careloop.practices.models import User
-from careloop.web.filters import PracticeFilterSet
-
-# Enough for any real name search; a one-letter search must not build a huge IN list.
-MAX_MATCHING_CLIENTS = 500
+from careloop.web import textsearch
+from careloop.web.filters import DayFilter, PracticeFilterSet
 
 
 class AuditEventFilter(PracticeFilterSet):
@@ -22,8 +19,8 @@ class AuditEventFilter(PracticeFilterSet):
     client_record = django_filters.UUIDFilter(
         field_name="client_uuid", widget=forms.HiddenInput, label="One client's history"
     )
-    date_from = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", label="From")
-    date_to = django_filters.DateFilter(field_name="at", lookup_expr="date__lte", label="To")
+    date_from = DayFilter(field_name="at", label="From")
+    date_to = DayFilter(field_name="at", until=True, label="To")
 
     class Meta:
         model = AuditEvent
@@ -40,20 +37,10 @@ class AuditEventFilter(PracticeFilterSet):
 
     def filter_client_name(self, queryset, name, value):
         """Audit rows keep the client's uuid, not their name (a renamed client keeps
-        their history): find the practice's clients by name, then their rows."""
-        condition = Q()
-        for word in value.split():
-            condition &= (
-                Q(given_name__icontains=word)
-                | Q(family_name__icontains=word)
-                | Q(preferred_name__icontains=word)
-            )
-        uuids = list(
-            Client.objects.for_practice(self.practice)
-            .filter(condition)
-            .values_list("uuid", flat=True)[:MAX_MATCHING_CLIENTS]
-        )
-        return queryset.filter(client_uuid__in=uuids)
+        their history): find the practice's clients by name (the client list's search
+        index), then their rows."""
+        clients = textsearch.search(Client.objects.for_practice(self.practice), value)
+        return queryset.filter(client_uuid__in=clients.order_by().values("uuid"))
 
     @property
     def one_client(self) -> Client | None:

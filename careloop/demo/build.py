@@ -613,6 +613,8 @@ class _PracticeBuilder:
         self._settle_referrals(referrals)
         self._send_old_reports(referrals, attended, last_attended)
         # Saved in order: a session's referral gets its key when the referral is saved.
+        for referral in referrals:
+            referral.refresh_search_keys()  # bulk writes skip save()
         bulk.save(referrals)
         self._consents(referrals)
         bulk.save(

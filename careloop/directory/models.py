@@ -5,6 +5,8 @@ from careloop.lib.search import compact_key, search_key
 from careloop.practices.models import STATE_CHOICES
 from careloop.practices.scoping import SearchKeyedPracticeOwned
 
+from . import search
+
 
 class MedicalPractice(SearchKeyedPracticeOwned):  # type: ignore[django-manager-missing]
     """A general practice or specialist rooms that doctors work from."""
@@ -23,6 +25,9 @@ class MedicalPractice(SearchKeyedPracticeOwned):  # type: ignore[django-manager-
 
     # The name as typed in a search, without "The" or punctuation: see lib/search.py.
     search_name = models.CharField(max_length=160, blank=True, editable=False, default="")
+    # The words the list's search finds it by (web/textsearch.py).
+    search_text = models.TextField(blank=True, editable=False, default="")
+    SEARCHED_FIELDS = ("name", "suburb", "postcode", "email")
 
     class Meta:
         ordering = ["name", "suburb"]
@@ -42,6 +47,7 @@ class MedicalPractice(SearchKeyedPracticeOwned):  # type: ignore[django-manager-
         if words[:1] == ["the"]:
             words = words[1:]
         self.search_name = "".join(words)[:160]
+        self.search_text = search.medical_practice_text(self)
 
     @property
     def postal_lines(self) -> list[str]:
@@ -112,6 +118,9 @@ class Doctor(SearchKeyedPracticeOwned):  # type: ignore[django-manager-missing]
 
     search_family = models.CharField(max_length=80, blank=True, editable=False, default="")
     search_given = models.CharField(max_length=80, blank=True, editable=False, default="")
+    # The words the doctor list's search finds them by (web/textsearch.py).
+    search_text = models.TextField(blank=True, editable=False, default="")
+    SEARCHED_FIELDS = ("given_name", "family_name", "provider_number", "email")
 
     class Meta:
         ordering = ["family_name", "given_name"]
@@ -132,6 +141,7 @@ class Doctor(SearchKeyedPracticeOwned):  # type: ignore[django-manager-missing]
     def refresh_search_keys(self) -> None:
         self.search_family = compact_key(self.family_name)
         self.search_given = compact_key(self.given_name)
+        self.search_text = search.doctor_text(self)
 
     # What a choice list needs to label a doctor (see PracticeModelForm).
     CHOICE_LABEL_FIELDS = ("title", "given_name", "family_name", "doctor_type")

@@ -5,6 +5,7 @@ from django.db.models import Q, QuerySet
 
 from careloop.lib.search import search_key
 from careloop.web.pickers import MIN_QUERY_LENGTH, PickerSource, name_match, prefix_match
+from careloop.web.textsearch import words_of
 
 
 def search_doctors(queryset: QuerySet, typed: str) -> QuerySet:
@@ -30,6 +31,25 @@ def search_medical_practices(queryset: QuerySet, typed: str) -> QuerySet:
     if len(whole) < MIN_QUERY_LENGTH:
         return queryset.none()
     return queryset.filter(prefix_match("search_name", whole)).order_by("-updated_at", "-pk")
+
+
+def doctor_text(doctor) -> str:
+    """What the doctor list's search finds a doctor by (Doctor.search_text)."""
+    return " ".join(
+        words_of(
+            doctor.given_name,
+            doctor.family_name,
+            doctor.search_family,  # "obrien" finds O'Brien
+            doctor.provider_number,
+            doctor.email,
+        )
+    )
+
+
+def medical_practice_text(medical_practice) -> str:
+    """What the medical-practice list's search finds one by (search_text)."""
+    mp = medical_practice
+    return " ".join(words_of(mp.name, mp.search_name, mp.suburb, mp.postcode, mp.email))
 
 
 def describe_doctor(doctor) -> str:

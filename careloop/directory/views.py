@@ -8,7 +8,7 @@ from careloop.lib.bodylimit import guard_body
 from careloop.practices.permissions import may_manage_practice
 from careloop.practices.scoping import get_scoped_or_404
 from careloop.referrals.models import Referral
-from careloop.web.lists import PracticeListView
+from careloop.web.lists import ORDER_WORDS, PracticeListView
 from careloop.web.queries import count_of
 from careloop.web.records import (
     acting,
@@ -26,6 +26,7 @@ from .models import Doctor, MedicalPractice
 
 
 class DoctorListView(PracticeListView):
+    page_words = ORDER_WORDS
     model = Doctor
     filterset_class = DoctorFilter
     list_title = "Doctors"
@@ -39,21 +40,17 @@ class DoctorListView(PracticeListView):
         context["may_import"] = may_manage_practice(self.request.user)
         return context
 
-    def get_queryset(self):
-        return (
-            super()
-            .get_queryset()
-            .prefetch_related(
-                Prefetch(
-                    "medical_practices",
-                    queryset=MedicalPractice.objects.only("id", "uuid", "name", "suburb"),
-                )
+    def decorate(self, queryset):
+        return queryset.prefetch_related(
+            Prefetch(
+                "medical_practices",
+                queryset=MedicalPractice.objects.only("id", "uuid", "name", "suburb"),
             )
-            .annotate(referral_count=count_of(Referral.objects.all(), "referring_doctor"))
-        )
+        ).annotate(referral_count=count_of(Referral._base_manager.all(), "referring_doctor"))
 
 
 class MedicalPracticeListView(PracticeListView):
+    page_words = ORDER_WORDS
     model = MedicalPractice
     filterset_class = MedicalPracticeFilter
     list_title = "Medical practices"
@@ -61,15 +58,9 @@ class MedicalPracticeListView(PracticeListView):
     create_label = "Add a medical practice"
     rows_template_name = "directory/medical_practice_rows.html"
 
-    def get_queryset(self):
-        return (
-            super()
-            .get_queryset()
-            .annotate(
-                doctor_count=count_of(
-                    Doctor.medical_practices.through.objects.all(), "medicalpractice"
-                )
-            )
+    def decorate(self, queryset):
+        return queryset.annotate(
+            doctor_count=count_of(Doctor.medical_practices.through.objects.all(), "medicalpractice")
         )
 
 

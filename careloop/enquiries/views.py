@@ -132,12 +132,8 @@ class EnquiryListView(PracticeListView):
             _may_handle(request)
         return super().dispatch(request, *args, **kwargs)
 
-    def get_queryset(self):
-        return (
-            super()
-            .get_queryset()
-            .select_related("preferred_clinician", "preferred_niche", "client")
-        )
+    def decorate(self, queryset):
+        return queryset.select_related("preferred_clinician", "preferred_niche", "client")
 
 
 def _enquiry(request, enquiry):

@@ -31,6 +31,10 @@ def _letters():
     )
 
 
+# Each part of the letters-due page shows at most this many, the oldest first.
+LETTERS_SHOWN = 100
+
+
 @practice_member_required
 def letters_due(request):
     """What is owed to whom, and for how long: drafts, and letters that did not go.
@@ -67,11 +71,15 @@ def letters_due(request):
         .select_related("letter__client", "letter__doctor")
         .order_by("created_at")
     )
-    return render(
-        request,
-        "letters/due.html",
-        {"drafts": drafts, "unsent": unsent, "stuck": stuck, "whose": whose},
-    )
+    context: dict = {"whose": whose}
+    for name, queryset in (("drafts", drafts), ("unsent", unsent), ("stuck", stuck)):
+        # The oldest owed first, and no more than a page's worth of each: a backlog
+        # must not load whole into every view of the page.
+        rows = list(queryset[: LETTERS_SHOWN + 1])
+        context[name] = rows[:LETTERS_SHOWN]
+        context[f"more_{name}"] = len(rows) > LETTERS_SHOWN
+    context["shown"] = LETTERS_SHOWN
+    return render(request, "letters/due.html", context)
 
 
 @practice_member_required

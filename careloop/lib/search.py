@@ -65,6 +65,11 @@ class SearchKeyed(models.Model):
     # The fields refresh_search_keys() sets: written with every save, even a save of
     # other fields only (update_fields), so a key never lags behind its name.
     SEARCH_KEY_FIELDS: ClassVar[tuple[str, ...]] = ()
+    # The fields the indexed text (SEARCH_TEXT_FIELD, see web/textsearch.py) is made
+    # of: a save of any of them writes the text too, a save of others leaves it alone
+    # (on SQLite its update rewrites the row's full-text entry).
+    SEARCHED_FIELDS: ClassVar[tuple[str, ...]] = ()
+    SEARCH_TEXT_FIELD: ClassVar[str] = "search_text"
 
     class Meta:
         abstract = True
@@ -73,8 +78,16 @@ class SearchKeyed(models.Model):
         self.refresh_search_keys()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, *self.SEARCH_KEY_FIELDS}
+            kwargs["update_fields"] = self.fields_to_write(update_fields)
         super().save(*args, **kwargs)
+
+    @classmethod
+    def fields_to_write(cls, fields: Iterable[str]) -> set[str]:
+        """A partial write's fields, with the keys and the text it must write too."""
+        names = {*fields, *cls.SEARCH_KEY_FIELDS}
+        if names & set(cls.SEARCHED_FIELDS):
+            names.add(cls.SEARCH_TEXT_FIELD)
+        return names
 
     def refresh_search_keys(self) -> None:
         """Set SEARCH_KEY_FIELDS from the names."""
@@ -102,5 +115,5 @@ class SearchKeysManager(models.Manager[_Keyed]):
         for row in rows:
             row.refresh_search_keys()
         names = list(fields)
-        names += [name for name in self.model.SEARCH_KEY_FIELDS if name not in names]
+        names += sorted(self.model.fields_to_write(names) - set(names))
         return super().bulk_update(rows, names, *args, **kwargs)

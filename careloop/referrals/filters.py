@@ -1,19 +1,17 @@
 import django_filters
+from django.db.models import Q
 
+from careloop.clients.models import Client
+from careloop.directory.models import Doctor
+from careloop.lib.search import query_words
 from careloop.practices.models import User, clinicians_of
+from careloop.web import textsearch
 from careloop.web.filters import PracticeFilterSet
 
 from .models import Referral, ReferralBasis, ReferralSource, TriageStatus, Urgency
 
 
 class ReferralFilter(PracticeFilterSet):
-    search_fields = (
-        "client__given_name",
-        "client__family_name",
-        "reference",
-        "referring_doctor__family_name",
-        "reason",
-    )
     status = django_filters.ChoiceFilter(choices=TriageStatus.choices, empty_label="Any status")
     basis = django_filters.ChoiceFilter(choices=ReferralBasis.choices, empty_label="Any basis")
     source = django_filters.ChoiceFilter(
@@ -49,3 +47,17 @@ class ReferralFilter(PracticeFilterSet):
         self.filters["assigned_clinician"].queryset = clinicians_of(self.practice)
         for name in ("received_from", "received_to"):
             self.filters[name].field.widget.attrs["placeholder"] = "dd/mm/yyyy"
+
+    def filter_search(self, queryset, name, value):
+        """Each typed word in the client's words, the doctor's, or the referral's own
+        (its reference and reason), each through its own search index."""
+        clients = Client.objects.for_practice(self.practice)
+        doctors = Doctor.objects.for_practice(self.practice)
+        for word in query_words(value):
+            own = textsearch.matches(Referral, word, using=queryset.db) or Q(pk__in=[])
+            queryset = queryset.filter(
+                Q(client__in=textsearch.matching_ids(clients, word))
+                | Q(referring_doctor__in=textsearch.matching_ids(doctors, word))
+                | own
+            )
+        return queryset

@@ -6,6 +6,9 @@ from django.urls import reverse
 
 from careloop.lib import uploads
 from careloop.practices.scoping import PracticeOwned
+from careloop.web.textsearch import update_fields_with
+
+from . import search
 
 
 class ReferralBasis(models.TextChoices):
@@ -145,6 +148,11 @@ class Referral(PracticeOwned):  # type: ignore[django-manager-missing]
     # by it in the database.
     next_due_at = models.DateTimeField(null=True, blank=True)
 
+    # The referral's own words for the inbox's search (web/textsearch.py); the client's
+    # and the doctor's names are searched in their own.
+    search_text = models.TextField(blank=True, editable=False, default="")
+    SEARCHED_FIELDS = ("reference", "reason")
+
     class Meta:
         ordering = ["-referral_date", "-id"]
         constraints = [
@@ -166,6 +174,17 @@ class Referral(PracticeOwned):  # type: ignore[django-manager-missing]
 
     def __str__(self) -> str:
         return f"Referral of {self.client} on {self.referral_date:%d/%m/%Y}"
+
+    def refresh_search_keys(self) -> None:
+        """Bulk writes skip save(): they call this on each row themselves."""
+        self.search_text = search.text_of(self)
+
+    def save(self, *args, **kwargs) -> None:
+        self.refresh_search_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = update_fields_with(self, update_fields, set())
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("referrals:detail", args=[self.uuid])

@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db.models import F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import FileResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +19,7 @@ from careloop.lib.business_days import business_days_between
 from careloop.practices.scoping import get_scoped_or_404, scoped_or_none
 from careloop.therapy.entitlements import evaluate_client
 from careloop.therapy.models import SessionStatus, TherapySession
-from careloop.web.lists import PracticeListView
+from careloop.web.lists import ORDER_WORDS, TIME_WORDS, PracticeListView
 from careloop.web.queries import count_of
 from careloop.web.records import (
     acting,
@@ -50,6 +51,9 @@ from .models import (
 )
 from .validity import facts_of, missing_items
 
+# Uploaded letters waiting to be typed, shown atop the inbox's first page.
+UNTYPED_SHOWN = 25
+
 
 class ReferralListView(PracticeListView):
     """The referral inbox: open referrals, most overdue first; or all of them."""
@@ -62,28 +66,12 @@ class ReferralListView(PracticeListView):
     rows_template_name = "referrals/referral_rows.html"
     template_name = "referrals/inbox.html"
 
+    def get_page_words(self) -> dict[str, str]:
+        # The open view goes from the most overdue; the others from the newest.
+        return ORDER_WORDS if self.request.GET.get("view", "open") == "open" else TIME_WORDS
+
     def get_queryset(self):
-        queryset = (
-            super()
-            .get_queryset()
-            .select_related("client", "referring_doctor", "assigned_clinician")
-            .annotate(
-                attended_count=count_of(
-                    TherapySession.objects.filter(status=SessionStatus.ATTENDED), "referral"
-                ),
-                document_count=count_of(ReferralDocument.objects.all(), "referral"),
-                next_session_at=Subquery(
-                    TherapySession.objects.filter(
-                        referral=OuterRef("pk"),
-                        status=SessionStatus.BOOKED,
-                        starts_at__gte=timezone.now(),
-                    )
-                    .order_by("starts_at")
-                    .values("starts_at")[:1]
-                ),
-                consent_recorded=current_consent_exists(),
-            )
-        )
+        queryset = super().get_queryset()
         view = self.request.GET.get("view", "open")
         if view == "open":
             # Most overdue first: the earliest unmet deadline, then the oldest.
@@ -93,6 +81,24 @@ class ReferralListView(PracticeListView):
         elif view == "closed":
             queryset = queryset.exclude(status__in=OPEN_STATUSES)
         return queryset
+
+    def decorate(self, queryset):
+        return queryset.select_related("client", "referring_doctor", "assigned_clinician").annotate(
+            attended_count=count_of(
+                TherapySession._base_manager.filter(status=SessionStatus.ATTENDED), "referral"
+            ),
+            document_count=count_of(ReferralDocument._base_manager.all(), "referral"),
+            next_session_at=Subquery(
+                TherapySession._base_manager.filter(
+                    referral=OuterRef("pk"),
+                    status=SessionStatus.BOOKED,
+                    starts_at__gte=timezone.now(),
+                )
+                .order_by("starts_at")
+                .values("starts_at")[:1]
+            ),
+            consent_recorded=current_consent_exists(),
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -114,7 +120,9 @@ class ReferralListView(PracticeListView):
             referral.next_step = steps[0] if steps else None
         context["view"] = self.request.GET.get("view", "open")
         context["views"] = [("open", "Open"), ("all", "All"), ("closed", "Closed")]
+        self.more_untyped = False
         context["untyped_letters"] = self._untyped_letters(context["view"], now, today)
+        context["more_untyped"] = self.more_untyped
         return context
 
     def _untyped_letters(self, view, now, today) -> list[ReferralDocument]:
@@ -128,11 +136,16 @@ class ReferralListView(PracticeListView):
         practice = self.request.practice
         targets = actions.targets_for(practice)
         # Rows for the page: each letter carries its age and next step as attributes.
+        # The oldest first (their deadlines follow their arrival), and a page of them:
+        # a backlog of scans must not load whole into every view of the inbox.
         letters: list[Any] = list(
             ReferralDocument.objects.for_practice(practice)
             .filter(referral__isnull=True)
             .select_related("uploaded_by")
+            .order_by(Coalesce("received_at", "created_at"), "pk")[: UNTYPED_SHOWN + 1]
         )
+        self.more_untyped = len(letters) > UNTYPED_SHOWN
+        letters = letters[:UNTYPED_SHOWN]
         for letter in letters:
             letter.age_days = business_days_between(
                 timezone.localtime(letter.arrived_at, practice.zoneinfo).date(),

@@ -1,14 +1,15 @@
 import django_filters
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
+from careloop.clients.models import Client
 from careloop.practices.models import Role, User
-from careloop.web.filters import PracticeFilterSet
+from careloop.web import textsearch
+from careloop.web.filters import DayFilter, PracticeFilterSet
 
 from .models import Modality, SessionStatus, SessionType, TherapySession
 
 
 class TherapySessionFilter(PracticeFilterSet):
-    search_fields = ("client__given_name", "client__family_name")
     status = django_filters.ChoiceFilter(choices=SessionStatus.choices, empty_label="Any status")
     session_type = django_filters.ChoiceFilter(
         choices=SessionType.choices, label="Type", empty_label="Any type"
@@ -17,10 +18,8 @@ class TherapySessionFilter(PracticeFilterSet):
     clinician = django_filters.ModelChoiceFilter(
         queryset=User.objects.none(), to_field_name="uuid", empty_label="Anyone"
     )
-    date_from = django_filters.DateFilter(
-        field_name="starts_at", lookup_expr="date__gte", label="From"
-    )
-    date_to = django_filters.DateFilter(field_name="starts_at", lookup_expr="date__lte", label="To")
+    date_from = DayFilter(field_name="starts_at", label="From")
+    date_to = DayFilter(field_name="starts_at", until=True, label="To")
 
     class Meta:
         model = TherapySession
@@ -33,12 +32,17 @@ class TherapySessionFilter(PracticeFilterSet):
         self.filters["clinician"].queryset = (
             User.objects.filter(practice=self.practice)
             .filter(
-                Q(therapy_sessions__isnull=False)
+                # Unscoped: tied to the practice's users (see web/queries.py).
+                Exists(TherapySession._base_manager.filter(clinician=OuterRef("pk")))
                 | Q(role=Role.CLINICIAN)
                 | Q(clinician_profile__isnull=False)
             )
-            .distinct()
             .order_by("full_name")
         )
         for name in ("date_from", "date_to"):
             self.filters[name].field.widget.attrs["placeholder"] = "dd/mm/yyyy"
+
+    def filter_search(self, queryset, name, value):
+        """Sessions of the clients the words find (their names, Medicare number...)."""
+        clients = Client.objects.for_practice(self.practice)
+        return queryset.filter(client__in=textsearch.matching_ids(clients, value))

@@ -45,8 +45,8 @@ class TherapySessionListView(PracticeListView):
     template_name = "therapy/session_list.html"
     rows_template_name = "therapy/session_rows.html"
 
-    def get_queryset(self):
-        return super().get_queryset().select_related("client", "clinician", "referral")
+    def decorate(self, queryset):
+        return queryset.select_related("client", "clinician", "referral")
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)

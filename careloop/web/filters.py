@@ -1,9 +1,13 @@
+from datetime import datetime, time, timedelta
+
 import django_filters
 from django.db.models import Q
+from django.utils import timezone
 from django_filters.filterset import FilterSetMetaclass
 from django_scopes import scopes_disabled
 
 from careloop.lib.form_words import explain_errors
+from careloop.web import textsearch
 
 
 class _PracticeFilterSetMetaclass(FilterSetMetaclass):
@@ -37,6 +41,11 @@ class PracticeFilterSet(django_filters.FilterSet, metaclass=_PracticeFilterSetMe
         return form
 
     def filter_search(self, queryset, name, value):
+        """Every typed word, anywhere in the record's words: through the search index
+        of a model with search_text (web/textsearch.py), else a scan of search_fields
+        (small tables: enquiries; the audit log reads newest first and stops at a page)."""
+        if textsearch.searchable(queryset.model):
+            return textsearch.search(queryset, value)
         condition = Q()
         for word in value.split():
             word_condition = Q()
@@ -44,3 +53,26 @@ class PracticeFilterSet(django_filters.FilterSet, metaclass=_PracticeFilterSetMe
                 word_condition |= Q(**{f"{field}__icontains": word})
             condition &= word_condition
         return queryset.filter(condition)
+
+
+class DayFilter(django_filters.DateFilter):
+    """A day typed for a date-and-time field: the practice's whole day, from its first
+    instant (or, with `until`, up to the next day's). `starts_at__date__gte` would wrap
+    the column in a time-zone conversion that no index serves, so every session of the
+    practice was converted and compared; a range of instants is an index range scan."""
+
+    def __init__(self, *args, until: bool = False, **kwargs):
+        self.until = until
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        practice = getattr(self.parent, "practice", None)
+        zone = practice.zoneinfo if practice else timezone.get_current_timezone()
+        try:
+            day = value + timedelta(days=1) if self.until else value
+        except OverflowError:  # "to 31/12/9999": no end
+            return qs
+        start = datetime.combine(day, time.min, tzinfo=zone)
+        return qs.filter(**{f"{self.field_name}__{'lt' if self.until else 'gte'}": start})

@@ -1,4 +1,11 @@
-"""Query helpers for list pages."""
+"""Query helpers for list pages.
+
+The per-row subqueries take an unscoped queryset (`Model._base_manager`): they are
+tied to the outer row, which is the practice's, so they need no practice condition of
+their own, and one would hurt. SQLite without statistics (a database nobody ran
+ANALYZE on) then picks the index on the practice over the one on the link, and reads
+every session of the practice for each client of the page.
+"""
 
 from django.db.models import Count, IntegerField, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce

@@ -110,7 +110,7 @@ def test_another_practices_enquiry_is_404(client, bob_owner, alice_practice):
     assert client.get(f"/enquiries/{enquiry.uuid}/").status_code == 404
     assert client.post(f"/enquiries/{enquiry.uuid}/client/", convert_data()).status_code == 404
     assert client.post(f"/enquiries/{enquiry.uuid}/close/").status_code == 404
-    assert client.get("/enquiries/").context["object_list"].count() == 0
+    assert client.get("/enquiries/").context["object_list"] == []
     enquiry.refresh_from_db()
     assert enquiry.status == "new" and not Client.objects.exists()
 

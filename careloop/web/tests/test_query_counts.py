@@ -167,3 +167,57 @@ def test_htmx_partial_is_as_cheap_as_the_page(owner_client, alice_practice):
         response = owner_client.get("/clients/?q=a", HTTP_HX_REQUEST="true")
     assert "<html" not in response.content.decode()
     assert len(captured) <= full
+
+
+# The staff lists, searched and filtered as staff use them.
+MAIN_LISTS = [
+    "/clients/",
+    "/clients/?q=smi",
+    "/doctors/",
+    "/doctors/?q=smi&doctor_type=gp",
+    "/medical-practices/",
+    "/medical-practices/?q=bay",
+    "/referrals/",
+    "/referrals/?view=all",
+    "/referrals/?view=all&q=smith",
+    "/referrals/?view=closed",
+    "/sessions/",
+    "/sessions/?q=",
+    "/sessions/?q=smi&status=attended",
+    "/sessions/?date_from=01/01/2020&date_to=31/12/2030",
+    "/audit/",
+    "/audit/?client=smith&date_from=01/01/2020",
+    "/enquiries/",
+    "/clients/?page=last",
+]
+
+
+def test_the_main_lists_cost_the_same_at_ten_times_the_rows(owner_client, alice_practice):
+    """At 30 and at 300 of everything: the same queries, at most a page of rows, and no
+    COUNT(*) that reads a whole table (each count stops at a limit)."""
+
+    def visit() -> dict[str, int]:
+        counts = {}
+        for url in MAIN_LISTS:
+            with CaptureQueriesContext(connection) as captured:
+                response = owner_client.get(url)
+            assert response.status_code == 200, url
+            page_size = response.resolver_match.func.view_class.paginate_by
+            assert len(response.context["object_list"]) <= page_size, url
+            for query in captured:
+                sql = query["sql"].upper()
+                if "COUNT(" in sql:
+                    assert "LIMIT" in sql, f"{url} counts without a limit: {query['sql']}"
+            counts[url] = len(captured)
+        return counts
+
+    fill(alice_practice, 30)
+    # Every search finds something at both sizes (an empty page skips its prefetch).
+    smith = testing.make_doctor(alice_practice, family_name="Smith", doctor_type="gp")
+    testing.make_referral(alice_practice, doctor=smith)
+    visit()  # warm caches (content types, sessions)
+    small = visit()
+    fill(alice_practice, 270)
+    large = visit()
+    assert large == small
+    assert max(large.values()) <= 15, large

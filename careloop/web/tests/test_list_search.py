@@ -1,0 +1,131 @@
+"""The lists' search finds a word anywhere in a record's words, whatever its accents or
+case, through a search index (web/textsearch.py) kept current by every write."""
+
+import pytest
+from django.db import connection
+
+from careloop import testing
+from careloop.clients.models import Client
+from careloop.web import textsearch
+
+
+def found(client, url) -> list:
+    return list(client.get(url).context["object_list"])
+
+
+@pytest.fixture
+def zoe(alice_practice):
+    return testing.make_client(
+        alice_practice,
+        given_name="Zoë",
+        family_name="O'Brien",
+        phone="0412 345 678",
+        email="zed@example.com",
+    )
+
+
+@pytest.fixture
+def others(alice_practice):
+    return [
+        testing.make_client(alice_practice, given_name="Noah", family_name="Smith"),
+        testing.make_client(alice_practice, given_name="Joanna", family_name="Brown"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "typed", ["zoe", "ZOË", "Zoe O'Brien", "obrien", "o brien", "brie", "0412345678", "example"]
+)
+def test_a_client_is_found_by_any_part_of_their_words(owner_client, zoe, others, typed):
+    assert found(owner_client, f"/clients/?q={typed}") == [zoe]
+
+
+def test_short_words_narrow_or_search_alone(owner_client, zoe, others):
+    assert found(owner_client, "/clients/?q=jo") == [others[1]]  # Joanna
+    assert found(owner_client, "/clients/?q=o brown") == [others[1]]
+    assert found(owner_client, "/clients/?q=zz") == []
+
+
+def test_another_practices_clients_are_not_found(owner_client, zoe, bob_practice):
+    testing.make_client(bob_practice, given_name="Zoe", family_name="Obrien")
+    assert found(owner_client, "/clients/?q=zoe") == [zoe]
+
+
+def test_the_index_follows_every_change(owner_client, zoe):
+    zoe.family_name = "Nguyễn"
+    zoe.save(update_fields=["family_name"])
+    assert found(owner_client, "/clients/?q=nguyen") == [zoe]
+    assert found(owner_client, "/clients/?q=obrien") == []
+    Client.objects.filter(pk=zoe.pk).delete()
+    assert found(owner_client, "/clients/?q=nguyen") == []
+
+
+def test_sessions_are_found_by_their_clients_words(owner_client, alice_practice, zoe, others):
+    mine = testing.make_session(alice_practice, client=zoe)
+    testing.make_session(alice_practice, client=others[0])
+    assert found(owner_client, "/sessions/?q=zoe+brien") == [mine]
+
+
+def test_referrals_are_found_by_client_doctor_reference_or_reason(owner_client, alice_practice):
+    doctor = testing.make_doctor(alice_practice, given_name="Hélène", family_name="Dubois")
+    by_doctor = testing.make_referral(alice_practice, doctor=doctor)
+    by_client = testing.make_referral(
+        alice_practice, client=testing.make_client(alice_practice, family_name="Duboisé")
+    )
+    by_reason = testing.make_referral(alice_practice, reason="Panic attacks on the train")
+    assert set(found(owner_client, "/referrals/?view=all&q=dubois")) == {by_doctor, by_client}
+    assert found(owner_client, "/referrals/?view=all&q=helene dubois") == [by_doctor]
+    assert found(owner_client, "/referrals/?view=all&q=panic") == [by_reason]
+    reference = by_reason.reference.lower()
+    assert found(owner_client, f"/referrals/?view=all&q={reference}") == [by_reason]
+
+
+def test_doctors_and_medical_practices_are_found(owner_client, alice_practice):
+    rooms = testing.make_medical_practice(alice_practice, name="Café Street Clinic")
+    doctor = testing.make_doctor(
+        alice_practice, provider_number="2345671A", medical_practices=[rooms]
+    )
+    testing.make_doctor(alice_practice, provider_number="9999990B")
+    assert found(owner_client, "/doctors/?q=2345671a") == [doctor]
+    assert found(owner_client, "/medical-practices/?q=cafe") == [rooms]
+
+
+def test_the_audit_log_finds_a_clients_history_by_name(owner_client, alice_practice, zoe):
+    owner_client.get(f"/clients/{zoe.uuid}/")  # a view: one audit row about Zoë
+    events = found(owner_client, "/audit/?client=zoe")
+    assert events and {event.client_uuid for event in events} == {zoe.uuid}
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's FTS5 triggers")
+def test_a_missing_trigger_is_put_back_after_migrate(owner_client, alice_practice):
+    with connection.cursor() as cursor:
+        cursor.execute('DROP TRIGGER "clients_client_search_insert"')
+    written_meanwhile = testing.make_client(alice_practice, family_name="Quokka")
+    textsearch.install_all()  # what post_migrate runs
+    assert found(owner_client, "/clients/?q=quokka") == [written_meanwhile]
+    testing.make_client(alice_practice, family_name="Quokkas")
+    assert len(found(owner_client, "/clients/?q=quokka")) == 2
+
+
+def explain(sql: str, params) -> str:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            return "\n".join(str(row[-1]) for row in cursor.fetchall())
+        # A test database is tiny, where reading the practice's rows is cheaper: ask
+        # whether the index can serve the search, not whether it pays yet.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_the_search_reads_the_index(alice_practice, zoe):
+    # Every practice's clients: on a tiny table PostgreSQL would rather read the
+    # practice's few rows through its index, and the question is the search's.
+    query = textsearch.search(Client._base_manager.all(), "brien")
+    sql, params = query.query.sql_with_params()
+    plan = explain(sql, params)
+    if connection.vendor == "sqlite":
+        assert "clients_client_search VIRTUAL TABLE INDEX" in plan, plan
+    else:
+        assert "Bitmap Index Scan on clients_client_search_text" in plan, plan

@@ -1,0 +1,190 @@
+"""List search: every typed word found anywhere in a record's words, through an index.
+
+A searchable model keeps `search_text`: the words staff find it by (names, numbers,
+e-mail, a referral's reason), accents dropped and case folded (lib/search.py), so that
+"zoe" finds Zoë and "mit" finds Smith. A row matches when each typed word occurs in
+its text. A B-tree index serves only a prefix; a word inside a text is found through:
+
+- PostgreSQL: a GIN trigram index on (practice_id, search_text) (pg_trgm, with
+  btree_gin for the practice), which serves `search_text LIKE '%smith%'`. EXPLAIN at
+  scale: "Bitmap Index Scan on clients_client_search_text  Index Cond: (search_text
+  ~~ '%smith%'::text)". For a small practice the planner rightly prefers reading its
+  few rows through the practice's index.
+- SQLite: an FTS5 table with the trigram tokenizer over the same column (external
+  content: it holds only the index, kept by triggers on the table), asked with
+  `id IN (SELECT rowid FROM clients_client_search WHERE ... MATCH '"smith"')`.
+  EXPLAIN QUERY PLAN: "SCAN clients_client_search VIRTUAL TABLE INDEX 0:M1", then
+  the rows by primary key. (The B-tree indexes on the search keys serve the pickers,
+  which match the start of a name; a word inside a text needs this one.)
+
+test_list_search.test_the_search_reads_the_index checks both plans.
+
+A trigram index needs three letters. A shorter word narrows what a longer one found;
+a search of short words only ("jo") reads the practice's rows in the list's order and
+stops at the page, which is quick because such a word matches nearly everyone.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Model, Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+from careloop.lib.search import query_words
+
+FIELD = "search_text"
+MIN_INDEXED = 3  # letters in a trigram
+
+
+def words_of(*texts: str) -> list[str]:
+    """The distinct normalised words of some texts, in order: a model's search_text is
+    " ".join(words_of(...))."""
+    seen: dict[str, None] = {}
+    for text in texts:
+        for word in query_words(text or ""):
+            seen.setdefault(word, None)
+    return list(seen)
+
+
+def digits_of(text: str) -> str:
+    return "".join(char for char in text or "" if char.isdigit())
+
+
+def update_fields_with(obj: Model, update_fields, keys: set[str]) -> set[str]:
+    """A save's update_fields with the search keys it must write too: search_text only
+    when a field it is made of changes (its update rewrites the FTS row on SQLite)."""
+    fields = {*update_fields, *keys}
+    if fields & set(getattr(obj, "SEARCHED_FIELDS", ())):
+        fields.add(FIELD)
+    return fields
+
+
+def searchable(model: type[Model]) -> bool:
+    return any(field.name == FIELD for field in model._meta.concrete_fields)
+
+
+def matches(model: type[Model], typed: str, *, using: str = "default") -> Q | None:
+    """Rows of `model` whose text holds every typed word; None when nothing was typed
+    (no condition at all)."""
+    words = query_words(typed)
+    if not words:
+        return None
+    indexed = [w for w in words if len(w) >= MIN_INDEXED]
+    condition = Q()
+    if indexed and connections[using].vendor == "sqlite":
+        table = fts_table(model)
+        phrases = " AND ".join(f'"{word}"' for word in indexed)  # words are [0-9a-z]
+        query = f'SELECT rowid FROM "{table}" WHERE "{table}" MATCH %s'  # noqa: S608 - our name
+        condition &= Q(pk__in=RawSQL(query, [phrases]))  # noqa: S611 - the words are parameters
+        words = [w for w in words if len(w) < MIN_INDEXED]
+    for word in words:
+        condition &= Q(**{f"{FIELD}__contains": word})
+    return condition
+
+
+def search(queryset: QuerySet, typed: str) -> QuerySet:
+    condition = matches(queryset.model, typed, using=queryset.db)
+    return queryset if condition is None else queryset.filter(condition)
+
+
+def matching_ids(queryset: QuerySet, typed: str) -> QuerySet:
+    """The ids of the rows matching, as a subquery for another model's list (a
+    session's client, a referral's doctor)."""
+    return search(queryset, typed).order_by().values("pk")
+
+
+# --- The indexes -------------------------------------------------------------------------
+
+
+def fts_table(model: type[Model]) -> str:
+    return f"{model._meta.db_table}_search"
+
+
+def index_name(model: type[Model]) -> str:
+    return f"{model._meta.db_table}_search_text"
+
+
+def install(connection: BaseDatabaseWrapper, model: type[Model]) -> None:
+    """Create the search index of `model` if it is missing; idempotent. Called by the
+    migration that adds search_text, and after every migrate: on SQLite, a migration
+    that rebuilds a table (SQLite cannot alter most columns in place) drops its
+    triggers, and the FTS table would silently fall behind."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The extensions come from the migration (TrigramExtension, BtreeGinExtension).
+            cursor.execute(
+                f'CREATE INDEX IF NOT EXISTS "{index_name(model)}" ON "{table}" '
+                f'USING gin ("practice_id", "{FIELD}" gin_trgm_ops)'
+            )
+            return
+        if connection.vendor != "sqlite":
+            return
+        fts = fts_table(model)
+        cursor.execute("SELECT name FROM sqlite_master WHERE name LIKE %s", [f"{fts}%"])
+        existing = {row[0] for row in cursor.fetchall()}
+        cursor.execute(
+            f'CREATE VIRTUAL TABLE IF NOT EXISTS "{fts}" USING fts5("{FIELD}", '
+            f"content='{table}', content_rowid='id', tokenize='trigram', columnsize=0)"
+        )
+        # Table and column names are this module's own, never input (S608).
+        add = f'INSERT INTO "{fts}"(rowid, "{FIELD}") VALUES (new."id", new."{FIELD}");'  # noqa: S608
+        remove = f"""INSERT INTO "{fts}"("{fts}", rowid, "{FIELD}") VALUES ('delete', old."id", old."{FIELD}");"""  # noqa: S608, E501
+        triggers = {
+            f"{fts}_insert": f'AFTER INSERT ON "{table}" BEGIN {add} END',
+            f"{fts}_delete": f'AFTER DELETE ON "{table}" BEGIN {remove} END',
+            f"{fts}_update": f'AFTER UPDATE OF "{FIELD}" ON "{table}" BEGIN {remove} {add} END',
+        }
+        for name, body in triggers.items():
+            cursor.execute(f'CREATE TRIGGER IF NOT EXISTS "{name}" {body}')
+        if not set(triggers) | {fts} <= existing:
+            # Rows written while the index or a trigger was missing: read them all again.
+            cursor.execute(f"""INSERT INTO "{fts}"("{fts}") VALUES ('rebuild')""")  # noqa: S608
+
+
+def install_all(using: str = "default", **kwargs) -> None:
+    """post_migrate: every searchable model's index is in place (see install)."""
+    from django.apps import apps
+
+    connection = connections[using]
+    for model in apps.get_models():
+        if searchable(model) and model._meta.db_table in connection.introspection.table_names():
+            install(connection, model)
+
+
+def uninstall(connection: BaseDatabaseWrapper, model: type[Model]) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f'DROP INDEX IF EXISTS "{index_name(model)}"')
+        elif connection.vendor == "sqlite":
+            fts = fts_table(model)
+            for event in ("insert", "delete", "update"):
+                cursor.execute(f'DROP TRIGGER IF EXISTS "{fts}_{event}"')
+            cursor.execute(f'DROP TABLE IF EXISTS "{fts}"')
+
+
+def migration_operations(app_label: str, model_name: str, text_of: Callable[[Any], str]):
+    """A migration's steps after adding search_text to a model: fill it for the rows
+    there are, then build the index (the trigram extensions first on PostgreSQL; they
+    do nothing on SQLite)."""
+    from django.contrib.postgres.operations import BtreeGinExtension, TrigramExtension
+    from django.db import migrations
+
+    def forwards(apps, schema_editor) -> None:
+        model = apps.get_model(app_label, model_name)
+        batch: list = []
+        for obj in model._base_manager.order_by("pk").iterator(chunk_size=2000):
+            obj.search_text = text_of(obj)
+            batch.append(obj)
+            if len(batch) >= 2000:
+                model._base_manager.bulk_update(batch, [FIELD])
+                batch = []
+        model._base_manager.bulk_update(batch, [FIELD])
+        install(schema_editor.connection, model)
+
+    def backwards(apps, schema_editor) -> None:
+        uninstall(schema_editor.connection, apps.get_model(app_label, model_name))
+
+    return [TrigramExtension(), BtreeGinExtension(), migrations.RunPython(forwards, backwards)]
