@@ -8,7 +8,7 @@ from careloop.web.textsearch import migration_operations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("referrals", "0007_letter_received_at"),
+        ("referrals", "0008_received_and_by_client_indexes"),
     ]
 
     operations = [
