@@ -18,10 +18,38 @@ class OneAtATimeWSGIServer(ThreadedWSGIServer):
         lock = threading.Lock()
 
         def one_at_a_time(environ, start_response):
-            with lock:
-                return application(environ, start_response)
+            with _requests:
+                _requests.in_flight += 1
+            try:
+                with lock:
+                    return application(environ, start_response)
+            finally:
+                with _requests:
+                    _requests.in_flight -= 1
+                    _requests.notify_all()
 
         super().set_app(one_at_a_time)
+
+
+class _InFlight(threading.Condition):
+    in_flight = 0
+
+
+_requests = _InFlight()
+
+
+@pytest.fixture(autouse=True)
+def _server_quiet_before_the_database_is_emptied(request):
+    """A page's last htmx request may still be on the server when its test ends; the
+    database is emptied only once it is done (else: "table is locked", and the next test
+    starts on the last one's rows). Set up after the database, so torn down before it."""
+    if request.node.get_closest_marker("browser") is None:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    yield
+    with _requests:
+        _requests.wait_for(lambda: _requests.in_flight == 0, timeout=15)
 
 
 LiveServerThread.server_class = OneAtATimeWSGIServer
