@@ -224,7 +224,7 @@ def page_of(
                 page = _forwards(fetch, queryset, keys, values, size)
             else:
                 page = _backwards(fetch, queryset, keys, values, size, is_last=False)
-                if page.is_first and page.rows:
+                if page.is_first and 0 < len(page.rows) < size:
                     # Back at the start with a short page: show the first page as it
                     # always looks, full.
                     return _forwards(fetch, queryset, keys, None, size)
