@@ -190,13 +190,12 @@ def create_demo(*, scale: int = 1, seed: int = 20261128, today: date | None = No
             built.append(builder.practice)
             for key, value in made.items():
                 counts[key] = counts.get(key, 0) + value * copies
-    number = len(built)
+    jobs: list[tuple[Practice, str, str]] = []
     for _ in range(copies - 1):
         for source in built:
-            number += 1
-            network.copy_practice(
-                source, slug=f"network-{number:02d}", name=f"Network Practice {number:02d}"
-            )
+            number = len(built) + len(jobs) + 1
+            jobs.append((source, f"network-{number:02d}", f"Network Practice {number:02d}"))
+    network.copy_practices(jobs)
     return counts
 
 

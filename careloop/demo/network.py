@@ -72,8 +72,12 @@ def _points_to(field: models.Field, model: type[models.Model]) -> bool:
 
 
 def copy_practice(source: Practice, *, slug: str, name: str) -> Practice:
-    """A copy of `source` and everything it owns, in one transaction (PostgreSQL)."""
+    """A copy of `source` and everything it owns, in one transaction (PostgreSQL).
+    Copies may run side by side, each on its own connection: each reserves its keys
+    first (see _reserve_keys)."""
     assert connection.vendor == "postgresql", "copies are made in PostgreSQL's SQL"
+    tables = [t for t in _owned_tables() if t.model is not Practice.niches.through]
+    offsets = _reserve_keys(tables, source)
     with transaction.atomic():
         copy = Practice.objects.get(pk=source.pk)
         niches = list(source.niches.all())
@@ -85,38 +89,63 @@ def copy_practice(source: Practice, *, slug: str, name: str) -> Practice:
         copy.uuid = field.get_default()
         copy.save()
         copy.niches.set(niches)
-        tables = [t for t in _owned_tables() if t.model is not Practice.niches.through]
-        offsets = _offsets(tables, source)
         with connection.cursor() as cursor:
             for table in tables:
                 if table.model in offsets:
                     cursor.execute(*_insert(table, offsets, source, copy))
-            for table in tables:
-                if table.model in offsets:
-                    name_ = table.model._meta.db_table
-                    # The sequence continues after the copy's keys.
-                    last = f'SELECT max(id) FROM "{name_}"'  # noqa: S608
-                    cursor.execute(
-                        f"SELECT setval(pg_get_serial_sequence(%s, 'id'), ({last}))", [f'"{name_}"']
-                    )
     return copy
 
 
-def _offsets(tables: list[_Table], source: Practice) -> dict[type[models.Model], int]:
-    """What to add to each table's keys: past every key in use, so the copies' keys
-    are fresh and a foreign key is moved by the offset of the table it points to."""
+def copy_practices(copies: list[tuple[Practice, str, str]], *, workers: int = 2) -> None:
+    """Several copies at once, each (source, slug, name) on a connection of its own:
+    the work is PostgreSQL's, and a second connection puts a second core to it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from careloop.practices.scoping import scopes_disabled
+
+    def one(job: tuple[Practice, str, str]) -> None:
+        source, slug, name = job
+        try:
+            with scopes_disabled():
+                copy_practice(source, slug=slug, name=name)
+        finally:
+            connection.close()  # this thread's own
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for _ in pool.map(one, copies):
+            pass
+
+
+# Taken while a copy reserves its keys, so that two copies never reserve the same ones.
+_RESERVING = 13_170
+
+
+def _reserve_keys(tables: list[_Table], source: Practice) -> dict[type[models.Model], int]:
+    """What to add to each table's keys: the copy's keys are a range of the table's
+    sequence, reserved here (setval is not undone by a rollback, so a failed copy
+    only leaves a gap), and a foreign key moves by the offset of the table it points
+    to."""
     offsets = {}
     with connection.cursor() as cursor:
-        for table in tables:
-            name = table.model._meta.db_table
-            cursor.execute(
-                f'SELECT min(id), (SELECT max(id) FROM "{name}") FROM "{name}" '  # noqa: S608
-                f"WHERE id IN ({table.source_keys})",
-                {"practice": source.pk},
-            )
-            low, high = cursor.fetchone()
-            if low is not None:
-                offsets[table.model] = high - low + 1
+        cursor.execute("SELECT pg_advisory_lock(%s)", [_RESERVING])
+        try:
+            for table in tables:
+                name = table.model._meta.db_table
+                cursor.execute(
+                    f'SELECT min(id), max(id) FROM "{name}" '  # noqa: S608
+                    f"WHERE id IN ({table.source_keys})",
+                    {"practice": source.pk},
+                )
+                low, high = cursor.fetchone()
+                if low is None:
+                    continue
+                sequence = f"pg_get_serial_sequence('\"{name}\"', 'id')"
+                cursor.execute(f"SELECT nextval({sequence})")
+                (first,) = cursor.fetchone()
+                cursor.execute(f"SELECT setval({sequence}, %s)", [first + high - low])
+                offsets[table.model] = first - low
+        finally:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [_RESERVING])
     return offsets
 
 
