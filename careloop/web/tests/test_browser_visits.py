@@ -52,6 +52,7 @@ def test_an_owner_plans_a_visit_day_prints_it_and_logs_the_visits(page, live_ser
 
     page.get_by_role("link", name="Print the run sheet").click()
     page.get_by_role("heading", name="Visits,").wait_for()
+    page.wait_for_load_state("load")  # the stylesheet that hides the button on paper
     sheet = page.get_by_role("table").inner_text()
     assert "Quay GP" in sheet and "Quay" in sheet and "Never" in sheet
     assert page.get_by_role("button", name="Print").is_visible()
