@@ -61,6 +61,8 @@ class Client(SearchKeyedPracticeOwned):  # type: ignore[django-manager-missing]
         "phone",
         "email",
     )
+    # A search of one or two letters looks at the start of the names (textsearch).
+    PREFIX_FIELDS = ("search_family", "search_given")
 
     class Meta:
         ordering = ["family_name", "given_name"]

@@ -28,6 +28,7 @@ class MedicalPractice(SearchKeyedPracticeOwned):  # type: ignore[django-manager-
     # The words the list's search finds it by (web/textsearch.py).
     search_text = models.TextField(blank=True, editable=False, default="")
     SEARCHED_FIELDS = ("name", "suburb", "postcode", "email")
+    PREFIX_FIELDS = ("search_name",)  # for a search of one or two letters (textsearch)
 
     class Meta:
         ordering = ["name", "suburb"]
@@ -121,6 +122,7 @@ class Doctor(SearchKeyedPracticeOwned):  # type: ignore[django-manager-missing]
     # The words the doctor list's search finds them by (web/textsearch.py).
     search_text = models.TextField(blank=True, editable=False, default="")
     SEARCHED_FIELDS = ("given_name", "family_name", "provider_number", "email")
+    PREFIX_FIELDS = ("search_family", "search_given")  # as for clients (textsearch)
 
     class Meta:
         ordering = ["family_name", "given_name"]

@@ -44,7 +44,8 @@ class DoctorListView(PracticeListView):
         return queryset.prefetch_related(
             Prefetch(
                 "medical_practices",
-                queryset=MedicalPractice.objects.only("id", "uuid", "name", "suburb"),
+                # Unscoped: tied to the page's doctors (see web/queries.py).
+                queryset=MedicalPractice._base_manager.only("id", "uuid", "name", "suburb"),
             )
         ).annotate(referral_count=count_of(Referral._base_manager.all(), "referring_doctor"))
 

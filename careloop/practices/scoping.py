@@ -66,8 +66,19 @@ class _PracticeManager(_PracticeManagerBase):
             return self.with_scopes_disabled().none()
         current = get_scope()
         if current.get("_enabled", True) and "practice" in current:
-            return self.get_queryset().filter(practice=practice)
+            queryset = self.get_queryset()
+            if _pk(current["practice"]) == _pk(practice):
+                # The scope already names this practice. A second, identical condition
+                # changes no row but misleads SQLite's planner when it has no
+                # statistics: it counts the condition twice and picks the practice's
+                # own index over a better one (the inbox read all 80,000 referrals).
+                return queryset
+            return queryset.filter(practice=practice)
         return self.with_scope(practice=practice).get_queryset()
+
+
+def _pk(practice: Any) -> Any:
+    return getattr(practice, "pk", practice)
 
 
 @contextmanager

@@ -50,11 +50,14 @@ class ReferralFilter(PracticeFilterSet):
 
     def filter_search(self, queryset, name, value):
         """Each typed word in the client's words, the doctor's, or the referral's own
-        (its reference and reason), each through its own search index."""
+        (its reference and reason), each through its own search index. A word of one
+        or two letters starts the client's or the doctor's name (see textsearch)."""
         clients = Client.objects.for_practice(self.practice)
         doctors = Doctor.objects.for_practice(self.practice)
         for word in query_words(value):
-            own = textsearch.matches(Referral, word, using=queryset.db) or Q(pk__in=[])
+            own = Q(pk__in=[])
+            if len(word) >= textsearch.MIN_INDEXED:
+                own = textsearch.matches(Referral, word, using=queryset.db) or own
             queryset = queryset.filter(
                 Q(client__in=textsearch.matching_ids(clients, word))
                 | Q(referring_doctor__in=textsearch.matching_ids(doctors, word))

@@ -55,6 +55,9 @@ class TherapySession(PracticeOwned):
         indexes = [
             # The session list and dashboard: one practice's sessions by time.
             models.Index(fields=["practice", "-starts_at"], name="session_recent"),
+            # The session list filtered by status ("attended"), newest first: without it
+            # the list reads past every booked session to come before the first match.
+            models.Index(fields=["practice", "status", "-starts_at"], name="session_by_status"),
             # A client's sessions in date order (entitlement counting, client page).
             models.Index(fields=["practice", "client", "starts_at"], name="session_by_client"),
             # A clinician's sessions by time: their day, and the dashboard's courses

@@ -8,8 +8,9 @@ from django_filters.views import FilterView
 from careloop.web import keyset
 from careloop.web.htmx import htmx_partial
 
-# A list says how many rows it has up to this many; beyond, "more than 1,000".
-COUNT_LIMIT = 1000
+# A list says how many rows it has up to this many; beyond, "more than 500". Counting
+# stops there: a filter no index serves reads about that many rows, not the practice's.
+COUNT_LIMIT = 500
 
 # The words of the page links: lists in time order go newer and older, the others
 # (by name, or the inbox's most overdue first) forwards and back.

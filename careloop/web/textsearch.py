@@ -19,9 +19,11 @@ its text. A B-tree index serves only a prefix; a word inside a text is found thr
 
 test_list_search.test_the_search_reads_the_index checks both plans.
 
-A trigram index needs three letters. A shorter word narrows what a longer one found;
-a search of short words only ("jo") reads the practice's rows in the list's order and
-stops at the page, which is quick because such a word matches nearly everyone.
+A trigram index needs three letters. A shorter word narrows what a longer one found
+("jo smith"). A search of short words only ("jo", "a") means the start of a name, as
+someone typing the first letters does: it reads the B-tree indexes on the name keys
+that the pickers use (a model lists them in PREFIX_FIELDS). Matching "a" anywhere
+would read every row of the practice.
 """
 
 from collections.abc import Callable
@@ -33,6 +35,7 @@ from django.db.models import Model, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from careloop.lib.search import query_words
+from careloop.web.pickers import prefix_match
 
 FIELD = "search_text"
 MIN_INDEXED = 3  # letters in a trigram
@@ -72,6 +75,15 @@ def matches(model: type[Model], typed: str, *, using: str = "default") -> Q | No
     if not words:
         return None
     indexed = [w for w in words if len(w) >= MIN_INDEXED]
+    prefixed: tuple[str, ...] = getattr(model, "PREFIX_FIELDS", ())
+    if not indexed and prefixed:
+        condition = Q()
+        for word in words:
+            starts = Q(pk__in=[])
+            for field in prefixed:
+                starts |= prefix_match(field, word)
+            condition &= starts
+        return condition
     condition = Q()
     if indexed and connections[using].vendor == "sqlite":
         table = fts_table(model)

@@ -39,9 +39,14 @@ def test_a_client_is_found_by_any_part_of_their_words(owner_client, zoe, others,
     assert found(owner_client, f"/clients/?q={typed}") == [zoe]
 
 
-def test_short_words_narrow_or_search_alone(owner_client, zoe, others):
+def test_short_words_alone_start_a_name_and_narrow_a_longer_one(owner_client, zoe, others):
     assert found(owner_client, "/clients/?q=jo") == [others[1]]  # Joanna
-    assert found(owner_client, "/clients/?q=o brown") == [others[1]]
+    # "br" alone starts Brown, not O'Brien: the first letters of a name, through the
+    # name keys' index, rather than every row of the practice read for "br" anywhere.
+    assert found(owner_client, "/clients/?q=br") == [others[1]]
+    assert found(owner_client, "/clients/?q=zo ob") == [zoe]
+    # Beside a longer word, a short one is found anywhere in the words it found.
+    assert found(owner_client, "/clients/?q=br zoe") == [zoe]
     assert found(owner_client, "/clients/?q=zz") == []
 
 
