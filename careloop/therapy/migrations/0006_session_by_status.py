@@ -9,8 +9,8 @@ class Migration(migrations.Migration):
     dependencies = [
         ('clients', '0005_list_search_text'),
         ('practices', '0009_clinicianprofile_current_wait_days_and_more'),
-        ('referrals', '0008_list_search_text'),
-        ('therapy', '0004_clinical_note_versions'),
+        ('referrals', '0009_list_search_text'),
+        ("therapy", "0005_indexes_lead_with_practice"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
