@@ -151,9 +151,7 @@ def page_ids() -> dict:
 
 
 def measure(repeat: int) -> list[dict]:
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     import careloop.wsgi  # noqa: F401 - set up as the server is (settings, views, gc.freeze)
     from careloop.practices.models import User
@@ -165,15 +163,7 @@ def measure(repeat: int) -> list[dict]:
     results = []
     for label, path in PAGES:
         url = path.format(**ids)
-        browser.get(url)  # warm caches and connections
-        timings, queries = [], 0
-        for _ in range(repeat):
-            with CaptureQueriesContext(connection) as captured:
-                started = time.perf_counter()
-                response = browser.get(url)
-                timings.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, (url, response.status_code)
-            queries = len(captured)
+        timings, queries, _ = _timed_requests(browser, url, repeat)
         results.append(
             {
                 "page": label,
@@ -205,9 +195,8 @@ def measure_who_to_visit(repeat: int) -> dict:
     import random
     from datetime import timedelta
 
-    from django.db import connection, transaction
+    from django.db import transaction
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     from careloop import testing
@@ -261,16 +250,8 @@ def measure_who_to_visit(repeat: int) -> dict:
         browser = Client()
         browser.force_login(owner)
         url = "/outreach/visit-next/"
-        browser.get(url)
-        timings, queries = [], 0
-        for _ in range(repeat):
-            with CaptureQueriesContext(connection) as captured:
-                started = time.perf_counter()
-                response = browser.get(url)
-                timings.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, (url, response.status_code)
-            assert b"Bench Medical Centre" in response.content
-            queries = len(captured)
+        timings, queries, response = _timed_requests(browser, url, repeat)
+        assert b"Bench Medical Centre" in response.content
         result = {
             "page": "Who to visit, 6,000 contacts",
             "path": url,
@@ -282,6 +263,24 @@ def measure_who_to_visit(repeat: int) -> dict:
         }
         transaction.set_rollback(True)
     return result
+
+
+def _timed_requests(browser, url: str, repeat: int):
+    """(milliseconds of each request, SQL queries of the last, the last response), after
+    one request that warms caches and connections."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    browser.get(url)
+    timings, queries, response = [], 0, None
+    for _ in range(repeat):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = browser.get(url)
+            timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+        queries = len(captured)
+    return timings, queries, response
 
 
 def _bench_letter(referral):
