@@ -18,7 +18,13 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.db import connection, models, transaction
 
+from careloop.insights import summaries
+from careloop.insights.models import ReferralMonth
 from careloop.practices.models import Practice
+
+# Counted again for the copy rather than copied: their keys name doctors and clinicians
+# in text, which a copy's new keys would not match.
+RECOUNTED = (Practice.niches.through, ReferralMonth)
 
 
 @dataclass(frozen=True)
@@ -76,7 +82,7 @@ def copy_practice(source: Practice, *, slug: str, name: str) -> Practice:
     Copies may run side by side, each on its own connection: each reserves its keys
     first (see _reserve_keys)."""
     assert connection.vendor == "postgresql", "copies are made in PostgreSQL's SQL"
-    tables = [t for t in _owned_tables() if t.model is not Practice.niches.through]
+    tables = [t for t in _owned_tables() if t.model not in RECOUNTED]
     offsets = _reserve_keys(tables, source)
     with transaction.atomic():
         copy = Practice.objects.get(pk=source.pk)
@@ -93,6 +99,7 @@ def copy_practice(source: Practice, *, slug: str, name: str) -> Practice:
             for table in tables:
                 if table.model in offsets:
                     cursor.execute(*_insert(table, offsets, source, copy))
+        summaries.rebuild_months(copy)
     return copy
 
 

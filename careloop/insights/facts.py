@@ -15,7 +15,7 @@ from careloop.practices.models import Practice
 from careloop.referrals.models import EventKind, Referral, ReferralEvent, TriageStatus
 from careloop.therapy.models import SessionStatus, TherapySession
 
-from . import loop
+from . import funnel, loop, summaries
 from .models import InsightSettings, ReferralFact
 
 BATCH = 2000
@@ -37,8 +37,9 @@ def loop_targets(practice: Practice, settings: InsightSettings | None = None) ->
 
 
 def refresh(practice: Practice, referral_ids: Iterable[int] | None = None) -> int:
-    """Recompute the rows of the given referrals (all of the practice's by default).
-    Idempotent; returns how many rows were written."""
+    """Recompute the rows of the given referrals (all of the practice's by default),
+    then the monthly summaries of the months they fall in and the score changes of
+    their clients. Idempotent; returns how many referral rows were written."""
     referrals = Referral.objects.filter(practice=practice)
     if referral_ids is not None:
         referrals = referrals.filter(pk__in=list(referral_ids))
@@ -46,17 +47,45 @@ def refresh(practice: Practice, referral_ids: Iterable[int] | None = None) -> in
     settings = settings_for(practice)
     targets = loop_targets(practice, settings)
     written = 0
+    months: set = set()
+    clients: set[int] = set()
+    doctors: set[int] = set()
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         rows = _rows(practice, chunk, targets)
         with transaction.atomic():
-            ReferralFact.objects.filter(practice=practice, referral_id__in=chunk).delete()
+            stale = ReferralFact.objects.filter(practice=practice, referral_id__in=chunk)
+            if referral_ids is not None:
+                # A referral moved to another month (its date corrected) leaves one.
+                for month, client_id, doctor_id in stale.values_list(
+                    "month", "client_id", "doctor_id"
+                ):
+                    months.add(month)
+                    clients.add(client_id)
+                    doctors.add(doctor_id)
+            stale.delete()
             ReferralFact.objects.bulk_create(rows, batch_size=500)
+        if referral_ids is not None:
+            months.update(row.month for row in rows)
+            clients.update(row.client_id for row in rows if row.client_id)
+            doctors.update(row.doctor_id for row in rows if row.doctor_id)
         written += len(rows)
     if referral_ids is None:
         # Referrals deleted since the last run.
         ReferralFact.objects.filter(practice=practice).exclude(referral_id__in=ids).delete()
+        summaries.rebuild_months(practice)
+        summaries.rebuild_score_changes(practice)
+        summaries.rebuild_doctor_years(practice)
+    else:
+        summaries.rebuild_months(practice, months)
+        summaries.rebuild_score_changes(practice, clients - {None})
+        summaries.rebuild_doctor_years(practice, doctors - {None})
     return written
+
+
+def refresh_scores(practice: Practice, client_ids: Iterable[int]) -> int:
+    """A client's scores changed: their first and last scores, nothing else."""
+    return summaries.rebuild_score_changes(practice, client_ids)
 
 
 def _local_date(moment: datetime | None, practice: Practice):
@@ -70,6 +99,7 @@ def _rows(practice: Practice, ids: list[int], targets: loop.LoopTargets) -> list
         .only(
             "pk",
             "practice_id",
+            "client_id",
             "client__suburb",
             "referring_doctor_id",
             "source",
@@ -160,6 +190,19 @@ def _rows(practice: Practice, ids: list[int], targets: loop.LoopTargets) -> list
             today=today,
         )
         contact_due = add_business_days(received_on, contact_days, practice.state)
+        steps = [
+            r.received_at,
+            r.first_contacted_at,
+            r.offered_at,
+            r.first_seen_at,
+            course_ended_at,
+            r.report_sent_at,
+        ]
+        step_times = {
+            field: funnel.tenths_between(steps[index - 1], steps[index])
+            for index, field in enumerate(funnel.TENTHS_FIELDS)
+            if field
+        }
         contacted_on = _local_date(r.first_contacted_at, practice)
         rows.append(
             ReferralFact(
@@ -176,6 +219,10 @@ def _rows(practice: Practice, ids: list[int], targets: loop.LoopTargets) -> list
                 basis=r.basis,
                 niche_id=r.preferred_niche_id,
                 suburb=r.client.suburb.strip().title(),
+                client_id=r.client_id,
+                sessions_attended=sessions["count"] if sessions else 0,
+                furthest_step=funnel.furthest_step(steps) or 0,
+                **step_times,
                 clinician_id=r.assigned_clinician_id,
                 status=r.status,
                 end_reason=end_reason[:200],

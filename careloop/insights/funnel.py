@@ -1,8 +1,13 @@
-"""The referral funnel: how many reach each step, and how long each step takes."""
+"""The referral funnel: how many reach each step, and how long each step takes.
 
-import statistics
-from collections.abc import Iterable, Sequence
+Times are counted in tenths of a day, the precision the pages show: the summary rows
+keep a histogram of them (StepDuration), so a median over a year is read from a few
+hundred rows, and comes out the same as from the referrals one by one."""
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 # (field, label): the order a referral moves through.
@@ -14,6 +19,24 @@ STEPS = [
     ("course_ended_at", "Course completed"),
     ("report_sent_at", "Report sent"),
 ]
+# The summary row's field with each step's time from the step before (none for the first).
+TENTHS_FIELDS = [
+    "",
+    "tenths_to_contacted",
+    "tenths_to_offered",
+    "tenths_to_first_seen",
+    "tenths_to_course_ended",
+    "tenths_to_report_sent",
+]
+# The summary row's field with how many got at least as far as each step.
+REACHED_FIELDS = [
+    "referrals",
+    "reached_contacted",
+    "reached_offered",
+    "reached_first_seen",
+    "reached_course_ended",
+    "reached_report_sent",
+]
 
 
 @dataclass(frozen=True)
@@ -24,35 +47,92 @@ class Step:
     median_days: float | None  # from the step before, for those that reached both
 
 
+def furthest_step(values: Sequence[Any]) -> int | None:
+    """The index of the last step with a value. A later step counts as reaching the
+    earlier ones (a client booked straight away was never separately "offered")."""
+    return max((i for i, value in enumerate(values) if value), default=None)
+
+
+def tenths_between(start: datetime | None, end: datetime | None) -> int | None:
+    """Days from start to end in tenths, when both happened and in that order."""
+    if start is None or end is None or end < start:
+        return None
+    return round((end - start).total_seconds() / 8640)
+
+
+def median_days(histogram: Mapping[int, int]) -> float | None:
+    """The median of durations given as {tenths of a day: how many}, in days."""
+    total = sum(n for n in histogram.values() if n > 0)
+    if not total:
+        return None
+    ordered = sorted((tenths, n) for tenths, n in histogram.items() if n > 0)
+
+    def at(position: int) -> int:  # the value at 0-based `position` in sorted order
+        seen = 0
+        for tenths, n in ordered:
+            seen += n
+            if position < seen:
+                return tenths
+        raise IndexError(position)
+
+    middle = total // 2
+    tenths = at(middle) if total % 2 else (at(middle - 1) + at(middle)) / 2
+    return round(tenths / 10, 1)
+
+
+def steps_from(
+    reached: Sequence[int],
+    histograms: Sequence[Mapping[int, int]],
+    steps: Sequence[tuple[str, str]] = STEPS,
+) -> list[Step]:
+    """The funnel from how many reached each step, and each step's durations (the
+    first step's histogram is ignored: nothing comes before it)."""
+    out: list[Step] = []
+    previous: int | None = None
+    for index, (_, label) in enumerate(steps):
+        out.append(
+            Step(
+                label,
+                reached[index],
+                (reached[index] / previous) if previous else None,
+                median_days(histograms[index]) if index else None,
+            )
+        )
+        previous = reached[index]
+    return out
+
+
 def funnel(rows: Iterable[dict[str, Any]], steps: Sequence[tuple[str, str]] = STEPS) -> list[Step]:
-    """rows: one dict per referral with the step fields. A later step counts as reaching
-    the earlier ones (a client booked straight away was never separately "offered")."""
+    """rows: one dict per referral with the step fields (datetimes)."""
     names = [name for name, _ in steps]
-    # One pass over the rows (a large practice's year is tens of thousands): how far
-    # each got, and each step's time from the step before.
-    furthest = [0] * len(steps)  # furthest[i]: rows whose last step reached is i
-    durations: list[list[float]] = [[] for _ in steps]
+    furthest: Counter[int] = Counter()
+    histograms: list[Counter[int]] = [Counter() for _ in steps]
     for r in rows:
         values = [r.get(name) for name in names]
-        last = max((i for i, value in enumerate(values) if value), default=None)
+        last = furthest_step(values)
         if last is None:
             continue
         furthest[last] += 1
         for i in range(1, len(steps)):
-            start, end = values[i - 1], values[i]
-            if start and end and end >= start:
-                durations[i].append((end - start).total_seconds() / 86400)
-    out: list[Step] = []
-    previous_reached: int | None = None
-    for index, (_, label) in enumerate(steps):
-        reached = sum(furthest[index:])
-        out.append(
-            Step(
-                label,
-                reached,
-                (reached / previous_reached) if previous_reached else None,
-                round(statistics.median(durations[index]), 1) if durations[index] else None,
-            )
-        )
-        previous_reached = reached
-    return out
+            tenths = tenths_between(values[i - 1], values[i])
+            if tenths is not None:
+                histograms[i][tenths] += 1
+    return steps_from(reached_from_furthest(furthest, len(steps)), histograms, steps)
+
+
+def reached_from_furthest(furthest: Mapping[int, int], count: int) -> list[int]:
+    """How many reached each step, from how many stopped at each."""
+    return [sum(n for step, n in furthest.items() if step >= index) for index in range(count)]
+
+
+def tenths_rows(rows: Iterable[dict[str, Any]], steps_count: int = len(STEPS)) -> list[Step]:
+    """The funnel of summary rows that carry `furthest_step` and the tenths fields."""
+    furthest: Counter[int] = Counter()
+    histograms: list[Counter[int]] = [Counter() for _ in range(steps_count)]
+    for r in rows:
+        furthest[r["furthest_step"]] += 1
+        for i in range(1, steps_count):
+            tenths = r.get(TENTHS_FIELDS[i])
+            if tenths is not None:
+                histograms[i][tenths] += 1
+    return steps_from(reached_from_furthest(furthest, steps_count), histograms)

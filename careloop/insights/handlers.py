@@ -5,6 +5,7 @@ letter signed, a day passing a deadline)."""
 from django.db import transaction
 
 from careloop import events
+from careloop.measures.events import ScoresRecorded
 from careloop.referrals.events import (
     ReferralAccepted,
     ReferralAcknowledged,
@@ -27,6 +28,11 @@ def refresh_client(event: SessionAttended) -> None:
     transaction.on_commit(lambda: tasks.refresh_client(client_id), robust=True)
 
 
+def refresh_scores(event: ScoresRecorded) -> None:
+    client_id = event.client_id
+    transaction.on_commit(lambda: tasks.refresh_scores(client_id), robust=True)
+
+
 def connect() -> None:
     for event_type in (
         ReferralAccepted,
@@ -38,3 +44,4 @@ def connect() -> None:
     # Booked is delivered inside the booking's transaction; the job is enqueued on commit.
     events.subscribe(ReferralBooked, refresh_referral)
     events.subscribe(SessionAttended, refresh_client)
+    events.subscribe(ScoresRecorded, refresh_scores)

@@ -24,6 +24,13 @@ def last_months(today: date, count: int) -> list[date]:
     return [add_months(current, offset) for offset in range(-count + 1, 1)]
 
 
+def mover_windows(months: Sequence[date], window: int = 3) -> tuple[list[date], list[date]]:
+    """The `window` full months before the last `window` full months of `months`, and
+    those last (the current month, only just begun, is left out)."""
+    full = list(months[:-1])
+    return full[-2 * window : -window], full[-window:]
+
+
 def quarter_of(month: date) -> str:
     return f"Q{(month.month - 1) // 3 + 1} {month.year}"
 

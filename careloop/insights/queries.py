@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum, TextField
+from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
 from careloop.consent.models import Consent, Scope
 from careloop.directory.models import Doctor, MedicalPractice
 from careloop.letters.models import Letter, LetterStatus
-from careloop.measures.models import MeasureResult
 from careloop.measures.scoring import definitions
 from careloop.outreach.models import Activity, ActivityKind
 from careloop.practices.models import Niche, Practice, User
@@ -22,10 +22,20 @@ from careloop.referrals.models import ReferralBasis, ReferralSource, TriageStatu
 
 from . import attribution, funnel, outcomes, periods
 from .chart import bars_svg, sparkline_svg
-from .models import InsightSettings, LoopState, ReferralFact
+from .models import (
+    Dimension,
+    InsightSettings,
+    LoopState,
+    ReferralFact,
+    ReferralMonth,
+    ScoreChange,
+    SourceTotal,
+    StepDuration,
+)
+from .summaries import SOURCE_WINDOWS
 from .tables import ON_SCREEN, Table
 
-CHANNEL_LABELS = {
+CHANNEL_LABELS: dict[str, str] = {
     ReferralSource.FORM: "Web form",
     ReferralSource.HL7: "Secure message (HL7)",
     ReferralSource.UPLOAD: "Uploaded letter",
@@ -51,6 +61,13 @@ def facts_for(practice: Practice, months: Sequence[date]):
     )
 
 
+def summary_for(practice: Practice, dimension: str, months: Sequence[date]):
+    """The monthly summary rows of one dimension over the given months."""
+    return ReferralMonth.objects.filter(
+        practice=practice, dimension=dimension, month__gte=months[0], month__lte=months[-1]
+    )
+
+
 # ---------------------------------------------------------------- referral sources
 
 DIMENSIONS = [
@@ -63,19 +80,31 @@ DIMENSIONS = [
 ]
 
 
-def _names(practice: Practice, dimension: str, keys: set[Any]) -> dict[Any, tuple[str, str]]:
-    """(label, link) per key."""
+def _links_to(view_name: str):
+    """The detail link of a record by its uuid: reversed once, not once per row (a table
+    of outcomes may name thousands of medical practices)."""
+    placeholder = "00000000-0000-0000-0000-000000000000"
+    pattern = reverse(view_name, args=[placeholder])
+    return lambda public_id: pattern.replace(placeholder, str(public_id))
+
+
+def _names(
+    practice: Practice, dimension: str, keys: set[Any], *, links: bool = True
+) -> dict[Any, tuple[str, str]]:
+    """(label, link) per key; the links left empty when not wanted."""
     keys = {k for k in keys if k not in (None, "")}
     if dimension == "doctor":
+        doctor_link = _links_to("directory:doctor_detail") if links else lambda _: ""
         return {
-            d.pk: (d.display_name, d.get_absolute_url())
+            d.pk: (d.display_name, doctor_link(d.uuid))
             for d in Doctor.objects.filter(practice=practice, pk__in=keys).only(
                 "uuid", "title", "given_name", "family_name"
             )
         }
     if dimension == "medical-practice":
+        practice_link = _links_to("directory:medical_practice_detail") if links else lambda _: ""
         return {
-            m.pk: (str(m), m.get_absolute_url())
+            m.pk: (str(m), practice_link(m.uuid))
             for m in MedicalPractice.objects.filter(practice=practice, pk__in=keys).only(
                 "uuid", "name", "suburb"
             )
@@ -93,40 +122,69 @@ SOURCE_ROWS = 25
 MOVER_DIMENSIONS = ("doctor", "medical-practice")
 
 
-def _empty(field: str) -> Q:
-    """No value: NULL, or for text an empty string (keys end in _id, text does not)."""
-    empty = Q(**{f"{field}__isnull": True})
-    return empty if field.endswith("_id") else empty | Q(**{field: ""})
+ID_DIMENSIONS = ("doctor", "medical-practice", "niche", "clinician")
 
 
-def _among(field: str, keys: list[Any]) -> Q:
-    """Rows whose `field` is one of `keys`, None and "" included."""
-    among = Q(**{f"{field}__in": [k for k in keys if k not in (None, "")]})
-    if None in keys or "" in keys:
-        among |= _empty(field)
-    return among
+def _value_of(dimension: str, key: str) -> Any:
+    """A summary row's key as the value it stands for: an id, a text, or None."""
+    if key == "":
+        return None
+    return int(key) if dimension in ID_DIMENSIONS else key
 
 
-def _movers(facts, field: str, months: Sequence[date], *, window: int = 3, limit: int = 5):
-    """The keys whose last `window` full months changed most against the `window`
-    before them (periods.top_movers, counted in the database)."""
-    full = list(months[:-1])  # the current month has only just begun
-    after, before = full[-window:], full[-2 * window : -window]
-    changes = (
-        facts.filter(month__in=[*before, *after])
-        .values(field)
-        .annotate(
-            before=Count("id", filter=Q(month__in=before)),
-            after=Count("id", filter=Q(month__in=after)),
+@dataclass(frozen=True)
+class Ranking:
+    """A dimension's keys over a period: the busiest, how many, and who moved most."""
+
+    busiest: list[str]
+    keys: int
+    ups: list[periods.Move]
+    downs: list[periods.Move]
+
+
+def _rank(ranked, fields: tuple[str, str, str, str], *, movers: bool, limit: int = 5) -> Ranking:
+    """From rows with a key and (referrals, before, after, change) under `fields`: the
+    top of each order, read by the database, never every key."""
+    referrals, before, after, change = fields
+
+    def moves(rows) -> list[periods.Move]:
+        return [
+            periods.Move(key, counted_before, counted_after)
+            for key, counted_before, counted_after in rows.values_list("key", before, after)[:limit]
+        ]
+
+    return Ranking(
+        list(ranked.order_by(f"-{referrals}", "key").values_list("key", flat=True)[:SOURCE_ROWS]),
+        ranked.count(),
+        moves(ranked.filter(**{f"{change}__gt": 0}).order_by(f"-{change}", "key"))
+        if movers
+        else [],
+        moves(ranked.filter(**{f"{change}__lt": 0}).order_by(change, "key")) if movers else [],
+    )
+
+
+def _ranking(practice: Practice, slug: str, months: Sequence[date], *, kept: bool) -> Ranking:
+    """Ranked from the kept totals (SourceTotal) when they are of this period, else
+    added up from the monthly rows."""
+    movers = slug in MOVER_DIMENSIONS
+    if kept:
+        totals = SourceTotal.objects.filter(
+            practice=practice, dimension=slug, months=len(months), through=months[-1]
         )
-        .annotate(change=F("after") - F("before"))
+        return _rank(totals, ("referrals", "before", "after", "change"), movers=movers)
+    before, after = periods.mover_windows(months)
+    grouped = (
+        summary_for(practice, slug, months)
+        .values("key")
+        .order_by()
+        .annotate(
+            total=Sum("referrals"),
+            total_before=Coalesce(Sum("referrals", filter=Q(month__in=before)), 0),
+            total_after=Coalesce(Sum("referrals", filter=Q(month__in=after)), 0),
+        )
+        .annotate(total_change=F("total_after") - F("total_before"))
     )
-    ups = changes.filter(change__gt=0).order_by("-change", field)[:limit]
-    downs = changes.filter(change__lt=0).order_by("change", field)[:limit]
-    return (
-        [periods.Move(row[field], row["before"], row["after"]) for row in ups],
-        [periods.Move(row[field], row["before"], row["after"]) for row in downs],
-    )
+    return _rank(grouped, ("total", "total_before", "total_after", "total_change"), movers=movers)
 
 
 NONE_LABELS = {
@@ -138,8 +196,7 @@ NONE_LABELS = {
 
 
 def sources(practice: Practice, months: Sequence[date]) -> dict[str, Any]:
-    facts = facts_for(practice, months)
-    totals = dict(facts.values_list("month").annotate(n=Count("id")).values_list("month", "n"))
+    totals = dict(summary_for(practice, Dimension.ALL, months).values_list("month", "referrals"))
     month_values = [totals.get(m, 0) for m in months]
     labels = [month_label(m) for m in months]
     quarter_labels = periods.quarters(months)
@@ -160,46 +217,47 @@ def sources(practice: Practice, months: Sequence[date]) -> dict[str, Any]:
     )
     tables = []
     movers: dict[str, tuple] = {}
-    # How many doctors, suburbs... each dimension has: one pass for all six.
-    distinct = facts.aggregate(
-        **{f"keys_{slug}": Count(field, distinct=True) for slug, field, _ in DIMENSIONS},
-        # NULL is no value to COUNT(DISTINCT) but a row of its own in the table.
-        **{
-            f"none_{slug}": Count("id", filter=Q(**{f"{field}__isnull": True}))
-            for slug, field, _ in DIMENSIONS
-        },
+    # Kept totals are of the periods offered, through the current month.
+    kept = (
+        len(months) in SOURCE_WINDOWS
+        and SourceTotal.objects.filter(practice=practice, through=months[-1]).exists()
     )
-    for slug, field, title in DIMENSIONS:
+    for slug, _field, title in DIMENSIONS:
+        rows_of_dimension = summary_for(practice, slug, months)
         # The busiest SOURCE_ROWS keys get a row each and the rest one row between them:
         # a large practice hears from thousands of doctors a year, and the page reads,
         # names and charts no more than SOURCE_ROWS of them.
-        busiest = [
-            row[field]
-            for row in facts.values(field)
-            .annotate(n=Count("id"))
-            .order_by("-n", field)[:SOURCE_ROWS]
-        ]
+        ranking = _ranking(practice, slug, months, kept=kept)
+        busiest, ups, downs = ranking.busiest, ranking.ups, ranking.downs
         counts = {
-            (row[field], row["month"]): row["n"]
-            for row in facts.filter(_among(field, busiest))
-            .values(field, "month")
-            .annotate(n=Count("id"))
+            (key, month): n
+            for key, month, n in rows_of_dimension.filter(key__in=busiest).values_list(
+                "key", "month", "referrals"
+            )
         }
         rows_by_key = periods.series(counts, busiest, months)
-        ups, downs = _movers(facts, field, months) if slug in MOVER_DIMENSIONS else ([], [])
-        names = _names(practice, slug, {*busiest, *(m.key for m in (*ups, *downs))})
+        names = _names(
+            practice,
+            slug,
+            {_value_of(slug, str(k)) for k in (*busiest, *(m.key for m in (*ups, *downs)))},
+        )
 
         def label_of(key, names=names, slug=slug):
-            if key in (None, ""):
+            value = _value_of(slug, key)
+            if value is None:
                 return NONE_LABELS.get(slug, "Not recorded")
-            return names.get(key, ("(removed)", ""))[0]
+            return names.get(value, ("(removed)", ""))[0]
+
+        def link_of(key, names=names, slug=slug):
+            value = _value_of(slug, key)
+            return names.get(value, ("", ""))[1] if value is not None else ""
 
         ordered = sorted(busiest, key=lambda k: (-sum(rows_by_key[k]), label_of(k)))
         rows, links, sparks = [], [], []
         for index, key in enumerate(ordered):
             values = rows_by_key[key]
             rows.append([label_of(key), *periods.by_quarter(values, months), sum(values)])
-            links.append(names.get(key, ("", ""))[1] if key not in (None, "") else "")
+            links.append(link_of(key))
             if slug in MOVER_DIMENSIONS and index < ON_SCREEN:
                 sparks.append(
                     sparkline_svg(
@@ -209,7 +267,7 @@ def sources(practice: Practice, months: Sequence[date]) -> dict[str, Any]:
                         labels=labels,
                     )
                 )
-        others = distinct[f"keys_{slug}"] + bool(distinct[f"none_{slug}"]) - len(busiest)
+        others = ranking.keys - len(busiest)
         if others > 0:
             rest = [
                 total - sum(rows_by_key[k][i] for k in busiest)
@@ -256,46 +314,64 @@ def sources(practice: Practice, months: Sequence[date]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- funnel
 
-STEP_FIELDS = [name for name, _ in funnel.STEPS]
 
-
-def _funnel_table(slug: str, title: str, groups: dict[str, list[dict]]) -> Table:
-    columns = [title]
-    for _, label in funnel.STEPS:
-        columns.append(label)
-    rows = []
-    # The busiest groups by name, the rest together (a large practice has hundreds of
-    # clinicians): each group is a pass over its referrals.
-    ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-    shown, others = ordered[:SOURCE_ROWS], ordered[SOURCE_ROWS:]
-    if others:
-        rest = [row for _, members in others for row in members]
-        shown.append((f"All {len(others):,} others", rest))
-    for name, members in shown:
-        steps = funnel.funnel(members)
-        rows.append(
-            [name]
-            + [
-                f"{s.reached}"
-                + (f" ({s.conversion:.0%})" if s.conversion is not None else "")
-                + (f", median {s.median_days:g} d" if s.median_days is not None else "")
-                for s in steps
-            ]
-        )
+def _funnel_table(slug: str, title: str, groups: list[tuple[str, list[funnel.Step]]]) -> Table:
+    rows = [
+        [name]
+        + [
+            f"{s.reached}"
+            + (f" ({s.conversion:.0%})" if s.conversion is not None else "")
+            + (f", median {s.median_days:g} d" if s.median_days is not None else "")
+            for s in steps
+        ]
+        for name, steps in groups
+    ]
     return Table(
         f"funnel-by-{slug}",
         f"By {title.lower()}",
-        columns,
+        [title, *(label for _, label in funnel.STEPS)],
         rows,
         note="Each cell: referrals that reached the step (share of the step before), and the "
         "median days from the step before.",
     )
 
 
+def _reached(rows) -> dict[str, list[int]]:
+    """{key: how many reached each step} from summary rows, added up by key."""
+    return {
+        row["key"]: [row[field] or 0 for field in funnel.REACHED_FIELDS]
+        for row in rows.values("key").annotate(
+            **{field: Sum(field) for field in funnel.REACHED_FIELDS}
+        )
+    }
+
+
+Histograms = list[Counter]
+
+
+def _no_histograms() -> Histograms:
+    return [Counter() for _ in funnel.STEPS]
+
+
 def funnel_page(practice: Practice, months: Sequence[date]) -> dict[str, Any]:
-    facts = facts_for(practice, months)
-    rows = list(facts.values("channel", "clinician_id", *STEP_FIELDS))
-    steps = funnel.funnel(rows)
+    """Read from the monthly summaries: how many reached each step by channel and by
+    clinician, and each step's times (StepDuration) by channel. The busiest clinicians'
+    times come from their own referrals, the rest's from the whole less theirs."""
+    by_channel = _reached(summary_for(practice, Dimension.CHANNEL, months))
+    channel_times: dict[str, Histograms] = defaultdict(_no_histograms)
+    overall_times = _no_histograms()
+    for channel, step, tenths, n in (
+        StepDuration.objects.filter(practice=practice, month__gte=months[0], month__lte=months[-1])
+        .values("channel", "step", "tenths")
+        .annotate(n=Sum("referrals"))
+        .values_list("channel", "step", "tenths", "n")
+    ):
+        channel_times[channel][step][tenths] += n
+        overall_times[step][tenths] += n
+    overall_reached = [
+        sum(reached[i] for reached in by_channel.values()) for i in range(len(funnel.STEPS))
+    ]
+    steps = funnel.steps_from(overall_reached, overall_times)
     overall = Table(
         "funnel",
         "Every referral",
@@ -310,23 +386,33 @@ def funnel_page(practice: Practice, months: Sequence[date]) -> dict[str, Any]:
             for s in steps
         ],
     )
-    by_channel: dict[str, list[dict]] = defaultdict(list)
-    by_clinician: dict[str, list[dict]] = defaultdict(list)
-    clinicians = dict(User.objects.filter(practice=practice).values_list("pk", "full_name"))
-    for row in rows:
-        by_channel[CHANNEL_LABELS.get(row["channel"], row["channel"])].append(row)
-        by_clinician[clinicians.get(row["clinician_id"], "Not assigned")].append(row)
-    ended = Counter(
-        facts.filter(
-            status__in=[TriageStatus.DECLINED, TriageStatus.UNABLE_TO_CONTACT],
-            first_seen_at__isnull=True,
-        ).values_list("status", flat=True)
+    channel_groups = sorted(
+        (
+            (
+                CHANNEL_LABELS.get(channel, channel),
+                funnel.steps_from(reached, channel_times[channel]),
+            )
+            for channel, reached in by_channel.items()
+        ),
+        key=lambda group: (-group[1][0].reached, group[0]),
     )
+    totals = summary_for(practice, Dimension.ALL, months).aggregate(
+        declined=Coalesce(Sum("declined_unseen"), 0),
+        unable=Coalesce(Sum("unable_to_contact_unseen"), 0),
+    )
+    ended = [
+        (label, n)
+        for label, n in (
+            (TriageStatus.DECLINED.label, totals["declined"]),
+            (TriageStatus.UNABLE_TO_CONTACT.label, totals["unable"]),
+        )
+        if n
+    ]
     reasons = Table(
         "ended",
         "Ended without a session",
         ["Reason", "Referrals"],
-        [[TriageStatus(status).label, n] for status, n in ended.most_common()],
+        [[label, n] for label, n in sorted(ended, key=lambda row: -row[1])],
     )
     return {
         "chart": bars_svg(
@@ -337,11 +423,64 @@ def funnel_page(practice: Practice, months: Sequence[date]) -> dict[str, Any]:
         ),
         "tables": [
             overall,
-            _funnel_table("channel", "Channel", by_channel),
-            _funnel_table("clinician", "Clinician", by_clinician),
+            _funnel_table("channel", "Channel", channel_groups),
+            _funnel_table(
+                "clinician",
+                "Clinician",
+                _clinician_funnels(practice, months, overall_reached, overall_times),
+            ),
             reasons,
         ],
     }
+
+
+def _clinician_funnels(
+    practice: Practice,
+    months: Sequence[date],
+    overall_reached: list[int],
+    overall_times: Histograms,
+) -> list[tuple[str, list[funnel.Step]]]:
+    """The busiest SOURCE_ROWS clinicians each (a large practice has hundreds), and the
+    rest together."""
+    by_clinician = _reached(summary_for(practice, Dimension.CLINICIAN, months))
+    busiest = sorted(by_clinician, key=lambda key: (-by_clinician[key][0], key))[:SOURCE_ROWS]
+    ids = [int(key) for key in busiest if key]
+    chosen = Q(clinician_id__in=ids)
+    if "" in busiest:
+        chosen |= Q(clinician_id__isnull=True)
+    times: dict[int | None, Histograms] = defaultdict(_no_histograms)
+    busiest_times = _no_histograms()
+    fields = [field for field in funnel.TENTHS_FIELDS if field]
+    for row in facts_for(practice, months).filter(chosen).values("clinician_id", *fields):
+        for step, field in enumerate(funnel.TENTHS_FIELDS):
+            if field and row[field] is not None:
+                times[row["clinician_id"]][step][row[field]] += 1
+                busiest_times[step][row[field]] += 1
+    names = dict(User.objects.filter(practice=practice, pk__in=ids).values_list("pk", "full_name"))
+    groups = [
+        (
+            names.get(int(key), "Not assigned") if key else "Not assigned",
+            funnel.steps_from(by_clinician[key], times[int(key) if key else None]),
+        )
+        for key in busiest
+    ]
+    groups.sort(key=lambda group: (-group[1][0].reached, group[0]))
+    others = len(by_clinician) - len(busiest)
+    if others > 0:
+        shown = [sum(by_clinician[key][i] for key in busiest) for i in range(len(funnel.STEPS))]
+        rest_times = [
+            overall - mine for overall, mine in zip(overall_times, busiest_times, strict=True)
+        ]
+        groups.append(
+            (
+                f"All {others:,} others",
+                funnel.steps_from(
+                    [total - part for total, part in zip(overall_reached, shown, strict=True)],
+                    rest_times,
+                ),
+            )
+        )
+    return groups
 
 
 # ---------------------------------------------------------------- promises
@@ -356,14 +495,9 @@ class Closure:
 
 
 def loop_closure(practice: Practice, months: Sequence[date]) -> Closure:
-    """The rate over the given months: one query, reading the decided loops alone
-    (the index on practice, loop and month)."""
-    decided_loops = facts_for(practice, months).filter(
-        loop__in=[LoopState.CLOSED, LoopState.BROKEN]
-    )
-    counts = decided_loops.aggregate(
-        closed=Count("id", filter=Q(loop=LoopState.CLOSED)),
-        broken=Count("id", filter=Q(loop=LoopState.BROKEN)),
+    """The rate over the given months, added up from the monthly summary."""
+    counts = summary_for(practice, Dimension.ALL, months).aggregate(
+        closed=Coalesce(Sum("loops_closed"), 0), broken=Coalesce(Sum("loops_broken"), 0)
     )
     decided = counts["closed"] + counts["broken"]
     return Closure(
@@ -423,19 +557,18 @@ def letters_owed(practice: Practice, now) -> Table:
 
 
 def promises(practice: Practice, months: Sequence[date]) -> dict[str, Any]:
-    facts = facts_for(practice, months).exclude(loop=LoopState.NOT_APPLICABLE)
     per_month = {
-        row["month"]: row
-        for row in facts.values("month").annotate(
-            total=Count("id"),
-            ack=Count("id", filter=Q(acknowledged_on_time=True)),
-            ack_known=Count("id", filter=Q(acknowledged_on_time__isnull=False)),
-            contact=Count("id", filter=Q(contacted_on_time=True)),
-            contact_known=Count("id", filter=Q(contacted_on_time__isnull=False)),
-            closed=Count("id", filter=Q(loop=LoopState.CLOSED)),
-            broken=Count("id", filter=Q(loop=LoopState.BROKEN)),
-            open=Count("id", filter=Q(loop=LoopState.OPEN)),
-        )
+        row.month: {
+            "total": row.from_doctors,
+            "ack": row.acknowledged_on_time,
+            "ack_known": row.acknowledged_known,
+            "contact": row.contacted_on_time,
+            "contact_known": row.contacted_known,
+            "closed": row.loops_closed,
+            "broken": row.loops_broken,
+            "open": row.loops_open,
+        }
+        for row in summary_for(practice, Dimension.ALL, months).filter(from_doctors__gt=0)
     }
     rows: list[list[Any]] = []
     links: list[str] = []
@@ -506,7 +639,7 @@ def broken_loops(practice: Practice, month: date | None, *, since: date | None =
         facts = facts.filter(month=month)
     elif since is not None:
         facts = facts.filter(month__gte=since)
-    return facts.select_related("referral__client", "doctor").order_by("-received_at")
+    return facts.order_by("-received_at", "-pk")
 
 
 # ---------------------------------------------------------------- outreach
@@ -661,85 +794,110 @@ def _ci_high(value: float | None) -> str:
 # ---------------------------------------------------------------- outcomes
 
 
-def shared_progress_clients(practice: Practice, today: date) -> set[int]:
-    """Clients with a current consent whose scopes cover sharing progress and scores."""
-    ids = set()
-    for client_id, scopes in (
+def sharing_consents(practice: Practice, today: date):
+    """Current consents whose scopes cover sharing progress and scores. The scopes are
+    matched as JSON text, quotes included, so that the database filters them (SQLite
+    has no JSON containment) and no row's JSON is decoded in Python."""
+    return (
         Consent.objects.filter(practice=practice, withdrawn_at__isnull=True, obtained_on__lte=today)
         .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
-        .values_list("client_id", "scopes")
-    ):
-        if Scope.PROGRESS in (scopes or []):
-            ids.add(client_id)
-    return ids
+        .annotate(scopes_text=Cast("scopes", TextField()))
+        .filter(scopes_text__contains=f'"{Scope.PROGRESS}"')
+    )
 
 
-def client_changes(
-    practice: Practice, today: date, *, shareable_only: bool
-) -> dict[str, list[tuple[int, float, float]]]:
-    """{measure label: [(client id, first score, last score)]} for clients with two
-    scores or more of the measure's first scale."""
-    allowed = shared_progress_clients(practice, today) if shareable_only else None
-    firsts: dict[tuple[str, int], float] = {}
-    lasts: dict[tuple[str, int], float] = {}
-    counts: Counter = Counter()
-    for client_id, measure, scores in (
-        MeasureResult.objects.filter(practice=practice)
-        .order_by("administered_on", "created_at")
-        .values_list("client_id", "measure", "scores")
-    ):
-        if allowed is not None and client_id not in allowed:
-            continue
-        score = scores[0].get("score") if scores else None
-        if score is None:
-            continue
-        key = (measure, client_id)
-        firsts.setdefault(key, score)
-        lasts[key] = score
-        counts[key] += 1
-    out: dict[str, list[tuple[int, float, float]]] = defaultdict(list)
-    for (measure, client_id), n in counts.items():
-        if n >= 2:
-            out[measure].append(
-                (client_id, firsts[(measure, client_id)], lasts[(measure, client_id)])
+def shared_progress_clients(practice: Practice, today: date) -> set[int]:
+    """Clients with a current consent whose scopes cover sharing progress and scores."""
+    return set(sharing_consents(practice, today).values_list("client_id", flat=True))
+
+
+def _practice_label(name: str | None, suburb: str | None) -> str:
+    return f"{name}, {suburb}" if suburb else (name or "")
+
+
+OUTCOME_GROUPS = [
+    # (slug, title, ScoreChange field, fields naming it, label when there is none)
+    (
+        "medical-practice",
+        "Referring medical practice",
+        "medical_practice_id",
+        ("medical_practice__name", "medical_practice__suburb"),
+        "Self-referred or none on file",
+    ),
+    ("niche", "Area of practice", "niche_id", ("niche__name",), "None asked for"),
+]
+# {(measure, group slug): {group label: GroupTotal before "improved" is chosen}} where the
+# total carries how many fell and how many rose.
+OutcomeTotals = dict[tuple[str, str], dict[str, tuple[int, float, int, int]]]
+
+
+def _group_label(slug: str, key: int | None, names: Sequence[str | None], none_label: str) -> str:
+    if key is None:
+        return none_label
+    return _practice_label(*names) if slug == "medical-practice" else (names[0] or "")
+
+
+def _add(totals: OutcomeTotals, where: tuple[str, str], label: str, counts) -> None:
+    before = totals[where].get(label, (0, 0.0, 0, 0))
+    totals[where][label] = tuple(a + b for a, b in zip(before, counts, strict=True))
+
+
+def _outcome_totals(practice: Practice, today: date, *, shareable_only: bool) -> OutcomeTotals:
+    """Each measure's score changes added up by source, named in the same query (a
+    large practice's outcomes name thousands of medical practices): in the database,
+    or for what leaves the practice, in Python over the clients whose consent covers
+    sharing. Two sources of the same name are one group."""
+    changes = ScoreChange.objects.filter(practice=practice)
+    totals: OutcomeTotals = defaultdict(dict)
+    if shareable_only:
+        allowed = shared_progress_clients(practice, today)
+        name_fields = [f for group in OUTCOME_GROUPS for f in (group[2], *group[3])]
+        for client_id, measure, first, last, *rest in changes.values_list(
+            "client_id", "measure", "first_score", "last_score", *name_fields
+        ):
+            if client_id not in allowed:
+                continue
+            for slug, _title, _field, names, none_label in OUTCOME_GROUPS:
+                key, *labels = rest[: 1 + len(names)]
+                rest = rest[1 + len(names) :]
+                label = _group_label(slug, key, labels, none_label)
+                _add(totals, (measure, slug), label, (1, last - first, last < first, last > first))
+        return totals
+    for slug, _title, field, names, none_label in OUTCOME_GROUPS:
+        for row in (
+            changes.values("measure", field, *names)
+            .order_by()
+            .annotate(
+                clients=Count("id"),
+                change=Sum(F("last_score") - F("first_score")),
+                fell=Count("id", filter=Q(last_score__lt=F("first_score"))),
+                rose=Count("id", filter=Q(last_score__gt=F("first_score"))),
             )
-    return out
+        ):
+            label = _group_label(slug, row[field], [row[n] for n in names], none_label)
+            counts = (row["clients"], row["change"] or 0.0, row["fell"], row["rose"])
+            _add(totals, (row["measure"], slug), label, counts)
+    return totals
 
 
 def outcomes_page(practice: Practice, today: date, *, shareable_only: bool) -> dict[str, Any]:
-    changes = client_changes(practice, today, shareable_only=shareable_only)
-    # Each client's latest referral from a doctor names its source.
-    source: dict[int, tuple[int | None, int | None]] = {}
-    for client_id, med_id, niche_id in (
-        ReferralFact.objects.filter(practice=practice)
-        .order_by("received_at")
-        .values_list("referral__client_id", "medical_practice_id", "niche_id")
-    ):
-        source[client_id] = (med_id, niche_id)
-    med_names = _names(practice, "medical-practice", {m for m, _ in source.values()})
-    niche_names = _names(practice, "niche", {n for _, n in source.values()})
+    """The change from first to last score of each measure, by referring medical
+    practice and by niche, read from the clients' score changes (ScoreChange)."""
+    totals = _outcome_totals(practice, today, shareable_only=shareable_only)
     tables = []
     measures = definitions()
-    for code, members in sorted(changes.items()):
+    for code in sorted({measure for measure, _ in totals}):
         measure = measures.get(code)
         if measure is None:
             continue
-        for slug, title, pick, names, none_label in (
-            (
-                "medical-practice",
-                "Referring medical practice",
-                0,
-                med_names,
-                "Self-referred or none on file",
-            ),
-            ("niche", "Area of practice", 1, niche_names, "None asked for"),
-        ):
-            entries = []
-            for client_id, first, last in members:
-                key = source.get(client_id, (None, None))[pick]
-                group = names.get(key, (none_label, ""))[0] if key else none_label
-                entries.append(outcomes.ClientChange(client_id, group, first, last))
-            cells = outcomes.cells(entries, lower_is_better=measure.higher_is_worse)
+        for slug, title, *_ in OUTCOME_GROUPS:
+            groups = {
+                label: outcomes.GroupTotal(
+                    clients, change, fell if measure.higher_is_worse else rose
+                )
+                for label, (clients, change, fell, rose) in totals.get((code, slug), {}).items()
+            }
+            cells = outcomes.cells_from_totals(groups)
             tables.append(
                 Table(
                     f"{code}-by-{slug}",

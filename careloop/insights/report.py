@@ -6,7 +6,6 @@ from typing import Any
 
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from careloop.audit.actions import JOB, record
@@ -17,7 +16,7 @@ from careloop.web.pdf import render_pdf
 
 from . import periods, queries
 from .facts import settings_for
-from .models import LoopState, MonthlyReport, ReferralFact
+from .models import Dimension, MonthlyReport, ReferralMonth
 from .tables import Table
 
 
@@ -31,23 +30,25 @@ def first_business_day(month: date, state: str) -> date:
 def figures(practice: Practice, month: date) -> dict[str, Any]:
     """The report of `month` (its first day)."""
     previous = periods.add_months(month, -1)
-    facts = ReferralFact.objects.filter(practice=practice, month=month)
-    received = facts.count()
-    before = ReferralFact.objects.filter(practice=practice, month=previous).count()
+    summary_rows = ReferralMonth.objects.filter(practice=practice, month__in=[month, previous])
+    totals = {row.month: row for row in summary_rows.filter(dimension=Dimension.ALL)}
+    this_month = totals.get(month) or ReferralMonth(month=month)
+    received = this_month.referrals
+    before = totals[previous].referrals if previous in totals else 0
     closure = queries.loop_closure(practice, [month])
-    promises = facts.exclude(loop=LoopState.NOT_APPLICABLE).aggregate(
-        total=Count("id"),
-        ack=Count("id", filter=Q(acknowledged_on_time=True)),
-        ack_known=Count("id", filter=Q(acknowledged_on_time__isnull=False)),
-        contact=Count("id", filter=Q(contacted_on_time=True)),
-        contact_known=Count("id", filter=Q(contacted_on_time__isnull=False)),
-    )
-    busiest = list(
-        facts.exclude(doctor=None)
-        .values_list("doctor_id")
-        .annotate(n=Count("id"))
-        .order_by("-n", "doctor_id")[:5]
-    )
+    promises = {
+        "ack": this_month.acknowledged_on_time,
+        "ack_known": this_month.acknowledged_known,
+        "contact": this_month.contacted_on_time,
+        "contact_known": this_month.contacted_known,
+    }
+    busiest = [
+        (int(key), n)
+        for key, n in summary_rows.filter(dimension=Dimension.DOCTOR, month=month)
+        .exclude(key="")
+        .order_by("-referrals", "key")
+        .values_list("key", "referrals")[:5]
+    ]
     # Named are the five shown, not the month's every referrer.
     names = queries._names(practice, "doctor", {doctor_id for doctor_id, _ in busiest})
     top = [[names.get(doctor_id, ("(removed)", ""))[0], n] for doctor_id, n in busiest]

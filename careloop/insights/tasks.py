@@ -27,6 +27,14 @@ def refresh_client(client_id: int) -> None:
         facts.refresh(client.practice, client.referrals.values_list("pk", flat=True))
 
 
+@db_task()
+@job_in_scope_of(Client)
+def refresh_scores(client_id: int) -> None:
+    client = Client.objects.filter(pk=client_id).select_related("practice").first()
+    if client is not None:
+        facts.refresh_scores(client.practice, [client_id])
+
+
 def refresh_all() -> int:
     return sum(facts.refresh(practice) for practice in each_practice_scope())
 

@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from careloop.directory.models import Doctor
 from careloop.practices.permissions import may_manage_practice
 from careloop.practices.scoping import get_scoped_or_404
+from careloop.web import keyset
 from careloop.web.records import acting, practice_member_required, record_form_view, unpack
 
 from . import actions, facts, periods, queries, report, yearly
@@ -120,19 +121,36 @@ def promises(request):
     return _page(request, "insights/section.html", "Promises kept", data, chosen=chosen)
 
 
+BROKEN_PER_PAGE = 50
+
+
 @owner_required
 def broken(request):
     """The referrals whose loop broke: what the loop-closure rate links to."""
     month = _month_param(request)
     since = None if month else _month_param(request, "since")
-    facts = list(queries.broken_loops(request.practice, month, since=since)[:500])
+    page = keyset.page_of(
+        queries.broken_loops(request.practice, month, since=since),
+        request.GET.get("page"),
+        BROKEN_PER_PAGE,
+        decorate=lambda rows: rows.select_related("referral__client", "doctor"),
+    )
+    kept = request.GET.copy()
+    links = {}
+    for name, position in (("previous", page.previous), ("next", page.next)):
+        if position:
+            kept["page"] = position
+            links[name] = "?" + kept.urlencode()
     return render(
         request,
         "insights/broken.html",
         {
             "title": "Broken loops",
             "sections": SECTIONS,
-            "facts": facts,
+            "facts": page.rows,
+            "page": page,
+            "links": links,
+            "per_page": BROKEN_PER_PAGE,
             "month": month,
             "since": since,
         },
@@ -160,10 +178,11 @@ def outcomes(request):
 def doctors(request):
     """The yearly summary each referring doctor may be sent, with what it would say, and
     sending them all (once per form: a re-posted form sends nothing twice)."""
-    # Worked out once: what the page shows is what is sent.
-    data = yearly.page(request.practice, request.practice.today())
+    # Worked out once per request: what the page shows is what is sent. A page of the
+    # list is shown; sending covers every doctor.
     result = None
     if request.method == "POST":
+        data = yearly.page(request.practice, request.practice.today())
         form = SendYearlyForm(request.POST)
         if form.is_valid():
             result = actions.send_yearly_summaries(
@@ -172,7 +191,12 @@ def doctors(request):
                 batch_key=str(form.cleaned_data["batch"]),
                 **acting(request),
             )
+        data["summaries"] = data["summaries"][: yearly.PAGE_SIZE]
+        data["pages"] = -(-data["doctors_count"] // yearly.PAGE_SIZE)
     else:
+        data = yearly.page(
+            request.practice, request.practice.today(), page_number=_page_number(request)
+        )
         form = SendYearlyForm(initial={"batch": uuid.uuid4()})
     return render(
         request,
@@ -184,16 +208,22 @@ def doctors(request):
             "result": result,
             "printed": [m for m in result.queued if m.channel == "print"] if result else [],
             "batch": form["batch"].value(),
-            "ready": sum(1 for s in data["summaries"] if s.offered),
             **data,
         },
     )
 
 
+def _page_number(request) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
+
+
 @owner_required
 def doctor_summary(request, doctor):
     found = get_scoped_or_404(Doctor.objects.all(), request.practice, doctor)
-    data = yearly.page(request.practice, request.practice.today())
+    data = yearly.page(request.practice, request.practice.today(), doctor_ids=[found.pk])
     summary = next((s for s in data["summaries"] if s.doctor.pk == found.pk), None)
     return render(
         request,

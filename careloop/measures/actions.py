@@ -12,12 +12,14 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from careloop import events
 from careloop.audit.actions import COMMAND, Via, record_change
 from careloop.lib import tokens
 from careloop.practices.models import Role
 from careloop.practices.permissions import may_follow_up_risk_alerts
 
 from . import tasks
+from .events import ScoresRecorded
 from .models import MeasureInvitation, MeasureResult, RiskAlert
 from .scoring import get_measure, score
 
@@ -77,6 +79,7 @@ def record_result(
             changed_fields=[measure.short_name],
         )
         raise_alerts(stored)
+        events.publish(ScoresRecorded(stored.pk, client.pk))
     return stored
 
 
