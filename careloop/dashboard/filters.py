@@ -4,15 +4,20 @@ from django import forms
 from careloop.audit.models import AuditAction, AuditEvent
 from careloop.clients.models import Client
 from careloop.practices.models import User
+from careloop.practices.search import MEMBERS
 from careloop.web import textsearch
-from careloop.web.filters import DayFilter, PracticeFilterSet
+from careloop.web.filters import DayFilter, PickerFilter, PracticeFilterSet
 
 
 class AuditEventFilter(PracticeFilterSet):
     search_fields = ("object_label", "actor_label")
     action = django_filters.ChoiceFilter(choices=AuditAction.choices, empty_label="Any action")
-    actor = django_filters.ModelChoiceFilter(
-        queryset=User.objects.none(), to_field_name="uuid", empty_label="Anyone", label="Who"
+    actor = PickerFilter(
+        source=MEMBERS,
+        queryset=User.objects.none(),
+        to_field_name="uuid",
+        empty_label="Anyone",
+        label="Who",
     )
     client = django_filters.CharFilter(method="filter_client_name", label="Client name")
     # The "client history" link in each row: one client exactly, whatever their name.

@@ -5,8 +5,9 @@ from careloop.clients.models import Client
 from careloop.directory.models import Doctor
 from careloop.lib.search import query_words
 from careloop.practices.models import User, clinicians_of
+from careloop.practices.search import CLINICIANS
 from careloop.web import textsearch
-from careloop.web.filters import PracticeFilterSet
+from careloop.web.filters import PickerFilter, PracticeFilterSet
 
 from .models import Referral, ReferralBasis, ReferralSource, TriageStatus, Urgency
 
@@ -18,8 +19,12 @@ class ReferralFilter(PracticeFilterSet):
         choices=ReferralSource.choices, label="Came by", empty_label="Any way"
     )
     urgency = django_filters.ChoiceFilter(choices=Urgency.choices, empty_label="Any urgency")
-    assigned_clinician = django_filters.ModelChoiceFilter(
-        queryset=User.objects.none(), to_field_name="uuid", label="Clinician", empty_label="Anyone"
+    assigned_clinician = PickerFilter(
+        source=CLINICIANS,
+        queryset=User.objects.none(),
+        to_field_name="uuid",
+        label="Clinician",
+        empty_label="Anyone",
     )
     received_from = django_filters.DateFilter(
         field_name="referral_date", lookup_expr="gte", label="Dated from"

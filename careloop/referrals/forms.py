@@ -6,7 +6,8 @@ from django.utils import timezone
 
 from careloop.lib.text import SingleLineForm
 from careloop.lib.uploads import UploadError, check_document
-from careloop.practices.models import User, clinicians_of
+from careloop.practices.models import User
+from careloop.practices.search import clinician_picker
 from careloop.web.forms import AustralianDateInput, AustralianDateTimeInput, PracticeModelForm
 
 from .models import ContactMethod, ContactOutcome, Referral, ReferralBasis, TriageStatus
@@ -53,7 +54,9 @@ class ReferralForm(PracticeModelForm):
         self.fields["client"].queryset = self.fields["client"].queryset.order_by(
             "family_name", "given_name"
         )
-        self.fields["assigned_clinician"].queryset = clinicians_of(self.practice)
+        self.fields["assigned_clinician"] = clinician_picker(
+            self.fields["assigned_clinician"], self.practice
+        )
 
     def clean_referral_date(self):
         value = self.cleaned_data["referral_date"]
@@ -173,7 +176,8 @@ class AssignForm(SingleLineForm, forms.Form):
 
     def __init__(self, *args, practice, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["clinician"].queryset = clinicians_of(practice)
+        self.fields["clinician"] = clinician_picker(self.fields["clinician"], practice)
+        self.fields["clinician"].widget.attrs["placeholder"] = "Nobody yet: type a name"
 
 
 class StatusForm(SingleLineForm, forms.Form):

@@ -3,8 +3,9 @@ from django.db.models import Exists, OuterRef, Q
 
 from careloop.clients.models import Client
 from careloop.practices.models import Role, User
+from careloop.practices.search import CLINICIANS
 from careloop.web import textsearch
-from careloop.web.filters import DayFilter, PracticeFilterSet
+from careloop.web.filters import DayFilter, PickerFilter, PracticeFilterSet
 
 from .models import Modality, SessionStatus, SessionType, TherapySession
 
@@ -15,8 +16,8 @@ class TherapySessionFilter(PracticeFilterSet):
         choices=SessionType.choices, label="Type", empty_label="Any type"
     )
     modality = django_filters.ChoiceFilter(choices=Modality.choices, empty_label="Any modality")
-    clinician = django_filters.ModelChoiceFilter(
-        queryset=User.objects.none(), to_field_name="uuid", empty_label="Anyone"
+    clinician = PickerFilter(
+        source=CLINICIANS, queryset=User.objects.none(), to_field_name="uuid", empty_label="Anyone"
     )
     date_from = DayFilter(field_name="starts_at", label="From")
     date_to = DayFilter(field_name="starts_at", until=True, label="To")
@@ -28,7 +29,8 @@ class TherapySessionFilter(PracticeFilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Clinicians with no session yet too: the list opens on the signed-in
-        # clinician's own sessions, an empty day for someone new.
+        # clinician's own sessions, an empty day for someone new. Those who have left
+        # keep their sessions: typed without the script, or in a link, they still filter.
         self.filters["clinician"].queryset = (
             User.objects.filter(practice=self.practice)
             .filter(

@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from careloop.clients.models import Client
 from careloop.lib.text import SingleLineForm
-from careloop.practices.models import clinicians_of
+from careloop.practices.models import User
 from careloop.practices.scoping import scoped_or_none
+from careloop.practices.search import clinician_picker
 from careloop.web.forms import AustralianDateTimeInput, PracticeModelForm
 
 from .diary import clash_message, clashing_sessions
@@ -39,7 +40,8 @@ class TherapySessionForm(PracticeModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["clinician"].queryset = clinicians_of(self.practice)
+        # Typed, not a list of every clinician: a large practice has hundreds.
+        self.fields["clinician"] = clinician_picker(self.fields["clinician"], self.practice)
         self._limit_referrals_to_the_client()
 
     def _limit_referrals_to_the_client(self) -> None:
@@ -135,6 +137,18 @@ class TherapySessionForm(PracticeModelForm):
         if len(others) > 1:
             message += f" It also overlaps {len(others) - 1} more."
         self.add_error("starts_at", f"{message} Choose another time, or tick “{BOOK_ANYWAY}”.")
+
+
+class DiaryClinicianForm(SingleLineForm, forms.Form):
+    """Whose diary to show: a GET form, typed like every choice of clinician."""
+
+    clinician = forms.ModelChoiceField(
+        queryset=User.objects.none(), to_field_name="uuid", required=False
+    )
+
+    def __init__(self, *args, practice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["clinician"] = clinician_picker(self.fields["clinician"], practice)
 
 
 class ClinicalNoteForm(SingleLineForm, forms.Form):

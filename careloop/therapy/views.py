@@ -32,7 +32,7 @@ from .actions import StatusRefused, mark_session, save_clinical_note, save_sessi
 from .booking_panel import booking_panel, initial_data
 from .diary import diary_days, entry_now
 from .filters import TherapySessionFilter
-from .forms import ClinicalNoteForm, TherapySessionForm
+from .forms import ClinicalNoteForm, DiaryClinicianForm, TherapySessionForm
 from .models import ClinicalNote, SessionStatus, TherapySession
 
 
@@ -115,16 +115,22 @@ def diary(request):
     today = practice.today()
     day = _parse_day(request.GET.get("day")) or today
     view = "week" if request.GET.get("view") == "week" else "day"
-    clinicians = list(clinicians_of(practice))
-    chosen = request.GET.get("clinician")
-    clinician = next((c for c in clinicians if str(c.uuid) == chosen), None)
+    clinicians = clinicians_of(practice)
+    clinician = None
+    choose = None
+    if "clinician" in request.GET or "clinician__search" in request.GET:
+        choose = DiaryClinicianForm(request.GET, practice=practice)
+        if choose.is_valid():
+            clinician, choose = choose.cleaned_data["clinician"], None
     if clinician is None:
-        own = next((c for c in clinicians if c.pk == request.user.pk), None)
-        clinician = own or (clinicians[0] if clinicians else None)
+        own = clinicians.filter(pk=request.user.pk).first()
+        clinician = own or clinicians.first()
+    if choose is None:  # the box names the clinician whose diary shows
+        choose = DiaryClinicianForm(practice=practice, initial={"clinician": clinician})
     days = scheduling.view_days(day, view)
     context = {
         "clinician": clinician,
-        "clinicians": clinicians,
+        "choose": choose,
         "view": view,
         "day": day,
         "today": today,

@@ -9,6 +9,7 @@ from django_scopes import scopes_disabled
 from careloop.lib.form_words import explain_errors
 from careloop.web import textsearch
 from careloop.web.forms import use_fast_select
+from careloop.web.pickers import PickerField, PickerSource
 
 
 class _PracticeFilterSetMetaclass(FilterSetMetaclass):
@@ -80,3 +81,23 @@ class DayFilter(django_filters.DateFilter):
             return qs
         start = datetime.combine(day, time.min, tzinfo=zone)
         return qs.filter(**{f"{self.field_name}__{'lt' if self.until else 'gte'}": start})
+
+
+class PickerFilter(django_filters.ModelChoiceFilter):
+    """One row among many, chosen by typing (web/pickers.py) rather than from a list of
+    every row. The form sends the chosen row's public id and the name in the box, so the
+    address keeps both and the reloaded page shows the name; an address with the id
+    alone (a link, the list's opening filters) works as well."""
+
+    field_class = PickerField
+
+    def __init__(self, *args, source: PickerSource, **kwargs):
+        super().__init__(*args, source=source, **kwargs)
+
+    @property
+    def field(self):
+        field = super().field
+        empty_label = getattr(field, "empty_label", None)
+        if empty_label:
+            field.widget.attrs.setdefault("placeholder", f"{empty_label}, or type a name")
+        return field

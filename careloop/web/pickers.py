@@ -1,10 +1,12 @@
-"""Type-ahead pickers: choosing one client, doctor or medical practice among thousands.
+"""Type-ahead pickers: choosing one client, doctor or medical practice among thousands,
+or one clinician among hundreds.
 
 A picker is a text box. With JavaScript, typing asks the practice's search endpoint
-(`/pick/<source>/`) for at most 20 matches, most recent first, which the keyboard or
-the mouse chooses from (the ARIA combobox pattern, careloop.js). Without it, the text
-is searched when the form is sent: one match is taken, several are offered as a short
-list to choose from. Never a <select> of every row.
+(`/pick/<source>/`) for at most 20 matches (the most recent first; people by name),
+which the keyboard or the mouse chooses from (the ARIA combobox pattern, careloop.js).
+Without it, the text is searched when the form is sent: one match is taken, several
+are offered as a short list to choose from. Never a <select> of every row. In a list's
+filters (web/filters.py: PickerFilter) the same: the address keeps the chosen row.
 
 Apps register what can be picked (`register`) when they are ready; this layer knows
 no model of theirs.
@@ -38,6 +40,12 @@ class PickerSource:
     search: Callable[[QuerySet, str], QuerySet]
     # A second line that tells two people of the same name apart.
     describe: Callable[[Any], str] = lambda obj: ""
+    # Whether a plain choice of the model in a PracticeModelForm becomes this picker.
+    # Members of the practice are picked from different lists (the treating clinicians,
+    # everyone in the audit log): their forms say which.
+    replaces_choices: bool = True
+    # Who may search it (the signed-in member): the endpoint refuses anyone else.
+    allowed: Callable[[Any], bool] = lambda user: True
 
     @property
     def nouns(self) -> str:
@@ -56,7 +64,7 @@ def source_named(name: str) -> PickerSource | None:
 
 
 def source_for_model(model: type[Model]) -> PickerSource | None:
-    return next((s for s in _SOURCES.values() if s.model is model), None)
+    return next((s for s in _SOURCES.values() if s.model is model and s.replaces_choices), None)
 
 
 def matches(source: PickerSource, queryset: QuerySet, typed: str) -> tuple[list, bool]:
@@ -111,6 +119,11 @@ class SearchPicker(forms.Widget):
         hidden_attrs = {k: v for k, v in attrs.items() if k.startswith("hx-")}
         box_attrs = {k: v for k, v in attrs.items() if not k.startswith("hx-")}
         picked, text = self._current(value)
+        placeholder = box_attrs.pop("placeholder", None) or (
+            "Type a name, date of birth or number"
+            if self.source.noun == "client"
+            else "Type a name"
+        )
         search_url = reverse("pick", args=[self.source.name]) + f"?list={results_id}"
         hidden = format_html(
             '<input type="hidden" name="{}" value="{}" data-picker-value{}>',
@@ -122,13 +135,14 @@ class SearchPicker(forms.Widget):
             '<input type="text" id="{}" name="{}__search" value="{}" role="combobox"'
             ' aria-autocomplete="list" aria-expanded="false" aria-controls="{}"'
             ' autocomplete="off" spellcheck="false" data-picker-input'
-            ' placeholder="Type a name{}" hx-get="{}" hx-target="#{}" hx-swap="innerHTML"'
-            ' hx-trigger="input changed delay:200ms, search" hx-sync="this:replace"{}>',
+            ' placeholder="{}" hx-get="{}" hx-target="#{}" hx-swap="innerHTML"'
+            ' hx-trigger="input changed delay:200ms, search" hx-sync="this:replace"'
+            ' hx-push-url="false"{}>',
             box_id,
             name,
             text,
             results_id,
-            ", date of birth or number" if self.source.noun == "client" else "",
+            placeholder,
             search_url,
             results_id,
             _attributes(box_attrs),
@@ -261,7 +275,8 @@ class MultiSearchPicker(SearchPicker):
             ' aria-autocomplete="list" aria-expanded="false" aria-controls="{}"'
             ' autocomplete="off" spellcheck="false" data-picker-input'
             ' placeholder="Type to add a {}" hx-get="{}" hx-target="#{}" hx-swap="innerHTML"'
-            ' hx-trigger="input changed delay:200ms, search" hx-sync="this:replace"{}>',
+            ' hx-trigger="input changed delay:200ms, search" hx-sync="this:replace"'
+            ' hx-push-url="false"{}>',
             box_id,
             name,
             typed or "",
@@ -346,11 +361,14 @@ class MultiPickerField(forms.ModelMultipleChoiceField):
         return data
 
 
-def picker_for(field: forms.ModelChoiceField) -> forms.ModelChoiceField | None:
-    """The picker that replaces a plain choice of a registered model, if any."""
+def picker_for(
+    field: forms.ModelChoiceField, source: PickerSource | None = None
+) -> forms.ModelChoiceField | None:
+    """The picker that replaces a plain choice: from `source`, else from the source
+    registered for its model, if any."""
     if isinstance(field, (PickerField, MultiPickerField)) or field.queryset is None:
         return None
-    source = source_for_model(field.queryset.model)
+    source = source or source_for_model(field.queryset.model)
     if source is None:
         return None
     if isinstance(field, forms.ModelMultipleChoiceField):

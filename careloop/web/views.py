@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -40,6 +41,8 @@ def pick(request, source):
     picker_source = pickers.source_named(source)
     if picker_source is None:
         raise Http404("No such list.")
+    if not picker_source.allowed(request.user):
+        raise PermissionDenied("This list is not yours to search.")
     typed = next((v for k, v in request.GET.items() if k.endswith("__search")), "")
     found, more = pickers.matches(picker_source, picker_source.choices(request.practice), typed)
     list_id = request.GET.get("list", "picker")

@@ -57,6 +57,7 @@ document.addEventListener("DOMContentLoaded", function () {
       return;
     }
     parts.value.value = option.getAttribute("data-value");
+    parts.value.removeAttribute("data-picker-unsent");
     parts.box.value = option.getAttribute("data-label");
     openPicker(parts, false);
     parts.box.focus();
@@ -97,9 +98,20 @@ document.addEventListener("DOMContentLoaded", function () {
   });
   document.addEventListener("input", function (event) {
     var parts = event.target.matches("[data-picker-input]") && pickerParts(event.target);
-    if (parts && parts.value && parts.value.value) {
+    if (!parts || !parts.value) { return; }
+    // A list's filters refresh the list on a change; half a name is not a filter yet.
+    // There the list keeps the old choice until another is picked or the box is emptied.
+    var waits = parts.picker.closest("form[role=search]") && parts.box.value.trim() !== "";
+    if (parts.value.value) {
       // The text no longer names the chosen row: nothing is chosen until one is picked.
       parts.value.value = "";
+      if (waits) {
+        parts.value.setAttribute("data-picker-unsent", "");
+      } else {
+        parts.value.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    } else if (!waits && parts.value.hasAttribute("data-picker-unsent")) {
+      parts.value.removeAttribute("data-picker-unsent");
       parts.value.dispatchEvent(new Event("change", { bubbles: true }));
     }
   });

@@ -133,10 +133,12 @@ def test_the_referral_choices_follow_the_chosen_client(owner_client, alice_pract
 
 def test_choices_carry_public_ids_not_database_keys(owner_client, clinician, alice_practice):
     person = testing.make_client(alice_practice)
-    page = owner_client.get(f"/sessions/new/?client={person.uuid}").content.decode()
+    query = f"client={person.uuid}&clinician={clinician.uuid}"
+    page = owner_client.get(f"/sessions/new/?{query}").content.decode()
     assert f'name="client" value="{person.uuid}"' in page
     assert f'value="{person.pk}"' not in page
-    assert f'value="{clinician.uuid}"' in page
+    assert f'name="clinician" value="{clinician.uuid}"' in page
+    assert f'value="{clinician.pk}"' not in page
 
 
 def test_editing_keeps_the_current_choices_selected(owner_client, alice_practice):
@@ -144,4 +146,5 @@ def test_editing_keeps_the_current_choices_selected(owner_client, alice_practice
     page = owner_client.get(f"/sessions/{session.uuid}/edit/").content.decode()
     assert f'name="client" value="{session.client.uuid}"' in page
     assert f'name="client__search" value="{escape(session.client.full_name)}"' in page
-    assert f'value="{session.clinician.uuid}" selected' in page
+    assert f'name="clinician" value="{session.clinician.uuid}"' in page
+    assert f'name="clinician__search" value="{escape(session.clinician.full_name)}"' in page

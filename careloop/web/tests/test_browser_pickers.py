@@ -49,11 +49,27 @@ def test_a_client_is_booked_by_typing_three_letters_with_the_keyboard_alone(
     # Choosing the client refreshed the referral choice to that client's referrals.
     page.locator(f"#id_referral option[value='{referral.uuid}']").wait_for(state="attached")
 
-    page.get_by_label("Clinician").select_option(label=clinician.full_name)
+    # The clinician too is typed, never chosen from a list of every clinician.
+    testing.make_user(alice_practice, Role.CLINICIAN, full_name="Dr Kylie Wattle")
+    clinicians = page.get_by_role("combobox", name="Clinician")
+    clinicians.focus()
+    page.keyboard.type("kym")
+    page.get_by_role("listbox", name="Matching clinicians").get_by_role(
+        "option", name=clinician.full_name
+    ).wait_for()
+    assert (
+        page.get_by_role("listbox", name="Matching clinicians").get_by_role("option").count() == 1
+    )
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    assert clinicians.input_value() == clinician.full_name
+    assert page.locator("input[name=clinician]").input_value() == str(clinician.uuid)
+
     page.get_by_label("Date and time").fill("15/12/2026 10:00")
     page.get_by_label("Date and time").press("Enter")
     page.wait_for_url(lambda url: "/sessions/new/" not in url)
-    assert TherapySession.objects.get().client == wanted
+    session = TherapySession.objects.get()
+    assert session.client == wanted and session.clinician == clinician
     problems.assert_none()
 
 
@@ -99,3 +115,53 @@ def test_on_a_phone_a_tap_on_a_match_chooses_it(browser, live_server, alice_prac
         assert page.locator("input[name=client]").input_value() == str(wanted.uuid)
     finally:
         context.close()
+
+
+def test_the_sessions_list_is_filtered_by_a_clinician_chosen_by_typing(
+    page, live_server, alice_practice, owner
+):
+    """Typing in a list's picker does not refresh the list; choosing does, and the
+    address keeps the choice, so a reload shows the clinician's name again."""
+    kym = testing.make_user(alice_practice, Role.CLINICIAN, full_name="Kym Waratah")
+    other = testing.make_user(alice_practice, Role.CLINICIAN, full_name="Lee Other")
+    mine = testing.make_client(alice_practice, given_name="Marlowe", family_name="Quennell")
+    theirs = testing.make_client(alice_practice, given_name="Otto", family_name="Zeller")
+    testing.make_session(alice_practice, client=mine, clinician=kym)
+    testing.make_session(alice_practice, client=theirs, clinician=other)
+    problems = PageProblems(page)
+    sign_in(page, live_server, owner.email)
+    page.goto(f"{live_server.url}/sessions/?q=")
+    refreshes: list[str] = []  # the list's own htmx requests
+    page.on(
+        "request",
+        lambda request: (
+            refreshes.append(request.url)
+            if "/sessions/?" in request.url and request.headers.get("hx-request")
+            else None
+        ),
+    )
+    results = page.locator("#results")
+    results.get_by_text("Otto Zeller").wait_for()
+
+    box = page.get_by_role("combobox", name="Clinician")
+    box.focus()
+    page.keyboard.type("waratah")
+    page.get_by_role("option", name="Kym Waratah").wait_for()
+    assert "/pick/" not in page.url  # the search for a name is not the page's address
+    assert results.get_by_text("Otto Zeller").is_visible()  # half a choice filters nothing
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    results.get_by_text("Otto Zeller").wait_for(state="detached")
+    assert results.get_by_text("Marlowe Quennell").is_visible()
+    page.wait_for_url(lambda url: f"clinician={kym.uuid}" in url)
+    assert refreshes and all(f"clinician={kym.uuid}" in url for url in refreshes)
+
+    page.reload()
+    assert page.get_by_role("combobox", name="Clinician").input_value() == "Kym Waratah"
+    assert not results.get_by_text("Otto Zeller").count()
+
+    # Emptying the box shows everyone's sessions again.
+    box = page.get_by_role("combobox", name="Clinician")
+    box.fill("")
+    results.get_by_text("Otto Zeller").wait_for()
+    problems.assert_none()
