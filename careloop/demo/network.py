@@ -19,12 +19,12 @@ from django.apps import apps
 from django.db import connection, models, transaction
 
 from careloop.insights import summaries
-from careloop.insights.models import ReferralMonth
+from careloop.insights.models import ReferralMonth, SourceTotal
 from careloop.practices.models import Practice
 
 # Counted again for the copy rather than copied: their keys name doctors and clinicians
 # in text, which a copy's new keys would not match.
-RECOUNTED = (Practice.niches.through, ReferralMonth)
+RECOUNTED = (Practice.niches.through, ReferralMonth, SourceTotal)
 
 
 @dataclass(frozen=True)

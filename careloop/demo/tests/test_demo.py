@@ -168,6 +168,20 @@ def test_a_copied_practice_owns_a_copy_of_every_row_and_nothing_of_the_original(
     assert not sessions.filter(
         practice=copy, uuid__in=sessions.filter(practice=harbour).values("uuid")
     ).exists()
+    # Summary rows that name doctors in text are counted again, naming the copy's own.
+    from careloop.directory.models import Doctor
+    from careloop.insights.models import ReferralMonth, SourceTotal
+
+    own = {
+        str(pk) for pk in Doctor._base_manager.filter(practice=copy).values_list("pk", flat=True)
+    }
+    for model in (ReferralMonth, SourceTotal):
+        keys = set(
+            model._base_manager.filter(practice=copy, dimension="doctor")
+            .exclude(key="")
+            .values_list("key", flat=True)
+        )
+        assert keys and keys <= own, model
     owner = User.objects.get(email="owner@network-03.demo")
     assert owner.practice == copy and owner.check_password(DEMO_PASSWORD)
     assert Client._base_manager.filter(practice=copy, search_family="").count() == 0
