@@ -256,7 +256,18 @@ class ScoreChange(PracticeOwned):
                 fields=["practice", "client", "measure"], name="one_score_change"
             )
         ]
-        indexes = [models.Index(fields=["practice", "measure"], name="score_change_by_measure")]
+        indexes = [
+            # Outcomes by source: each measure's changes added up by source, read from
+            # the index alone.
+            models.Index(
+                fields=["practice", "measure", "medical_practice", "first_score", "last_score"],
+                name="score_change_by_practice",
+            ),
+            models.Index(
+                fields=["practice", "measure", "niche", "first_score", "last_score"],
+                name="score_change_by_niche",
+            ),
+        ]
 
     def __str__(self) -> str:
         change = f"{self.first_score:g} to {self.last_score:g}"

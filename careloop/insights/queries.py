@@ -505,45 +505,66 @@ def loop_closure(practice: Practice, months: Sequence[date]) -> Closure:
     )
 
 
+def _doctor_name(title: str, given: str, family: str) -> str:
+    return " ".join(part for part in (title, given, family) if part)
+
+
+LETTERS_OWED_SHOWN = 200
+
+
 def letters_owed(practice: Practice, now) -> Table:
     """Drafts waiting to go, and end-of-course reports nobody has drafted yet: a course
-    that ended with no report is owed from the day it ended, draft or not."""
+    that ended with no report is owed from the day it ended, draft or not. The longest
+    owed LETTERS_OWED_SHOWN of each, read as plain values."""
+    kinds = dict(Letter._meta.get_field("kind").flatchoices)
+    letter_link = _links_to("letters:detail")
+    referral_link = _links_to("referrals:detail")
     drafts = list(
         Letter.objects.filter(practice=practice, status=LetterStatus.DRAFT)
-        .select_related("doctor", "client")
-        .order_by("created_at")[:200]
+        .order_by("created_at")
+        .values_list(
+            "created_at",
+            "kind",
+            "doctor__title",
+            "doctor__given_name",
+            "doctor__family_name",
+            "uuid",
+            "referral_id",
+        )[:LETTERS_OWED_SHOWN]
     )
-    drafted_for: set[int] = {letter.referral_id for letter in drafts if letter.referral_id}
+    drafted_for: set[int] = {referral_id for *_, referral_id in drafts if referral_id}
     # Loops still open or broken are the only ones that can owe a report (index by loop).
     undrafted = [
-        fact
-        for fact in ReferralFact.objects.filter(
+        row
+        for row in ReferralFact.objects.filter(
             practice=practice,
             loop__in=[LoopState.OPEN, LoopState.BROKEN],
             course_ended_at__isnull=False,
             report_sent_at__isnull=True,
             doctor__isnull=False,
         )
-        .select_related("doctor", "referral")
-        .order_by("course_ended_at")[:200]
-        if fact.referral_id not in drafted_for
+        .order_by("course_ended_at")
+        .values_list(
+            "course_ended_at",
+            "doctor__title",
+            "doctor__given_name",
+            "doctor__family_name",
+            "referral__uuid",
+            "referral_id",
+        )[:LETTERS_OWED_SHOWN]
+        if row[-1] not in drafted_for
     ]
     owed: list[tuple[Any, str, str, str]] = [
-        (
-            letter.created_at,
-            letter.get_kind_display(),
-            letter.doctor.display_name,
-            letter.get_absolute_url(),
-        )
-        for letter in drafts
+        (created_at, str(kinds.get(kind, kind)), _doctor_name(*names), letter_link(uuid))
+        for created_at, kind, *names, uuid, _ in drafts
     ] + [
         (
-            fact.course_ended_at,
+            ended_at,
             "End-of-course report (not drafted yet)",
-            fact.doctor.display_name if fact.doctor else "",
-            fact.referral.get_absolute_url(),
+            _doctor_name(*names),
+            referral_link(uuid),
         )
-        for fact in undrafted
+        for ended_at, *names, uuid, _ in undrafted
     ]
     owed.sort(key=lambda row: row[0])
     return Table(
@@ -864,7 +885,7 @@ def _outcome_totals(practice: Practice, today: date, *, shareable_only: bool) ->
                 _add(totals, (measure, slug), label, (1, last - first, last < first, last > first))
         return totals
     for slug, _title, field, names, none_label in OUTCOME_GROUPS:
-        for row in (
+        for measure, key, *labels, clients, change, fell, rose in (
             changes.values("measure", field, *names)
             .order_by()
             .annotate(
@@ -873,10 +894,10 @@ def _outcome_totals(practice: Practice, today: date, *, shareable_only: bool) ->
                 fell=Count("id", filter=Q(last_score__lt=F("first_score"))),
                 rose=Count("id", filter=Q(last_score__gt=F("first_score"))),
             )
+            .values_list("measure", field, *names, "clients", "change", "fell", "rose")
         ):
-            label = _group_label(slug, row[field], [row[n] for n in names], none_label)
-            counts = (row["clients"], row["change"] or 0.0, row["fell"], row["rose"])
-            _add(totals, (row["measure"], slug), label, counts)
+            label = _group_label(slug, key, labels, none_label)
+            _add(totals, (measure, slug), label, (clients, change or 0.0, fell, rose))
     return totals
 
 
