@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from icalendar import Calendar
 
 from careloop import testing
@@ -312,6 +313,32 @@ def test_the_calendar_feed_parses_and_carries_my_tasks_and_visit_days(
     assert "Elsewhere" not in response.content.decode() and "Bob's task" not in summaries
 
 
+def test_the_calendar_feed_is_kept_until_what_it_shows_changes(
+    client, alice_practice, doctor, owner, medical_practice
+):
+    first = make_task(alice_practice, doctor=doctor, assigned_to=owner, title="Call Dr Chen")
+    feed = actions.new_feed(owner, by=owner, via=actions.JOB)
+    url = reverse("outreach:calendar_feed", args=[feed.token])
+    body = client.get(url).content
+    with CaptureQueriesContext(connection) as kept:
+        assert client.get(url).content == body
+    assert not any('outreach_outreachtask"."title' in q["sql"] for q in kept.captured_queries)
+
+    other = testing.make_doctor(alice_practice)
+    make_task(alice_practice, doctor=other, assigned_to=owner, title="Send the flyer")
+    assert b"Send the flyer" in client.get(url).content
+    first.done_at = timezone.now()
+    first.save(update_fields=["done_at"])
+    assert b"Call Dr Chen" not in client.get(url).content
+    plan = VisitPlan.objects.create(
+        practice=alice_practice, planned_for=alice_practice.today(), planned_by=owner
+    )
+    VisitStop.objects.create(
+        practice=alice_practice, plan=plan, position=1, medical_practice=medical_practice
+    )
+    assert b"Visit day: 1 medical practice" in client.get(url).content
+
+
 def test_a_wrong_or_revoked_feed_token_is_not_found(client, owner, alice_practice):
     feed = actions.new_feed(owner, by=owner, via=actions.JOB)
     assert client.get(reverse("outreach:calendar_feed", args=["not-a-token"])).status_code == 404
@@ -377,6 +404,9 @@ def _history(practice, medical_practice, owner, n):
 
 
 def _count(client, url):
+    from django.core.cache import cache
+
+    cache.clear()  # the calendar feed keeps its body: count the queries that make it
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
     assert response.status_code == 200, url
