@@ -54,6 +54,7 @@ def refresh(practice: Practice, referral_ids: Iterable[int] | None = None) -> in
         chunk = ids[start : start + BATCH]
         rows = _rows(practice, chunk, targets)
         with transaction.atomic():
+            summaries.lock(practice)
             stale = ReferralFact.objects.filter(practice=practice, referral_id__in=chunk)
             if referral_ids is not None:
                 # A referral moved to another month (its date corrected) leaves one.

@@ -1,13 +1,16 @@
 """The referral funnel: how many reach each step, and how long each step takes.
 
-Times are counted in tenths of a day, the precision the pages show: the summary rows
-keep a histogram of them (StepDuration), so a median over a year is read from a few
-hundred rows, and comes out the same as from the referrals one by one."""
+Each time is counted in tenths of a day, the precision the pages show, before the
+median is taken (the median of 1.0 and 1.09 days is that of 1.0 and 1.1: 1.1 days, a
+half rounded up). So the summary rows can keep a histogram of times (StepDuration), a
+median over a year is read from a few hundred rows, and it comes out the same as from
+the referrals one by one."""
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 # (field, label): the order a referral moves through.
@@ -76,8 +79,10 @@ def median_days(histogram: Mapping[int, int]) -> float | None:
         raise IndexError(position)
 
     middle = total // 2
-    tenths = at(middle) if total % 2 else (at(middle - 1) + at(middle)) / 2
-    return round(tenths / 10, 1)
+    # In twentieths of a day, exactly: the two middle times' sum, or twice the middle one.
+    twentieths = 2 * at(middle) if total % 2 else at(middle - 1) + at(middle)
+    days = (Decimal(twentieths) / 20).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return float(days)
 
 
 def steps_from(

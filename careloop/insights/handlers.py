@@ -5,6 +5,7 @@ letter signed, a day passing a deadline)."""
 from django.db import transaction
 
 from careloop import events
+from careloop.clients.events import ClientsMerged
 from careloop.measures.events import ScoresRecorded
 from careloop.referrals.events import (
     ReferralAccepted,
@@ -16,6 +17,7 @@ from careloop.referrals.events import (
 from careloop.therapy.events import SessionAttended
 
 from . import tasks
+from .models import ReferralFact, ScoreChange
 
 
 def refresh_referral(event) -> None:
@@ -33,6 +35,18 @@ def refresh_scores(event: ScoresRecorded) -> None:
     transaction.on_commit(lambda: tasks.refresh_scores(client_id), robust=True)
 
 
+def move_merged_client_rows(event: ClientsMerged) -> None:
+    """Inside the merge: the duplicate's summary rows become the kept client's (deleting
+    the duplicate would otherwise take its referrals' rows with it), and after it the
+    kept client's scores are counted again as one history."""
+    ReferralFact.objects.filter(practice_id=event.practice_id, client_id=event.duplicate_id).update(
+        client_id=event.kept_id
+    )
+    ScoreChange.objects.filter(practice_id=event.practice_id, client_id=event.duplicate_id).delete()
+    kept_id = event.kept_id
+    transaction.on_commit(lambda: tasks.refresh_client(kept_id), robust=True)
+
+
 def connect() -> None:
     for event_type in (
         ReferralAccepted,
@@ -45,3 +59,4 @@ def connect() -> None:
     events.subscribe(ReferralBooked, refresh_referral)
     events.subscribe(SessionAttended, refresh_client)
     events.subscribe(ScoresRecorded, refresh_scores)
+    events.subscribe(ClientsMerged, move_merged_client_rows)

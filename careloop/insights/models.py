@@ -62,8 +62,9 @@ class ReferralFact(PracticeOwned):
     clinician = models.ForeignKey(
         "practices.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # SET_NULL: the row goes with its referral, not with a client record merged away.
     client = models.ForeignKey(
-        "clients.Client", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "clients.Client", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     status = models.CharField(max_length=20)
     end_reason = models.CharField(max_length=200, blank=True)

@@ -91,7 +91,7 @@ def rebuild_months(practice: Practice, months: Iterable[date] | None = None) -> 
             return 0
         facts = facts.filter(month__in=chosen)
     with transaction.atomic():
-        _lock(practice)
+        lock(practice)
         stale_months = ReferralMonth.objects.filter(practice=practice)
         if chosen is not None:
             stale_months = stale_months.filter(month__in=chosen)
@@ -275,10 +275,13 @@ def _step_rows(practice: Practice, facts: QuerySet[ReferralFact]) -> list[StepDu
     ]
 
 
-def _lock(practice: Practice) -> None:
+def lock(practice: Practice) -> None:
     """One rebuild of a practice's summaries at a time: two jobs recounting the same
-    month would each delete, then both insert."""
-    Practice.objects.select_for_update().filter(pk=practice.pk).values_list("pk").first()
+    month would each delete, then both insert. Called inside a transaction, before the
+    rows are worked out, so the second works from what the first wrote. The lock takes
+    no key (PostgreSQL's FOR NO KEY UPDATE): the practice's other writes, whose foreign
+    keys share-lock its row, go on meanwhile. SQLite writes one at a time anyway."""
+    Practice.objects.select_for_update(no_key=True).filter(pk=practice.pk).values_list("pk").first()
 
 
 def first_scale_score(scores) -> float | None:
@@ -297,6 +300,20 @@ def rebuild_score_changes(practice: Practice, client_ids: Iterable[int] | None =
             return 0
         results = results.filter(client_id__in=chosen)
         facts = facts.filter(client_id__in=chosen)
+    with transaction.atomic():
+        lock(practice)
+        rows = _score_change_rows(practice, results, facts)
+        stale = ScoreChange.objects.filter(practice=practice)
+        if chosen is not None:
+            stale = stale.filter(client_id__in=chosen)
+        stale.delete()
+        ScoreChange.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+def _score_change_rows(
+    practice: Practice, results: QuerySet[MeasureResult], facts: QuerySet[ReferralFact]
+) -> list[ScoreChange]:
     # Each client's latest referral names its source (self-referrals name none).
     source: dict[int, tuple[int | None, int | None]] = {}
     for client_id, medical_practice_id, niche_id in facts.order_by("received_at").values_list(
@@ -318,7 +335,7 @@ def rebuild_score_changes(practice: Practice, client_ids: Iterable[int] | None =
         first.setdefault(key, score)
         last[key] = score
         counted[key] = counted.get(key, 0) + 1
-    rows = [
+    return [
         ScoreChange(
             practice=practice,
             client_id=client_id,
@@ -332,13 +349,6 @@ def rebuild_score_changes(practice: Practice, client_ids: Iterable[int] | None =
         for (client_id, measure), n in counted.items()
         if n >= 2
     ]
-    with transaction.atomic():
-        stale = ScoreChange.objects.filter(practice=practice)
-        if chosen is not None:
-            stale = stale.filter(client_id__in=chosen)
-        stale.delete()
-        ScoreChange.objects.bulk_create(rows, batch_size=1000)
-    return len(rows)
 
 
 def year_start(today: date) -> date:
@@ -371,28 +381,31 @@ def rebuild_doctor_years(practice: Practice, doctor_ids: Iterable[int] | None = 
     today = practice.today()
     since = year_start(today)
     chosen = None if doctor_ids is None else sorted({d for d in doctor_ids if d})
-    if chosen is not None:
-        kept_since = (
-            DoctorYear.objects.filter(practice=practice).values_list("since", flat=True).first()
-        )
-        if kept_since != since:
-            chosen = None
-        elif not chosen:
-            return 0
-    counted = counted_live(practice, today)
-    if chosen is not None:
-        counted = counted.filter(doctor_id__in=chosen)
-    rows = [
-        DoctorYear(
-            practice=practice,
-            doctor_id=row["doctor_id"],
-            since=since,
-            patients=row["patients"],
-            sessions=row["sessions"] or 0,
-        )
-        for row in counted
-    ]
     with transaction.atomic():
+        lock(practice)
+        if chosen is not None:
+            kept_since = set(
+                DoctorYear.objects.filter(practice=practice)
+                .values_list("since", flat=True)
+                .distinct()[:2]
+            )
+            if kept_since != {since}:
+                chosen = None
+            elif not chosen:
+                return 0
+        counted = counted_live(practice, today)
+        if chosen is not None:
+            counted = counted.filter(doctor_id__in=chosen)
+        rows = [
+            DoctorYear(
+                practice=practice,
+                doctor_id=row["doctor_id"],
+                since=since,
+                patients=row["patients"],
+                sessions=row["sessions"] or 0,
+            )
+            for row in counted
+        ]
         stale = DoctorYear.objects.filter(practice=practice)
         if chosen is not None:
             stale = stale.filter(doctor_id__in=chosen)

@@ -1,5 +1,7 @@
 """Background jobs for insights, run by Huey's consumer (`careloop run_huey`)."""
 
+import logging
+
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
@@ -9,6 +11,8 @@ from careloop.practices.jobs import each_practice_scope, job_in_scope_of
 from careloop.referrals.models import Referral
 
 from . import facts, report
+
+log = logging.getLogger(__name__)
 
 
 @db_task()
@@ -36,7 +40,14 @@ def refresh_scores(client_id: int) -> None:
 
 
 def refresh_all() -> int:
-    return sum(facts.refresh(practice) for practice in each_practice_scope())
+    """Every practice's summaries; one practice failing (logged) leaves the others' done."""
+    written = 0
+    for practice in each_practice_scope():
+        try:
+            written += facts.refresh(practice)
+        except Exception:
+            log.exception("Insight summaries of %s could not be refreshed", practice.slug)
+    return written
 
 
 @db_periodic_task(crontab(minute="23"))
