@@ -36,6 +36,9 @@ class MedicalPractice(SearchKeyedPracticeOwned):  # type: ignore[django-manager-
             # The medical-practice list: one practice's rows by name.
             models.Index(fields=["practice", "name"], name="medpractice_by_name"),
             models.Index(fields=["practice", "search_name"], name="medpractice_search_name"),
+            # Who to visit next: the medical practices in a box around the practice
+            # (outreach/prospects.py), read from the index alone to measure distances.
+            models.Index(fields=["practice", "latitude", "longitude"], name="medpractice_by_place"),
         ]
 
     def __str__(self) -> str:

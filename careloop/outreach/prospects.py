@@ -1,32 +1,51 @@
 """Who to visit next, from the database: the facts `ranking.py` orders.
 
-A constant number of queries whatever the directory's size: the medical practices in
-a bounding box around the practice (indexed comparisons in SQL), the doctors who work
-there, and three grouped aggregates (referrals per doctor, activities per doctor and
-per medical practice). Exact distances are computed in Python for the rows in the box.
+The page shows the first hundred of what may be tens of thousands of doctors and
+medical practices within reach, so the work follows the rows shown, not the directory:
+
+- one query lists the open medical practices within reach, nearest first: a bounding
+  box read from an index (medpractice_by_place), then the exact distance, computed
+  in SQL by the formula Python uses;
+- the nearest of them are read a ring at a time, five queries a ring (the ring, its
+  doctors, their referrals, their activities, the medical practices' own
+  activities), until the first rows of the ranking cannot change whatever lies
+  further out (`ranking.settled`): in a city, the first ring;
+- one query counts the doctors to approach, from an index of the links alone, and
+  one per kind gives the rows shown their public ids.
+
+A stage filter has to judge every contact within reach to count them, so it reads
+them all as one ring: slower, bounded by the reach rather than by the directory.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from typing import Any
+from datetime import date
+from typing import Any, NamedTuple
 
-from django.db.models import Count, Max
+from django.db.models import Count, F, FloatField, Max, Q, QuerySet, Value
+from django.db.models.functions import ASin, Cast, Cos, Least, Power, Radians, Sin, Sqrt
 from django.utils import timezone
 
 from careloop.directory.models import Doctor, MedicalPractice
 from careloop.referrals.models import Referral
 
 from . import ranking, stages
-from .models import Activity, NicheReach, OutreachSettings
+from .models import Activity, DoctorPreference, NicheReach, OutreachSettings
 from .ranking import ContactFacts, Prospect, Reach, StageFunction
+
+# Medical practices in the first ring; each further ring is RING_GROWTH times larger.
+# A city's nearest two dozen have a page of doctors between them.
+FIRST_RING = 24
+RING_GROWTH = 4
 
 
 def rhythm_stage(facts: ContactFacts, today: date) -> str:
     """The relationship stage of outreach/stages.py, the one the relationship page
-    shows: lapsing judged from the doctor's own rhythm. A doctor heard from within
+    shows: lapsing judged from the doctor's own rhythm (stages.Rhythm.lapsed, without
+    the words the page explains it in). A doctor heard from within
     stages.MIN_SILENCE_DAYS cannot have lapsed, so only the quieter ones need their
     referral dates."""
     if facts.do_not_contact:
@@ -37,10 +56,9 @@ def rhythm_stage(facts: ContactFacts, today: date) -> str:
         )
         if not silent or not facts.referral_dates:
             return ranking.REFERRING
-        verdict = stages.stage_of(
-            stages.StageFacts(today=today, referral_dates=facts.referral_dates)
-        )
-        return ranking.LAPSED if verdict.stage == ranking.LAPSED else ranking.REFERRING
+        rhythm = stages.rhythm_of(facts.referral_dates)
+        lapsed = rhythm is not None and rhythm.lapsed(today)
+        return ranking.LAPSED if lapsed else ranking.REFERRING
     if facts.activities:
         return ranking.INTRODUCED
     return ranking.NOT_CONTACTED
@@ -85,212 +103,313 @@ class Search:
 
 @dataclass
 class Result:
-    prospects: list[Prospect]
+    prospects: list[Prospect]  # ranked; the first `limit` of them when one was given
     reach: Reach
     origin: tuple[float, float] | None
     radius_km: float
     niches: list[tuple[str, str]] = field(default_factory=list)  # the practice's (code, name)
+    total: int = 0  # how many there are to approach, shown or not
 
 
-def find_prospects(practice, search: Search | None = None, *, today: date | None = None) -> Result:
+def distance_km(origin: tuple[float, float]) -> Any:
+    """The great-circle distance in km from origin to a row's latitude and longitude,
+    as a database expression: ranking.haversine_km's formula, step for step, so that
+    the database and Python agree."""
+    lat0, lon0 = origin
+    phi1 = math.radians(lat0)
+    phi2 = Radians(Cast(F("latitude"), FloatField()))
+    dlambda = Radians(Cast(F("longitude"), FloatField()) - Value(lon0))
+    half_dphi = Sin((phi2 - Value(phi1)) / Value(2.0))
+    half_dlambda = Sin(dlambda / Value(2.0))
+    a = Power(half_dphi, 2) + Value(math.cos(phi1)) * Cos(phi2) * Power(half_dlambda, 2)
+    return Value(2 * ranking.EARTH_RADIUS_KM) * ASin(Least(Value(1.0), Sqrt(a)))
+
+
+def open_places_within(practice, origin: tuple[float, float], radius_km: float) -> QuerySet:
+    """The practice's medical practices within radius_km of origin, with their
+    `distance`, less those marked do not contact (they never appear, and their doctors
+    are judged by the places they can be met at)."""
+    min_lat, max_lat, min_lon, max_lon = ranking.bounding_box(*origin, radius_km)
+    return (
+        MedicalPractice.objects.for_practice(practice)
+        .filter(
+            latitude__gte=min_lat,
+            latitude__lte=max_lat,
+            longitude__gte=min_lon,
+            longitude__lte=max_lon,
+        )
+        .annotate(distance=distance_km(origin))
+        .filter(distance__lte=radius_km)
+        .filter(Q(outreach_preference__isnull=True) | Q(outreach_preference__do_not_contact=False))
+    )
+
+
+def find_prospects(
+    practice,
+    search: Search | None = None,
+    *,
+    today: date | None = None,
+    limit: int | None = None,
+    reach: Reach | None = None,
+) -> Result:
+    """Who to approach, ranked (ranking.rank); only the first `limit` when given, read
+    from the nearest medical practices outwards until they are certain."""
     search = search or Search()
     today = today or timezone.localdate()
-    reach = reach_of(practice)
+    reach = reach or reach_of(practice)
     practice_niches = sorted(reach.niche_names.items(), key=lambda item: item[1])
     niche_codes = [code for code, _ in practice_niches]
+    # Within this radius is exactly ranking.in_reach: without a niche the widest of
+    # the general radius and the practice's niches', with one that niche's; an
+    # explicit radius widens (or narrows) the search as the person asked.
     radius = search.radius_km or reach.radius_for(search.niche)
     origin = origin_of(practice)
     if origin is None:
         return Result([], reach, None, radius, practice_niches)
 
-    min_lat, max_lat, min_lon, max_lon = ranking.bounding_box(*origin, radius)
-    in_box = {
-        "latitude__gte": min_lat,
-        "latitude__lte": max_lat,
-        "longitude__gte": min_lon,
-        "longitude__lte": max_lon,
-    }
-    medical_practices: dict[int, dict[str, Any]] = {}
-    for found in MedicalPractice.objects.filter(practice=practice, **in_box).values(
-        "id",
-        "name",
-        "suburb",
-        "latitude",
-        "longitude",
-        "outreach_preference__do_not_contact",
-    ):
-        row: dict[str, Any] = dict(found)
-        distance = ranking.haversine_km(*origin, float(row["latitude"]), float(row["longitude"]))
-        # An explicit radius widens (or narrows) the search as the person asked;
-        # otherwise each niche's own reach decides.
-        wanted = search.radius_km is not None or ranking.in_reach(
-            distance, reach, search.niche, niche_codes
-        )
-        if distance <= radius and wanted:
-            row["distance"] = distance
-            medical_practices[row["id"]] = row
-
-    works_at: dict[int, list[int]] = defaultdict(list)
-    # The doctors' links to the medical practices in the box, by a join on the same
-    # box (a list of thousands of ids as query parameters is slow to build).
-    links = Doctor.medical_practices.through.objects.filter(
-        medicalpractice__practice=practice,
-        **{f"medicalpractice__{key}": value for key, value in in_box.items()},
+    places = open_places_within(practice, origin, radius)
+    order: list[tuple[int, float]] = list(
+        places.order_by("distance", "id").values_list("id", "distance")
     )
-    for doctor_id, mp_id in links.values_list("doctor_id", "medicalpractice_id"):
-        if mp_id in medical_practices:
-            works_at[doctor_id].append(mp_id)
+    reader = _Reader(practice, search, today, reach, niche_codes)
+    everything = limit is None or bool(search.stage)
+    start, size = 0, FIRST_RING
+    ranked: list[Prospect] = []
+    while start < len(order):
+        if everything:
+            end = len(order)
+            reader.read_all(places)
+        else:
+            # A ring is the next `size` places and any as far as its last, so that
+            # the places left are all further out than the ring.
+            end = min(start + size, len(order))
+            while end < len(order) and order[end][1] == order[end - 1][1]:
+                end += 1
+            reader.read_ring(dict(order[start:end]))
+        ranked = ranking.rank(reader.prospects)  # only the wanted stage were kept
+        if end == len(order) or (limit and ranking.settled(ranked, limit, order[end][1])):
+            break
+        start, size = end, _next_ring(ranked, limit or 0, end, size)
 
-    doctors = [
-        row
-        for row in Doctor.objects.filter(
-            practice=practice, pk__in=links.values("doctor_id")
-        ).values(
-            # No uuid here (nor for the medical practices): converting thousands of them
-            # costs more than the rest of the page; the shown rows get theirs in one more
-            # query per kind (public_ids).
-            "id",
-            "title",
-            "given_name",
-            "family_name",
-            "outreach_preference__do_not_contact",
+    if everything:
+        total = len(ranked)
+    else:
+        total = 0 if search.who == "doctor" else len(order)
+        if search.who != "medical_practice":
+            total += _doctors_at(practice, places)
+    shown = _with_public_ids(practice, ranked[:limit] if limit else ranked)
+    return Result(shown, reach, origin, radius, practice_niches, total)
+
+
+def _next_ring(ranked: list[Prospect], limit: int, read: int, size: int) -> int:
+    """How many places the next ring should have: enough, at the rate the first
+    group's rows have been found so far, for the rows still missing, and half as many
+    again; never more than RING_GROWTH times the last ring, nor fewer than half the
+    first."""
+    found = sum(1 for p in ranked[:limit] if ranking.STAGE_PRIORITY[p.stage] == ranking.FIRST_GROUP)
+    if found == 0:
+        return size * RING_GROWTH
+    missing = limit - found
+    return max(FIRST_RING // 2, min(size * RING_GROWTH, math.ceil(1.5 * missing * read / found)))
+
+
+def _doctors_at(practice, places: QuerySet) -> int:
+    """How many doctors can be approached at these places: those not marked do not
+    contact, each counted once however many of the places they work at. Read from
+    the links' index alone (doctorlink_by_place): the places are the practice's, and a
+    link only ever joins a doctor and a medical practice of one practice (the rows
+    shown check it again)."""
+    return (
+        Doctor.medical_practices.through.objects.filter(medicalpractice__in=places.values("id"))
+        .exclude(
+            doctor_id__in=DoctorPreference.objects.for_practice(practice)
+            .filter(do_not_contact=True)
+            .values("doctor_id")
         )
-        if row["id"] in works_at
-    ]
+        # Grouped rather than DISTINCT: SQLite sorts the groups faster.
+        .values("doctor_id")
+        .annotate(places=Count("medicalpractice_id"))
+        .count()
+    )
 
-    referrals: dict[int, dict[str, Any]] = {
-        row["referring_doctor"]: dict(row)
-        for row in Referral.objects.filter(practice=practice)
-        .order_by()
-        .values("referring_doctor")
-        .annotate(n=Count("pk"), last=Max("referral_date"))
-    }
-    # Only doctors quiet for longer than the shortest possible lapse need their whole
-    # history to judge it: one query for those, whatever the directory's size.
-    quiet_since = today - timedelta(days=stages.MIN_SILENCE_DAYS)
-    quiet = [
-        row["id"]
-        for row in doctors
-        if (referrals.get(row["id"]) or {}).get("last") is not None
-        and referrals[row["id"]]["last"] < quiet_since
-    ]
-    referral_dates: dict[int, list[date]] = defaultdict(list)
-    if quiet:
+
+class _Place(NamedTuple):
+    id: int
+    name: str
+    suburb: str
+    distance: float
+
+
+class _Person(NamedTuple):
+    name: str
+    do_not_contact: bool
+
+
+class _Reader:
+    """Reads rings of medical practices and makes prospects of them and of the doctors
+    first met there (the ring holds a doctor's nearest place: it is nearer than any
+    later ring's). Keeps only the prospects the search wants: never do not contact,
+    and with a stage filter only that stage."""
+
+    def __init__(self, practice, search: Search, today: date, reach: Reach, niches: list[str]):
+        self.practice = practice
+        self.search = search
+        self.today = today
+        self.reach = reach
+        self.niches = niches
+        self.stage_of = stage_function()
+        self.doctors_seen: set[int] = set()
+        self.prospects: list[Prospect] = []
+
+    def read_ring(self, distances: dict[int, float]) -> None:
+        """These few places, by id with their distance."""
+        places = {
+            pk: _Place(pk, name, suburb, distances[pk])
+            for pk, name, suburb in MedicalPractice.objects.for_practice(self.practice)
+            .filter(pk__in=list(distances))
+            .values_list("id", "name", "suburb")
+        }
+        self._read(places, list(distances))
+
+    def read_all(self, within: QuerySet) -> None:
+        """Every one of these places (open_places_within), however many: named by a
+        subquery rather than a list of ids."""
+        places = {
+            row[0]: _Place(*row) for row in within.values_list("id", "name", "suburb", "distance")
+        }
+        self._read(places, within.values("id"))
+
+    def _read(self, places: dict[int, _Place], place_ids: list[int] | QuerySet) -> None:
+        practice = self.practice
+        links = Doctor.medical_practices.through.objects.filter(
+            medicalpractice__in=place_ids, doctor__practice=practice
+        )
+        works_at: dict[int, list[int]] = defaultdict(list)  # place -> its doctors
+        people: dict[int, _Person] = {}
+        for doctor_id, place_id, title, given, family, blocked in links.values_list(
+            "doctor_id",
+            "medicalpractice_id",
+            "doctor__title",
+            "doctor__given_name",
+            "doctor__family_name",
+            "doctor__outreach_preference__do_not_contact",
+        ):
+            works_at[place_id].append(doctor_id)
+            if doctor_id not in people:
+                name = " ".join(part for part in (title, given, family) if part)
+                people[doctor_id] = _Person(name, bool(blocked))
+        doctors_here = links.values("doctor_id")
+        referral_dates: dict[int, list[date]] = defaultdict(list)
         for doctor_id, day in (
-            Referral.objects.filter(practice=practice, referring_doctor_id__in=quiet)
+            Referral.objects.for_practice(practice)
+            .filter(referring_doctor__in=doctors_here)
             .order_by()
             .values_list("referring_doctor_id", "referral_date")
         ):
             referral_dates[doctor_id].append(day)
-    activity = Activity.objects.filter(practice=practice).order_by()
-    by_doctor: dict[int, dict[str, Any]] = {
-        row["doctor"]: dict(row)
-        for row in activity.filter(doctor__isnull=False)
-        .values("doctor")
-        .annotate(n=Count("pk"), last=Max("occurred_on"))
-    }
-    by_mp: dict[int, dict[str, Any]] = {
-        row["medical_practice"]: dict(row)
-        for row in activity.filter(medical_practice__isnull=False)
-        .values("medical_practice")
-        .annotate(n=Count("pk"), last=Max("occurred_on"))
-    }
+        activity = Activity.objects.for_practice(practice).order_by()
+        by_doctor = _contacts(activity.filter(doctor__in=doctors_here), "doctor")
+        by_place = _contacts(activity.filter(medical_practice__in=place_ids), "medical_practice")
 
-    stage_of = stage_function()
-    prospects: list[Prospect] = []
-    # Per medical practice, summed over its doctors.
-    mp_totals: dict[int, dict] = {
-        pk: {
-            "referrals": 0,
-            "activities": 0,
-            "last_referral": None,
-            "last_contact": None,
-            "referral_dates": [],
-        }
-        for pk in medical_practices
-    }
+        facts: dict[int, ContactFacts] = {}
+        last_contact: dict[int, date | None] = {}
+        for doctor_id, person in people.items():
+            dates = sorted(referral_dates.get(doctor_id, ()))
+            contacts, last_activity = by_doctor.get(doctor_id, (0, None))
+            facts[doctor_id] = ContactFacts(
+                do_not_contact=person.do_not_contact,
+                referrals=len(dates),
+                activities=contacts,
+                last_referral=dates[-1] if dates else None,
+                referral_dates=tuple(dates),
+            )
+            last_contact[doctor_id] = _latest(last_activity, dates[-1] if dates else None)
 
-    for doctor in doctors:
-        places = [medical_practices[pk] for pk in works_at[doctor["id"]]]
-        open_places = [p for p in places if not p["outreach_preference__do_not_contact"]]
-        referred: dict[str, Any] = referrals.get(doctor["id"], {})
-        contacted: dict[str, Any] = by_doctor.get(doctor["id"], {})
-        facts = ContactFacts(
-            do_not_contact=bool(doctor["outreach_preference__do_not_contact"]) or not open_places,
-            referrals=referred.get("n", 0),
-            activities=contacted.get("n", 0),
-            last_referral=referred.get("last"),
-            referral_dates=tuple(referral_dates.get(doctor["id"], ())),
-        )
-        last_contact = _latest(contacted.get("last"), referred.get("last"))
-        for place in places:
-            totals = mp_totals[place["id"]]
-            totals["referrals"] += facts.referrals
-            totals["activities"] += facts.activities
-            totals["last_referral"] = _latest(totals["last_referral"], facts.last_referral)
-            totals["last_contact"] = _latest(totals["last_contact"], last_contact)
-            totals["referral_dates"].extend(facts.referral_dates)
-        if search.who == "medical_practice":
-            continue
-        nearest = min(open_places or places, key=lambda p: p["distance"])
-        prospects.append(
+        if self.search.who != "medical_practice":
+            nearest: dict[int, _Place] = {}
+            for place_id, doctor_ids in works_at.items():
+                place = places[place_id]
+                for doctor_id in doctor_ids:
+                    if doctor_id in self.doctors_seen:
+                        continue  # met in an earlier ring, at a nearer place
+                    if doctor_id not in nearest or place.distance < nearest[doctor_id].distance:
+                        nearest[doctor_id] = place
+            for doctor_id, place in nearest.items():
+                person = people[doctor_id]
+                where = f"{place.name}, {place.suburb}" if place.suburb else place.name
+                self._add(
+                    "doctor",
+                    doctor_id,
+                    person.name,
+                    place.distance,
+                    facts[doctor_id],
+                    last_contact[doctor_id],
+                    where,
+                )
+        self.doctors_seen.update(people)
+
+        if self.search.who != "doctor":
+            for place in places.values():
+                doctor_ids = works_at.get(place.id, [])
+                contacts, last_activity = by_place.get(place.id, (0, None))
+                dates = sorted(day for d in doctor_ids for day in facts[d].referral_dates)
+                together = ContactFacts(
+                    do_not_contact=False,  # places marked so are not read
+                    referrals=len(dates),
+                    activities=sum(facts[d].activities for d in doctor_ids) + contacts,
+                    last_referral=dates[-1] if dates else None,
+                    # A practice lapses on all its doctors' referrals together.
+                    referral_dates=tuple(dates),
+                )
+                self._add(
+                    "medical_practice",
+                    place.id,
+                    place.name,
+                    place.distance,
+                    together,
+                    _latest(last_activity, *(last_contact[d] for d in doctor_ids)),
+                    place.suburb,
+                )
+
+    def _add(self, kind, key, name, distance, facts, last_contact, where) -> None:
+        stage = self.stage_of(facts, self.today)
+        if stage == ranking.DO_NOT_CONTACT or self.search.stage not in (None, stage):
+            return
+        self.prospects.append(
             Prospect(
-                kind="doctor",
-                key=doctor["id"],
-                name=" ".join(
-                    p for p in (doctor["title"], doctor["given_name"], doctor["family_name"]) if p
-                ),
-                distance_km=nearest["distance"],
-                stage=stage_of(facts, today),
+                kind=kind,
+                key=key,
+                name=name,
+                distance_km=distance,
+                stage=stage,
                 last_contact=last_contact,
                 referrals_sent=facts.referrals,
-                niches_fit=reach.niches_within(nearest["distance"], niche_codes),
-                general_fit=nearest["distance"] <= reach.general_km,
-                where=f"{nearest['name']}, {nearest['suburb']}"
-                if nearest["suburb"]
-                else nearest["name"],
+                niches_fit=self.reach.niches_within(distance, self.niches),
+                general_fit=distance <= self.reach.general_km,
+                where=where,
             )
         )
 
-    if search.who != "doctor":
-        for pk, row in medical_practices.items():
-            totals = mp_totals[pk]
-            own: dict[str, Any] = by_mp.get(pk, {})
-            facts = ContactFacts(
-                do_not_contact=bool(row["outreach_preference__do_not_contact"]),
-                referrals=totals["referrals"],
-                activities=totals["activities"] + own.get("n", 0),
-                last_referral=totals["last_referral"],
-                # A practice lapses on all its doctors' referrals together.
-                referral_dates=tuple(sorted(totals["referral_dates"])),
-            )
-            prospects.append(
-                Prospect(
-                    kind="medical_practice",
-                    key=pk,
-                    name=row["name"],
-                    distance_km=row["distance"],
-                    stage=stage_of(facts, today),
-                    last_contact=_latest(totals["last_contact"], own.get("last")),
-                    referrals_sent=facts.referrals,
-                    niches_fit=reach.niches_within(row["distance"], niche_codes),
-                    general_fit=row["distance"] <= reach.general_km,
-                    where=row["suburb"],
-                )
-            )
 
-    ranked = ranking.rank(prospects)
-    if search.stage:
-        ranked = [p for p in ranked if p.stage == search.stage]
-    return Result(ranked, reach, origin, radius, practice_niches)
+def _contacts(activities: QuerySet, by: str) -> dict[int, tuple[int, date | None]]:
+    """(how many, the latest) of these activities, per doctor or medical practice."""
+    return {
+        key: (n, last)
+        for key, n, last in activities.values(by)
+        .annotate(n=Count("pk"), last=Max("occurred_on"))
+        .values_list(by, "n", "last")
+    }
 
 
-def public_ids(rows: list[Prospect]) -> list[Prospect]:
-    """Give the rows about to be shown their public ids (a query per kind)."""
+def _with_public_ids(practice, rows: list[Prospect]) -> list[Prospect]:
+    """Give the rows returned their public ids in place of their keys (a query per
+    kind): no more uuids are read than there are rows shown."""
     for kind, model in (("doctor", Doctor), ("medical_practice", MedicalPractice)):
         wanted = [p.key for p in rows if p.kind == kind]
         if wanted:
-            found = dict(model.objects.filter(pk__in=wanted).values_list("id", "uuid"))
+            found = dict(
+                model.objects.for_practice(practice).filter(pk__in=wanted).values_list("id", "uuid")
+            )
             for row in rows:
                 if row.kind == kind:
                     row.key = found[row.key]

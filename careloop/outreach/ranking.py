@@ -13,6 +13,9 @@ from datetime import date
 from typing import Any
 
 EARTH_RADIUS_KM = 6371.0088
+# Added to each side of a bounding box: about 10 cm, far below the 6 decimal places
+# coordinates are stored with, far above a floating-point rounding error.
+BOX_MARGIN_DEGREES = 1e-6
 
 # Stage codes, as outreach.models.Stage stores them (kept as strings so that this
 # module imports nothing of Django).
@@ -25,6 +28,7 @@ DO_NOT_CONTACT = "do_not_contact"
 # Who comes first: people who do not know us yet, and referrers we have lost, before
 # those we are already talking to. Within a group, the nearest first.
 STAGE_PRIORITY = {NOT_CONTACTED: 0, LAPSED: 0, INTRODUCED: 1, REFERRING: 2}
+FIRST_GROUP = min(STAGE_PRIORITY.values())
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -38,12 +42,21 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 def bounding_box(lat: float, lon: float, radius_km: float) -> tuple[float, float, float, float]:
     """(min_lat, max_lat, min_lon, max_lon) of a box that holds every point within
     radius_km: the database filters on it with plain indexed comparisons, and the
-    exact distance is computed for the few rows inside."""
-    dlat = math.degrees(radius_km / EARTH_RADIUS_KM)
-    # Longitude degrees shrink towards the poles; never divide by (nearly) zero.
-    cos_lat = max(math.cos(math.radians(lat)), 0.01)
-    dlon = math.degrees(radius_km / (EARTH_RADIUS_KM * cos_lat))
-    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+    exact distance is computed for the rows inside.
+
+    The circle is widest east-west not at the centre's latitude but nearer the pole,
+    so its longitude half-width is asin(sin d / cos lat), not d / cos lat: the smaller
+    one misses points near the east and west edges (a quarter of a kilometre inside a
+    500 km radius around Sydney). A hair of margin is added for rounding."""
+    angle = radius_km / EARTH_RADIUS_KM
+    dlat = math.degrees(angle) + BOX_MARGIN_DEGREES
+    min_lat, max_lat = max(lat - dlat, -90.0), min(lat + dlat, 90.0)
+    sin_angle, cos_lat = math.sin(angle), math.cos(math.radians(lat))
+    if angle >= math.pi / 2 or sin_angle >= cos_lat:
+        # The circle reaches a pole (or is so wide that longitude narrows nothing).
+        return min_lat, max_lat, -180.0, 180.0
+    dlon = math.degrees(math.asin(sin_angle / cos_lat)) + BOX_MARGIN_DEGREES
+    return min_lat, max_lat, lon - dlon, lon + dlon
 
 
 @dataclass(frozen=True)
@@ -76,7 +89,7 @@ class Prospect:
     """One row of the list: a doctor or a medical practice, with why it is there."""
 
     kind: str  # "doctor" or "medical_practice"
-    key: Any  # the record's public id (a doctor's primary key until public_ids())
+    key: Any  # the record's public id
     name: str
     distance_km: float
     stage: str
@@ -98,13 +111,28 @@ def in_reach(distance_km: float, reach: Reach, niche: str | None, niches: Sequen
     return any(reach.niche_km.get(code, reach.general_km) >= distance_km for code in niches)
 
 
+def rank_key(p: Prospect) -> tuple:
+    # Last the kind and key: two namesakes equally far keep one order however the
+    # rows were read.
+    return (STAGE_PRIORITY.get(p.stage, 3), round(p.distance_km, 3), p.name, p.kind, p.key)
+
+
 def rank(prospects: Iterable[Prospect]) -> list[Prospect]:
     """Do-not-contact never appears; not-contacted and lapsed first, then introduced,
     then referring; nearest first within each group, then by name for a stable order."""
-    shown = [p for p in prospects if p.stage != DO_NOT_CONTACT]
-    return sorted(
-        shown, key=lambda p: (STAGE_PRIORITY.get(p.stage, 3), round(p.distance_km, 3), p.name)
-    )
+    return sorted((p for p in prospects if p.stage != DO_NOT_CONTACT), key=rank_key)
+
+
+def settled(ranked: Sequence[Prospect], count: int, beyond_km: float) -> bool:
+    """Are the first `count` of these ranked rows final, whatever contacts lie
+    `beyond_km` or further away? Only if the last of them is in the first group (a
+    farther contact of the first group ranks after it) and nearer than beyond_km once
+    rounded as rank() rounds (an equal rounded distance would leave it to the names)."""
+    if count < 1 or len(ranked) < count:
+        return False
+    last = ranked[count - 1]
+    in_first_group = STAGE_PRIORITY.get(last.stage, 3) == FIRST_GROUP
+    return in_first_group and round(last.distance_km, 3) < round(beyond_km, 3)
 
 
 @dataclass(frozen=True)

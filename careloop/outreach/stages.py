@@ -78,6 +78,10 @@ class Rhythm:
             return THIN_HISTORY_SILENCE_DAYS
         return max(self.usual_interval_days * LAPSE_FACTOR, MIN_SILENCE_DAYS)
 
+    def lapsed(self, today: date) -> bool:
+        """Silent for longer than their rhythm allows: the rule of "lapsed"."""
+        return self.silence_days(today) > self.lapse_after_days
+
     @property
     def lapsed_since(self) -> date:
         """The day the silence became a lapse."""
@@ -176,7 +180,7 @@ def stage_of(facts: StageFacts) -> Verdict:
                 if rhythm.count == 1
                 else f"{rhythm.count} referrals, the last on {_dated(rhythm.last_referral)}"
             )
-            if silence > rhythm.lapse_after_days:
+            if rhythm.lapsed(facts.today):
                 return Verdict(
                     Stage.LAPSED,
                     f"{history}; {nothing}, and too few referrals to know their usual rhythm",
@@ -184,7 +188,7 @@ def stage_of(facts: StageFacts) -> Verdict:
                 )
             return Verdict(Stage.REFERRING, f"{history}; {nothing}", rhythm)
         usual = f"usually refers {every_words(rhythm.usual_interval_days)}"
-        if silence > rhythm.lapse_after_days:
+        if rhythm.lapsed(facts.today):
             return Verdict(Stage.LAPSED, f"{usual}; {nothing}", rhythm)
         return Verdict(Stage.REFERRING, f"{usual}; {nothing}", rhythm)
     if facts.first_contact is not None:

@@ -1,3 +1,4 @@
+import math
 from datetime import date, timedelta
 
 import pytest
@@ -20,6 +21,48 @@ def test_the_bounding_box_holds_every_point_within_the_radius():
         if ranking.haversine_km(*SYDNEY, *bearing_point) <= 10:
             assert min_lat <= bearing_point[0] <= max_lat
             assert min_lon <= bearing_point[1] <= max_lon
+
+
+def _destination(lat, lon, km, bearing):
+    """The point `km` away from (lat, lon) on an initial bearing, in degrees."""
+    phi1, lambda1, theta = math.radians(lat), math.radians(lon), math.radians(bearing)
+    angle = km / ranking.EARTH_RADIUS_KM
+    phi2 = math.asin(
+        math.sin(phi1) * math.cos(angle) + math.cos(phi1) * math.sin(angle) * math.cos(theta)
+    )
+    lambda2 = lambda1 + math.atan2(
+        math.sin(theta) * math.sin(angle) * math.cos(phi1),
+        math.cos(angle) - math.sin(phi1) * math.sin(phi2),
+    )
+    return math.degrees(phi2), math.degrees(lambda2)
+
+
+@pytest.mark.parametrize("radius", [1, 10, 50, 500])
+@pytest.mark.parametrize("latitude", [-33.8688, -43.0, -12.4])
+def test_the_box_holds_the_points_just_inside_the_radius_in_every_direction(radius, latitude):
+    # The circle is widest east-west poleward of its centre: a box as wide as the
+    # radius at the centre's latitude missed points a quarter of a kilometre inside a
+    # 500 km radius around Sydney.
+    min_lat, max_lat, min_lon, max_lon = ranking.bounding_box(latitude, 151.2, radius)
+    for bearing in [b / 4 for b in range(360 * 4)]:
+        lat, lon = _destination(latitude, 151.2, radius * 0.9999, bearing)
+        assert ranking.haversine_km(latitude, 151.2, lat, lon) <= radius
+        assert min_lat <= lat <= max_lat and min_lon <= lon <= max_lon, bearing
+
+
+def test_a_circle_over_a_pole_spans_every_longitude():
+    assert ranking.bounding_box(-85.0, 151.2, 1000)[2:] == (-180.0, 180.0)
+
+
+def test_the_first_rows_are_settled_only_when_nothing_further_can_overtake_them():
+    near = [_p("a", "not_contacted", 1.0), _p("b", "lapsed", 2.0)]
+    assert ranking.settled(near, 2, beyond_km=2.5)
+    assert not ranking.settled(near, 3, beyond_km=2.5)  # too few rows yet
+    # Something as far (once rounded) might come first by its name.
+    assert not ranking.settled(near, 2, beyond_km=2.0004)
+    # A farther contact not yet contacted would rank before an introduced one.
+    assert not ranking.settled(near + [_p("c", "introduced", 0.5)], 3, beyond_km=9)
+    assert ranking.settled(near + [_p("c", "introduced", 0.5)], 2, beyond_km=9)
 
 
 def test_a_niche_reaches_further_than_general_services():

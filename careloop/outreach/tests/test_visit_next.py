@@ -1,5 +1,7 @@
 """Who to visit next: the ranking from the database, its filters, its query count."""
 
+import math
+import random
 from datetime import timedelta
 from decimal import Decimal
 
@@ -10,11 +12,12 @@ from django.utils import timezone
 
 from careloop import testing
 from careloop.directory.models import Doctor, MedicalPractice
-from careloop.outreach import prospects
+from careloop.outreach import prospects, ranking
 from careloop.outreach.models import (
     Activity,
     ActivityKind,
     DoctorPreference,
+    MedicalPracticePreference,
     NicheReach,
     OutreachSettings,
 )
@@ -174,6 +177,115 @@ def test_the_answer_for_5000_doctors_and_1000_medical_practices_costs_no_more_qu
     small = _queries(owner_client)
     _directory(practice, 1000, 5000)
     assert _queries(owner_client) == small
+
+
+def test_the_page_counts_everyone_to_approach_and_shows_the_nearest_hundred(owner_client, practice):
+    _directory(practice, 50, 300)
+    page = owner_client.get("/outreach/visit-next/").content.decode()
+    # 50 medical practices and the 300 doctors less the 24 marked do not contact.
+    assert "326 to approach; the nearest 100 shown" in page
+    assert page.count('type="checkbox"') == 100
+
+
+def test_a_medical_practice_just_inside_a_wide_radius_is_found(practice):
+    # On the circle's eastern edge, 100 m inside 500 km: outside the box a radius as
+    # wide as 500 km at the practice's latitude makes (the circle bulges poleward).
+    lat0, lon0 = (math.radians(float(c)) for c in ORIGIN)
+    angle = 499.9 / ranking.EARTH_RADIUS_KM
+    lat = math.degrees(math.asin(math.sin(lat0) / math.cos(angle)))
+    lon = math.degrees(lon0 + math.asin(math.sin(angle) / math.cos(lat0)))
+    assert lon > float(ORIGIN[1]) + math.degrees(angle / math.cos(lat0))  # the old box's edge
+    testing.make_medical_practice(
+        practice,
+        name="Edge Clinic",
+        latitude=Decimal(f"{lat:.6f}"),
+        longitude=Decimal(f"{lon:.6f}"),
+    )
+    search = prospects.Search(radius_km=500)
+    assert names(prospects.find_prospects(practice, search)) == ["Edge Clinic"]
+    found = prospects.find_prospects(practice, search, limit=10)
+    assert names(found) == ["Edge Clinic"] and found.total == 1
+    assert 499.8 < found.prospects[0].distance_km < 500
+
+
+def _mixed_directory(practice) -> None:
+    """Every kind of contact: referrers recent and lapsed, doctors met or marked do not
+    contact, doctors at two or three medical practices, namesakes, places equally far,
+    out of reach, without coordinates or marked do not contact."""
+    rng = random.Random(13)
+    today = timezone.localdate()
+    distances = [0.5, 1.5, 1.5, 1.5, 2.0, 3.25, 7.5, 9.9, 12.0, 30.0, 49.9, 70.0]
+    places = [
+        testing.make_medical_practice(
+            practice, name=f"Clinic {i % 20}", **at_km_north(distances[i % len(distances)])
+        )
+        for i in range(36)
+    ]
+    testing.make_medical_practice(practice, name="Clinic without an address")
+    MedicalPracticePreference.objects.create(
+        practice=practice, medical_practice=places[1], do_not_contact=True
+    )
+    client = testing.make_client(practice)
+    for i in range(120):
+        doctor = testing.make_doctor(
+            practice,
+            rng.sample(places, rng.choice([1, 1, 2, 3])),
+            given_name=f"Given{i % 50}",
+            family_name=rng.choice(["Lee", "Ng"]),
+        )
+        if i % 6 == 1:  # referring
+            testing.make_referral(
+                practice,
+                client=client,
+                doctor=doctor,
+                referral_date=today - timedelta(days=rng.randint(1, 40)),
+            )
+        elif i % 6 == 2:  # monthly, then silent for half a year: lapsed
+            for month in range(4):
+                testing.make_referral(
+                    practice,
+                    client=client,
+                    doctor=doctor,
+                    referral_date=today - timedelta(days=180 + 30 * month),
+                )
+        elif i % 6 == 3:
+            Activity.objects.create(
+                practice=practice,
+                kind=ActivityKind.PHONE_CALL,
+                occurred_on=today - timedelta(days=rng.randint(1, 300)),
+                doctor=doctor,
+            )
+        elif i % 12 == 4:
+            DoctorPreference.objects.create(practice=practice, doctor=doctor, do_not_contact=True)
+    for place in places[::5]:
+        Activity.objects.create(
+            practice=practice,
+            kind=ActivityKind.VISIT,
+            occurred_on=today - timedelta(days=3),
+            medical_practice=place,
+        )
+
+
+def test_reading_from_the_nearest_outwards_finds_the_same_first_rows(practice, monkeypatch):
+    # Rings of two medical practices, doubling: many rings, edges among equal distances.
+    monkeypatch.setattr(prospects, "FIRST_RING", 2)
+    monkeypatch.setattr(prospects, "RING_GROWTH", 2)
+    _mixed_directory(practice)
+    for search in (
+        prospects.Search(),
+        prospects.Search(who="doctor"),
+        prospects.Search(who="medical_practice"),
+        prospects.Search(niche="perinatal"),
+        prospects.Search(radius_km=5),
+        prospects.Search(stage="lapsed"),
+        prospects.Search(stage="introduced", who="doctor"),
+    ):
+        everyone = prospects.find_prospects(practice, search).prospects
+        assert {p.stage for p in everyone} >= ({search.stage} if search.stage else {"lapsed"})
+        for limit in (1, 7, 40, 400):
+            first = prospects.find_prospects(practice, search, limit=limit)
+            assert first.prospects == everyone[:limit], (search, limit)
+            assert first.total == len(everyone), (search, limit)
 
 
 def test_another_practice_sees_none_of_this_practice_s_directory(client, practice, bob_owner):
