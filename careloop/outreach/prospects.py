@@ -298,7 +298,9 @@ class _Reader:
             if doctor_id not in people:
                 name = " ".join(part for part in (title, given, family) if part)
                 people[doctor_id] = _Person(name, bool(blocked))
-        doctors_here = links.values("doctor_id")
+        # The ring's doctors as a list, not a subquery: PostgreSQL planned the subquery
+        # as a scan of every practice's activities (8 s at 10 million sessions).
+        doctors_here = list(people)
         referral_dates: dict[int, list[date]] = defaultdict(list)
         for doctor_id, day in (
             Referral.objects.for_practice(practice)
