@@ -5,7 +5,9 @@ events, openings, the routine's settings, and the personal calendar feed."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
+from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -16,11 +18,17 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
-from careloop.directory.models import Doctor, MedicalPractice
+from careloop.directory.models import (
+    Doctor,
+    MedicalPractice,
+    doctor_name,
+    medical_practice_name,
+)
 from careloop.letters.models import Feedback, Letter, LetterStatus
 from careloop.practices.models import ClinicianProfile, Niche, User, clinicians_of
 from careloop.practices.scoping import get_scoped_or_404, in_scope_of, scoped_or_none
 from careloop.referrals.models import Referral, TriageStatus
+from careloop.web.links import uuid_link
 from careloop.web.records import acting, practice_member_required, unpack
 
 from . import actions, calendar
@@ -465,6 +473,79 @@ def medical_practice_do_not_contact(request, medical_practice):
 TASK_LIMIT = 200
 
 
+@dataclass(frozen=True)
+class TaskRow:
+    """One open task as the task list shows it. The list shows up to TASK_LIMIT, so
+    it reads their shown columns as plain values and writes their links from one
+    reversal per route (web/links.py): 200 tasks as models, with their doctor,
+    medical practice and person, and 600 reversals took 30 ms."""
+
+    uuid: UUID
+    title: str
+    source: str
+    due_on: date
+    snoozed_until: date | None
+    snooze_reason: str
+    with_name: str
+    with_url: str
+    assigned_to: str
+    done_url: str
+    snooze_url: str
+
+
+def _task_rows(tasks, limit: int) -> list[TaskRow]:
+    doctor_url = uuid_link("outreach:doctor")
+    medical_practice_url = uuid_link("outreach:medical_practice")
+    done_url = uuid_link("outreach:task_done")
+    snooze_url = uuid_link("outreach:task_snooze")
+    sources = dict(TaskSource.choices)
+    rows = []
+    for task in tasks.values(
+        "uuid",
+        "title",
+        "source",
+        "due_on",
+        "snoozed_until",
+        "snooze_reason",
+        "doctor__uuid",
+        "doctor__title",
+        "doctor__given_name",
+        "doctor__family_name",
+        "medical_practice__uuid",
+        "medical_practice__name",
+        "medical_practice__suburb",
+        "assigned_to__full_name",
+    )[:limit]:
+        if task["doctor__uuid"]:
+            with_name = doctor_name(
+                task["doctor__title"], task["doctor__given_name"], task["doctor__family_name"]
+            )
+            with_url = doctor_url(task["doctor__uuid"])
+        elif task["medical_practice__uuid"]:
+            with_name = medical_practice_name(
+                task["medical_practice__name"], task["medical_practice__suburb"]
+            )
+            with_url = medical_practice_url(task["medical_practice__uuid"])
+        else:
+            with_name = with_url = ""
+        rows.append(
+            TaskRow(
+                uuid=task["uuid"],
+                title=task["title"],
+                source=sources.get(task["source"], task["source"]),
+                due_on=task["due_on"],
+                snoozed_until=task["snoozed_until"],
+                snooze_reason=task["snooze_reason"],
+                with_name=with_name,
+                with_url=with_url,
+                assigned_to=task["assigned_to__full_name"] or "",
+                done_url=done_url(task["uuid"]),
+                snooze_url=snooze_url(task["uuid"]),
+            )
+        )
+    return rows
+
+
 @practice_member_required
 def task_list(request):
     practice = request.practice
@@ -474,7 +555,7 @@ def task_list(request):
     if whose != "everyone":
         whose = "mine"
         tasks = tasks.filter(assigned_to=request.user)
-    rows = list(tasks[:TASK_LIMIT])
+    rows = _task_rows(tasks, TASK_LIMIT)
     due = [t for t in rows if not (t.snoozed_until and t.snoozed_until > today)]
     snoozed = [t for t in rows if t.snoozed_until and t.snoozed_until > today]
     return render(
