@@ -240,12 +240,10 @@ def with_history(clients: QuerySet[Client]) -> QuerySet[Client]:
         ),
         Prefetch(
             "sessions",
-            queryset=TherapySession.objects.order_by("client_id", "starts_at", "pk"),
+            queryset=TherapySession.objects.prefetch_related(
+                Prefetch("clinician", queryset=User.objects.select_related("clinician_profile"))
+            ).order_by("client_id", "starts_at", "pk"),
             to_attr="history_sessions",
-        ),
-        Prefetch(
-            "history_sessions__clinician",
-            queryset=User.objects.select_related("clinician_profile"),
         ),
         Prefetch("elsewhere_claims", to_attr="history_claims"),
     )
