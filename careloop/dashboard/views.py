@@ -23,6 +23,7 @@ from .filters import AuditEventFilter
 # every client of a large practice on every view would read them all.
 CLIENTS_COUNTED = 10_000
 TODAYS_SESSIONS_SHOWN = 20
+STATUSES_SHOWN = [status for status in SessionStatus if status != SessionStatus.CANCELLED]
 
 
 @practice_member_required
@@ -30,18 +31,21 @@ def dashboard(request):
     practice = request.practice
     today = practice.today()
     day_start = datetime.combine(today, time.min, tzinfo=practice.zoneinfo)
+    todays = TherapySession.objects.for_practice(practice).filter(
+        starts_at__gte=day_start, starts_at__lt=day_start + timedelta(days=1)
+    )
+    if request.user.is_clinician and not request.user.is_owner:
+        todays = todays.filter(clinician=request.user)
     todays_sessions = (
-        TherapySession.objects.for_practice(practice)
-        .filter(starts_at__gte=day_start, starts_at__lt=day_start + timedelta(days=1))
-        .exclude(status=SessionStatus.CANCELLED)
+        todays.exclude(status=SessionStatus.CANCELLED)
         .select_related("client", "clinician")
         .order_by("starts_at")
     )
-    if request.user.is_clinician and not request.user.is_owner:
-        todays_sessions = todays_sessions.filter(clinician=request.user)
     # The first few of the day; the session list has them all (a large practice books
-    # hundreds a day). Counted by the index on practice and time, today's rows only.
-    todays_count = todays_sessions.count()
+    # hundreds a day). Counted by the index on practice, status and time, today's rows
+    # only: asked for the statuses but cancelled, the index alone answers (asked to
+    # exclude cancelled, SQLite read each of 1,300 sessions for its status).
+    todays_count = todays.filter(status__in=STATUSES_SHOWN).count()
     month_start = today.replace(day=1)
     closure_months = last_months(today, 12)
     referrals = Referral.objects.for_practice(practice)

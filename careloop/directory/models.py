@@ -8,6 +8,18 @@ from careloop.practices.scoping import SearchKeyedPracticeOwned
 from . import search
 
 
+def doctor_name(title: str, given_name: str, family_name: str) -> str:
+    """A doctor's name as pages show it ("Dr Priya Shah"): Doctor.display_name, also
+    for rows read as plain values."""
+    return " ".join(p for p in (title, given_name, family_name) if p)
+
+
+def medical_practice_name(name: str, suburb: str) -> str:
+    """A medical practice as pages name it ("Bay Medical, Manly"): str() of one, also
+    for rows read as plain values."""
+    return f"{name}, {suburb}" if suburb else name
+
+
 class MedicalPractice(SearchKeyedPracticeOwned):  # type: ignore[django-manager-missing]
     """A general practice or specialist rooms that doctors work from."""
 
@@ -42,7 +54,7 @@ class MedicalPractice(SearchKeyedPracticeOwned):  # type: ignore[django-manager-
         ]
 
     def __str__(self) -> str:
-        return f"{self.name}, {self.suburb}" if self.suburb else self.name
+        return medical_practice_name(self.name, self.suburb)
 
     SEARCH_KEY_FIELDS = ("search_name",)
 
@@ -156,7 +168,7 @@ class Doctor(SearchKeyedPracticeOwned):  # type: ignore[django-manager-missing]
 
     @property
     def display_name(self) -> str:
-        return " ".join(p for p in (self.title, self.given_name, self.family_name) if p)
+        return doctor_name(self.title, self.given_name, self.family_name)
 
     @property
     def salutation(self) -> str:

@@ -56,16 +56,33 @@ class ReferralFilter(PracticeFilterSet):
     def filter_search(self, queryset, name, value):
         """Each typed word in the client's words, the doctor's, or the referral's own
         (its reference and reason), each through its own search index. A word of one
-        or two letters starts the client's or the doctor's name (see textsearch)."""
+        or two letters starts the client's or the doctor's name (see textsearch). Read
+        in the list's order when many referrals match (textsearch.find)."""
         clients = Client.objects.for_practice(self.practice)
         doctors = Doctor.objects.for_practice(self.practice)
-        for word in query_words(value):
-            own = Q(pk__in=[])
-            if len(word) >= textsearch.MIN_INDEXED:
-                own = textsearch.matches(Referral, word, using=queryset.db) or own
-            queryset = queryset.filter(
-                Q(client__in=textsearch.matching_ids(clients, word))
-                | Q(referring_doctor__in=textsearch.matching_ids(doctors, word))
-                | own
-            )
-        return queryset
+        words = query_words(value)
+
+        def condition(in_order: bool) -> Q:
+            found = Q()
+            for word in words:
+                own = Q(pk__in=[])
+                if len(word) >= textsearch.MIN_INDEXED:
+                    own = textsearch.matches(Referral, word, using=queryset.db) or own
+                found &= (
+                    textsearch.among(
+                        "client", textsearch.matching_ids(clients, word), in_order=in_order
+                    )
+                    | textsearch.among(
+                        "referring_doctor",
+                        textsearch.matching_ids(doctors, word),
+                        in_order=in_order,
+                    )
+                    | own
+                )
+            return found
+
+        if not words:
+            return queryset
+        found = textsearch.find(self.queryset, queryset, condition)
+        self.paged = found.paged
+        return found.counted

@@ -12,6 +12,7 @@ from careloop.clients.models import Client
 from careloop.entitlements import engine
 from careloop.entitlements.models import ElsewhereClaims
 from careloop.entitlements.rules import PROVIDERS, load_rules
+from careloop.practices.models import User
 from careloop.referrals.models import Referral, ReferralBasis
 
 from .models import TherapySession
@@ -218,35 +219,43 @@ def evaluate_client(
 
 def with_history(clients: QuerySet[Client]) -> QuerySet[Client]:
     """Clients with their referrals, sessions and claims elsewhere prefetched, for
-    evaluating many at once in a fixed number of queries.
+    evaluating many at once in a fixed number of queries (evaluate_prefetched).
 
     Each prefetch is ordered by client first: each client's rows still come in date
     order, and the database reads them through the index on practice, client and date
     (ordered by date alone, SQLite may read the whole practice's history in date order
-    instead)."""
+    instead).
+
+    The rows are kept as plain lists (to_attr): a related manager's cache costs a
+    queryset, with its filter, per client and relation. The sessions' clinicians (and
+    their profession) come in a query of their own, one of each: joined to every
+    session, a caseload of 190 sessions built 570 models."""
     return clients.select_related("practice").prefetch_related(
         Prefetch(
             "referrals",
             queryset=Referral.objects.select_related(
                 "referring_doctor", "assigned_clinician"
             ).order_by("client_id", "referral_date", "pk"),
+            to_attr="history_referrals",
         ),
         Prefetch(
             "sessions",
-            queryset=TherapySession.objects.select_related("clinician__clinician_profile").order_by(
-                "client_id", "starts_at", "pk"
-            ),
+            queryset=TherapySession.objects.prefetch_related(
+                Prefetch("clinician", queryset=User.objects.select_related("clinician_profile"))
+            ).order_by("client_id", "starts_at", "pk"),
+            to_attr="history_sessions",
         ),
-        "elsewhere_claims",
+        Prefetch("elsewhere_claims", to_attr="history_claims"),
     )
 
 
 def evaluate_prefetched(client, **kwargs) -> Entitlement:
+    """evaluate_client for a client of with_history."""
     return evaluate_client(
         client,
-        referrals=list(client.referrals.all()),
-        sessions=list(client.sessions.all()),
-        elsewhere=list(client.elsewhere_claims.all()),
+        referrals=client.history_referrals,
+        sessions=client.history_sessions,
+        elsewhere=client.history_claims,
         **kwargs,
     )
 

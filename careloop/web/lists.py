@@ -68,7 +68,10 @@ class PracticeListView(PracticeMemberRequiredMixin, FilterView):
 
     def paginate_queryset(self, queryset, page_size):
         position = self.request.GET.get("page")
-        page = keyset.page_of(queryset, position, page_size, self.decorate)
+        paged = getattr(self.filterset, "paged", None)
+        page = keyset.page_of(
+            queryset if paged is None else paged, position, page_size, self.decorate
+        )
         return None, page, page.rows, page.is_paginated
 
     def get_context_data(self, **kwargs):

@@ -115,14 +115,16 @@ def test_no_query_reads_the_practices_whole_history(client, alice_history, role)
 
 
 @pytest.mark.django_db
-def test_it_lists_the_first_of_todays_sessions_and_counts_them_all(
+def test_it_lists_the_first_of_todays_sessions_and_counts_them_all_but_cancelled(
     owner_client, alice_practice, monkeypatch
 ):
     monkeypatch.setattr(views, "TODAYS_SESSIONS_SHOWN", 2)
     today = alice_practice.today()
-    for hour in (9, 10, 11):
+    for hour, status in ((9, "attended"), (10, "no_show"), (11, "booked"), (12, "cancelled")):
         testing.make_session(
-            alice_practice, starts_at=testing.aware(today.year, today.month, today.day, hour)
+            alice_practice,
+            starts_at=testing.aware(today.year, today.month, today.day, hour),
+            status=status,
         )
     response = owner_client.get("/dashboard/")
     assert response.context["todays_count"] == 3

@@ -1,6 +1,6 @@
 """The outreach staff pages and the calendar feed."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -65,6 +65,63 @@ def test_the_medical_practice_page_sums_over_its_doctors(
     assert "Referring" in page and "one referral, on" in page.lower()
     assert "Introduced" in page  # the other doctor's own stage in the table
     assert other.display_name in page
+
+
+def test_the_timeline_tells_each_contact_referral_and_letter(
+    owner_client, alice_practice, medical_practice, doctor, owner
+):
+    from careloop.letters.actions import draft
+    from careloop.letters.models import Letter
+
+    today = alice_practice.today()
+    event = make_event(alice_practice, name="GP education evening")
+    make_activity(
+        alice_practice,
+        doctor=doctor,
+        kind=ActivityKind.EVENT,
+        event=event,
+        topic="Anxiety in teens",
+        training_status="delivered",
+        people_met="Dr Chen & nurses",
+        materials_left="brochures",
+        asked_for_referrals=True,
+        summary="Went <well>",
+        next_step="Send the slides",
+        next_step_due=date(2026, 3, 4),
+        logged_by=owner,
+    )
+    make_activity(alice_practice, medical_practice=medical_practice, kind=ActivityKind.EMAIL)
+    client = testing.make_client(alice_practice, given_name="Ava", family_name="Lee")
+    referral = testing.make_referral(
+        alice_practice, client=client, doctor=doctor, referral_date=today - timedelta(days=5)
+    )
+    letter = draft("end_of_course", client=client, doctor=doctor, referral=referral)
+    Letter.objects.filter(pk=letter.pk).update(signed_at=timezone.now())
+    event_line = (
+        "Conference or event{who}at GP education evening: Anxiety in teens (delivered); "
+        "met Dr Chen &amp; nurses; left brochures; asked for referrals<br>Went &lt;well&gt;"
+        '<br><span class="muted">Next step: Send the slides by 04/03/2026</span> '
+        f'<span class="muted">· {owner.full_name}</span></li>'
+    )
+    referral_line = (
+        f'Referral received: <a href="{referral.get_absolute_url()}">Ava Lee</a>'
+        "{from_doctor} · New</li>"
+    )
+    letter_line = (
+        f'Letter sent: <a href="{letter.get_absolute_url()}">End-of-course report about '
+        "Ava Lee</a>{to_doctor}</li>"
+    )
+    page = owner_client.get(reverse("outreach:doctor", args=[doctor.uuid])).content.decode()
+    assert event_line.format(who=" ") in page
+    assert referral_line.format(from_doctor="") in page
+    assert letter_line.format(to_doctor="") in page
+    page = owner_client.get(
+        reverse("outreach:medical_practice", args=[medical_practice.uuid])
+    ).content.decode()
+    assert event_line.format(who=" with Dr Mei Chen ") in page
+    assert referral_line.format(from_doctor=" from Dr Mei Chen") in page
+    assert letter_line.format(to_doctor=" to Dr Mei Chen") in page
+    assert "· E-mail</li>" in page  # at the practice, logged by nobody
 
 
 def test_the_directory_pages_link_to_the_relationship(owner_client, doctor, medical_practice):

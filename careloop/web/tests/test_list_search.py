@@ -1,11 +1,17 @@
 """The lists' search finds a word anywhere in a record's words, whatever its accents or
 case, through a search index (web/textsearch.py) kept current by every write."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from careloop import testing
 from careloop.clients.models import Client
+from careloop.practices.scoping import practice_scope
+from careloop.referrals.filters import ReferralFilter
+from careloop.referrals.models import Referral
 from careloop.web import textsearch
 
 
@@ -134,3 +140,72 @@ def test_the_search_reads_the_index(alice_practice, zoe):
         assert "clients_client_search VIRTUAL TABLE INDEX" in plan, plan
     else:
         assert "Bitmap Index Scan on clients_client_search_text" in plan, plan
+
+
+def _referral(practice, client_name: str, doctor_name: str, days_ago: int, **fields):
+    return testing.make_referral(
+        practice,
+        client=testing.make_client(practice, given_name="Kim", family_name=client_name),
+        doctor=testing.make_doctor(practice, given_name="Lee", family_name=doctor_name),
+        referral_date=timezone.localdate() - timedelta(days=days_ago),
+        **fields,
+    )
+
+
+@pytest.fixture
+def inbox(alice_practice):
+    """Five referrals, four of them with an Adams (the client or the doctor)."""
+    return [
+        _referral(alice_practice, "Adams", "Young", 3),
+        _referral(alice_practice, "Young", "Adamson", 1, status="declined"),
+        _referral(alice_practice, "Adair", "Young", 7),
+        _referral(alice_practice, "Young", "Yates", 2),
+        _referral(alice_practice, "Adams", "Adams", 5, basis="self"),
+    ]
+
+
+@pytest.mark.parametrize("sample_rows", [1_000, 3])
+def test_a_search_finds_the_same_referrals_read_either_way(
+    owner_client, inbox, monkeypatch, sample_rows
+):
+    # A list shorter than the sample is read in its order; with a sample of 3, the
+    # common "ad" is read in the list's order, the rare "ya" through the search's
+    # indexes (textsearch.find).
+    monkeypatch.setattr(textsearch, "SAMPLE_ROWS", sample_rows)
+    newest_first = [inbox[1], inbox[0], inbox[4], inbox[2]]
+    assert found(owner_client, "/referrals/?view=all&q=ad") == newest_first
+    assert found(owner_client, "/referrals/?view=all&q=ad&basis=mhtp") == [
+        inbox[1],
+        inbox[0],
+        inbox[2],
+    ]
+    assert set(found(owner_client, "/referrals/?q=ad")) == {inbox[0], inbox[2], inbox[4]}
+    assert found(owner_client, "/referrals/?view=all&q=ya") == [inbox[3]]
+    assert found(owner_client, "/referrals/?view=all&q=adams") == [inbox[1], inbox[0], inbox[4]]
+    page = owner_client.get("/referrals/?view=all&q=ad").content.decode()
+    assert "4 referrals" in page
+
+
+def test_a_common_search_reads_the_list_in_its_order_a_rare_one_its_indexes(
+    alice_practice, inbox, monkeypatch
+):
+    monkeypatch.setattr(textsearch, "SAMPLE_ROWS", 3)
+    listed = Referral.objects.for_practice(alice_practice).order_by("-referral_date", "-pk")
+
+    def searched(typed):
+        filters = ReferralFilter({"q": typed}, queryset=listed, practice=alice_practice)
+        counted = filters.qs
+        return str(filters.paged.query), str(counted.query)
+
+    with practice_scope(alice_practice):
+        paged, counted = searched("ad")
+        # The page: each row read in the list's order is asked about its client and
+        # doctor; the count of up to 500 goes through the name indexes.
+        assert "EXISTS" in paged and "EXISTS" not in counted
+        paged, counted = searched("ya")
+        assert paged == counted and "EXISTS" not in paged
+    monkeypatch.setattr(textsearch, "SAMPLE_ROWS", 1_000)
+    with practice_scope(alice_practice):
+        paged, counted = searched("ya")
+        # A short list: read in its order, for its count too.
+        assert paged == counted and "EXISTS" in paged
