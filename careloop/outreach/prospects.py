@@ -334,7 +334,10 @@ class _Reader:
                 for doctor_id in doctor_ids:
                     if doctor_id in self.doctors_seen:
                         continue  # met in an earlier ring, at a nearer place
-                    if doctor_id not in nearest or place.distance < nearest[doctor_id].distance:
+                    # Of two places as near, the one of lower key: the same whatever
+                    # order the database reads the links in.
+                    known = nearest.get(doctor_id)
+                    if known is None or (place.distance, place.id) < (known.distance, known.id):
                         nearest[doctor_id] = place
             for doctor_id, place in nearest.items():
                 person = people[doctor_id]
