@@ -13,12 +13,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from careloop.consent.models import Consent, Scope
-from careloop.directory.models import Doctor, MedicalPractice
+from careloop.directory.models import (
+    Doctor,
+    MedicalPractice,
+    doctor_name,
+    medical_practice_name,
+)
 from careloop.letters.models import Letter, LetterStatus
 from careloop.measures.scoring import definitions
 from careloop.outreach.models import Activity, ActivityKind
 from careloop.practices.models import Niche, Practice, User
 from careloop.referrals.models import ReferralBasis, ReferralSource, TriageStatus
+from careloop.web.links import uuid_link
 
 from . import attribution, funnel, outcomes, periods
 from .chart import bars_svg, sparkline_svg
@@ -80,21 +86,11 @@ DIMENSIONS = [
 ]
 
 
-def _links_to(view_name: str):
-    """The detail link of a record by its uuid: reversed once, not once per row (a table
-    of outcomes may name thousands of medical practices)."""
-    placeholder = "00000000-0000-0000-0000-000000000000"
-    pattern = reverse(view_name, args=[placeholder])
-    return lambda public_id: pattern.replace(placeholder, str(public_id))
-
-
-def _names(
-    practice: Practice, dimension: str, keys: set[Any], *, links: bool = True
-) -> dict[Any, tuple[str, str]]:
-    """(label, link) per key; the links left empty when not wanted."""
+def _names(practice: Practice, dimension: str, keys: set[Any]) -> dict[Any, tuple[str, str]]:
+    """(label, link) per key."""
     keys = {k for k in keys if k not in (None, "")}
     if dimension == "doctor":
-        doctor_link = _links_to("directory:doctor_detail") if links else lambda _: ""
+        doctor_link = uuid_link("directory:doctor_detail")
         return {
             d.pk: (d.display_name, doctor_link(d.uuid))
             for d in Doctor.objects.filter(practice=practice, pk__in=keys).only(
@@ -102,7 +98,7 @@ def _names(
             )
         }
     if dimension == "medical-practice":
-        practice_link = _links_to("directory:medical_practice_detail") if links else lambda _: ""
+        practice_link = uuid_link("directory:medical_practice_detail")
         return {
             m.pk: (str(m), practice_link(m.uuid))
             for m in MedicalPractice.objects.filter(practice=practice, pk__in=keys).only(
@@ -505,10 +501,6 @@ def loop_closure(practice: Practice, months: Sequence[date]) -> Closure:
     )
 
 
-def _doctor_name(title: str, given: str, family: str) -> str:
-    return " ".join(part for part in (title, given, family) if part)
-
-
 LETTERS_OWED_SHOWN = 200
 
 
@@ -517,8 +509,8 @@ def letters_owed(practice: Practice, now) -> Table:
     that ended with no report is owed from the day it ended, draft or not. The longest
     owed LETTERS_OWED_SHOWN of each, read as plain values."""
     kinds = dict(Letter._meta.get_field("kind").flatchoices)
-    letter_link = _links_to("letters:detail")
-    referral_link = _links_to("referrals:detail")
+    letter_link = uuid_link("letters:detail")
+    referral_link = uuid_link("referrals:detail")
     drafts = list(
         Letter.objects.filter(practice=practice, status=LetterStatus.DRAFT)
         .order_by("created_at")
@@ -555,13 +547,13 @@ def letters_owed(practice: Practice, now) -> Table:
         if row[-1] not in drafted_for
     ]
     owed: list[tuple[Any, str, str, str]] = [
-        (created_at, str(kinds.get(kind, kind)), _doctor_name(*names), letter_link(uuid))
+        (created_at, str(kinds.get(kind, kind)), doctor_name(*names), letter_link(uuid))
         for created_at, kind, *names, uuid, _ in drafts
     ] + [
         (
             ended_at,
             "End-of-course report (not drafted yet)",
-            _doctor_name(*names),
+            doctor_name(*names),
             referral_link(uuid),
         )
         for ended_at, *names, uuid, _ in undrafted
@@ -832,10 +824,6 @@ def shared_progress_clients(practice: Practice, today: date) -> set[int]:
     return set(sharing_consents(practice, today).values_list("client_id", flat=True))
 
 
-def _practice_label(name: str | None, suburb: str | None) -> str:
-    return f"{name}, {suburb}" if suburb else (name or "")
-
-
 OUTCOME_GROUPS = [
     # (slug, title, ScoreChange field, fields naming it, label when there is none)
     (
@@ -855,7 +843,9 @@ OutcomeTotals = dict[tuple[str, str], dict[str, tuple[int, float, int, int]]]
 def _group_label(slug: str, key: int | None, names: Sequence[str | None], none_label: str) -> str:
     if key is None:
         return none_label
-    return _practice_label(*names) if slug == "medical-practice" else (names[0] or "")
+    if slug == "medical-practice":
+        return medical_practice_name(names[0] or "", names[1] or "")
+    return names[0] or ""
 
 
 def _add(totals: OutcomeTotals, where: tuple[str, str], label: str, counts) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Case, Count, Q, Value, When
 
-from careloop.directory.models import Doctor
+from careloop.directory.models import Doctor, doctor_name
 from careloop.outreach.models import DetailLevel, DoctorPreference, MedicalPracticePreference
 from careloop.practices.models import ClinicianProfile, Practice
 
@@ -155,7 +155,7 @@ def referrers_page(
             blocked = f"Fewer than {MIN_CELL} patients seen: nothing to report safely"
         else:
             blocked = ""
-        name = " ".join(part for part in (row[f] for f in NAME_FIELDS) if part)
+        name = doctor_name(*(row[f] for f in NAME_FIELDS))
         found.append(Referrer(doctor_id, name, patients, row["sessions"] or 0, blocked))
     return Listing(found, totals["doctors"], totals["ready"])
 

@@ -29,7 +29,7 @@ from django.db.models import Count, F, FloatField, Max, Q, QuerySet, Value
 from django.db.models.functions import ASin, Cast, Cos, Least, Power, Radians, Sin, Sqrt
 from django.utils import timezone
 
-from careloop.directory.models import Doctor, MedicalPractice
+from careloop.directory.models import Doctor, MedicalPractice, doctor_name
 from careloop.referrals.models import Referral
 
 from . import ranking, stages
@@ -296,8 +296,7 @@ class _Reader:
         ):
             works_at[place_id].append(doctor_id)
             if doctor_id not in people:
-                name = " ".join(part for part in (title, given, family) if part)
-                people[doctor_id] = _Person(name, bool(blocked))
+                people[doctor_id] = _Person(doctor_name(title, given, family), bool(blocked))
         # The ring's doctors as a list, not a subquery: PostgreSQL planned the subquery
         # as a scan of every practice's activities (8 s at 10 million sessions).
         doctors_here = list(people)
