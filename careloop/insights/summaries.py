@@ -97,13 +97,8 @@ def rebuild_months(practice: Practice, months: Iterable[date] | None = None) -> 
             stale_months = stale_months.filter(month__in=chosen)
         counted_before = _source_counts(stale_months)
         month_rows, step_rows = _month_rows(practice, facts), _step_rows(practice, facts)
-        stale_months.delete()
-        stale_steps = StepDuration.objects.filter(practice=practice)
-        if chosen is not None:
-            stale_steps = stale_steps.filter(month__in=chosen)
-        stale_steps.delete()
-        ReferralMonth.objects.bulk_create(month_rows, batch_size=1000)
-        StepDuration.objects.bulk_create(step_rows, batch_size=1000)
+        _replace(ReferralMonth, practice, month_rows, month__in=chosen)
+        _replace(StepDuration, practice, step_rows, month__in=chosen)
         through = practice.today().replace(day=1)
         built_through = (
             SourceTotal.objects.filter(practice=practice).values_list("through", flat=True).first()
@@ -168,8 +163,7 @@ def rebuild_source_totals(practice: Practice, through: date) -> int:
                     change=(counted_after or 0) - (counted_before or 0),
                 )
             )
-    SourceTotal.objects.filter(practice=practice).delete()
-    SourceTotal.objects.bulk_create(rows, batch_size=1000)
+    _replace(SourceTotal, practice, rows)
     return len(rows)
 
 
@@ -275,6 +269,17 @@ def _step_rows(practice: Practice, facts: QuerySet[ReferralFact]) -> list[StepDu
     ]
 
 
+def _replace(model, practice: Practice, rows: list, **chosen) -> None:
+    """The practice's rows of `model` (those `chosen` names, or all when it names None)
+    give way to `rows`. Inside the caller's transaction, under its lock."""
+    stale = model.objects.filter(practice=practice)
+    narrowed = {lookup: value for lookup, value in chosen.items() if value is not None}
+    if narrowed:
+        stale = stale.filter(**narrowed)
+    stale.delete()
+    model.objects.bulk_create(rows, batch_size=1000)
+
+
 def lock(practice: Practice) -> None:
     """One rebuild of a practice's summaries at a time: two jobs recounting the same
     month would each delete, then both insert. Called inside a transaction, before the
@@ -303,11 +308,7 @@ def rebuild_score_changes(practice: Practice, client_ids: Iterable[int] | None =
     with transaction.atomic():
         lock(practice)
         rows = _score_change_rows(practice, results, facts)
-        stale = ScoreChange.objects.filter(practice=practice)
-        if chosen is not None:
-            stale = stale.filter(client_id__in=chosen)
-        stale.delete()
-        ScoreChange.objects.bulk_create(rows, batch_size=1000)
+        _replace(ScoreChange, practice, rows, client_id__in=chosen)
     return len(rows)
 
 
@@ -406,9 +407,5 @@ def rebuild_doctor_years(practice: Practice, doctor_ids: Iterable[int] | None = 
             )
             for row in counted
         ]
-        stale = DoctorYear.objects.filter(practice=practice)
-        if chosen is not None:
-            stale = stale.filter(doctor_id__in=chosen)
-        stale.delete()
-        DoctorYear.objects.bulk_create(rows, batch_size=1000)
+        _replace(DoctorYear, practice, rows, doctor_id__in=chosen)
     return len(rows)
