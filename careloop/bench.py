@@ -406,15 +406,23 @@ def build(scale: int, env: dict, rebuild: bool) -> None:
     subprocess.run([*run, "migrate", "-v0", "--noinput"], env=env, check=True)
     subprocess.run([*run, "collectstatic", "-v0", "--noinput"], env=env, check=True)
     started = time.perf_counter()
-    result = subprocess.run(
+    # A large build takes minutes: pass on its steps as they end, not its logins.
+    with subprocess.Popen(
         [*run, "demo", "--scale", str(scale), "--if-empty"],
         env=env,
-        check=True,
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
-    )
-    first_line = result.stdout.splitlines()[0] if result.stdout else ""
-    print(f"  scale {scale}: {first_line} ({time.perf_counter() - started:.1f} s)")
+    ) as demo:
+        assert demo.stdout is not None
+        for line in demo.stdout:
+            if line.startswith("Demo logins") or line.startswith("\nDemo logins"):
+                break
+            if line.strip():
+                print(f"  scale {scale}: {line.strip()}", flush=True)
+        demo.stdout.read()
+    if demo.returncode:
+        raise subprocess.CalledProcessError(demo.returncode, demo.args)
+    print(f"  scale {scale}: ready ({time.perf_counter() - started:.1f} s)")
 
 
 # ---------------------------------------------------------------- memory

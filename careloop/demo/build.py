@@ -3,10 +3,12 @@ years of synthetic history. Everything is invented (Faker, en_AU locale); the
 suburbs, postcodes and coordinates are real so maps and distances make sense."""
 
 import random
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from itertools import accumulate
+from time import perf_counter
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -157,9 +159,17 @@ def copies_for_scale(scale: int) -> int:
     return -(-scale // PRACTICE_SCALE_MAX)
 
 
-def create_demo(*, scale: int = 1, seed: int = 20261128, today: date | None = None) -> dict:
+def create_demo(
+    *,
+    scale: int = 1,
+    seed: int = 20261128,
+    today: date | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict:
     """Create both demo practices, and at scales above PRACTICE_SCALE_MAX the copies
-    that make up the rest of the volume. Returns counts of what was made."""
+    that make up the rest of the volume. Returns counts of what was made. A large build
+    takes minutes: `progress` hears what each step took."""
+    report = _Stopwatch(progress)
     if demo_exists():
         raise ValueError("The demo practices already exist.")
     copies = copies_for_scale(scale)
@@ -173,30 +183,54 @@ def create_demo(*, scale: int = 1, seed: int = 20261128, today: date | None = No
     fake.seed_instance(seed)
     password_hash = make_password(DEMO_PASSWORD)  # Argon2 is slow on purpose: hash once
     counts: dict[str, int] = {}
-    built: list[Practice] = []
-    with transaction.atomic():
+    volumes = Volumes.for_scale(-(-scale // copies))
+
+    def build(spec) -> Practice:
+        if copies > 1:
+            network.skip_key_checks()
         if not MbsFee.objects.exists():
             load_fees(EXAMPLE_FEES_CSV)  # so sessions show fees and benefits
+        builder = _PracticeBuilder(
+            spec, rng, fake, password_hash, volumes, today or timezone.localdate()
+        )
+        made = builder.build()
+        for key, value in made.items():
+            counts[key] = counts.get(key, 0) + value * copies
+        report(f"{builder.practice.name} built")
+        return builder.practice
+
+    if copies == 1:
+        with transaction.atomic():
+            for spec in DEMO_PRACTICES:
+                build(spec)
+        return counts
+    # The network's copies of one practice are made in the background while the next
+    # is built (each practice commits on its own, so that its copies can read it).
+    number = len(DEMO_PRACTICES)
+    with network.Copier(workers=2) as copier:
         for spec in DEMO_PRACTICES:
-            builder = _PracticeBuilder(
-                spec,
-                rng,
-                fake,
-                password_hash,
-                Volumes.for_scale(-(-scale // copies)),
-                today or timezone.localdate(),
-            )
-            made = builder.build()
-            built.append(builder.practice)
-            for key, value in made.items():
-                counts[key] = counts.get(key, 0) + value * copies
-    jobs: list[tuple[Practice, str, str]] = []
-    for _ in range(copies - 1):
-        for source in built:
-            number = len(built) + len(jobs) + 1
-            jobs.append((source, f"network-{number:02d}", f"Network Practice {number:02d}"))
-    network.copy_practices(jobs)
+            with transaction.atomic():
+                source = build(spec)
+            for _ in range(copies - 1):
+                number += 1
+                copier.copy(
+                    source, slug=f"network-{number:02d}", name=f"Network Practice {number:02d}"
+                )
+    report(f"{number - len(DEMO_PRACTICES)} copies made")
     return counts
+
+
+class _Stopwatch:
+    """Tells `progress` how long since it last spoke."""
+
+    def __init__(self, progress: Callable[[str], None] | None):
+        self.progress, self.since = progress, perf_counter()
+
+    def __call__(self, what: str) -> None:
+        now = perf_counter()
+        if self.progress is not None:
+            self.progress(f"{what} in {now - self.since:.1f} s")
+        self.since = now
 
 
 class _PracticeBuilder:

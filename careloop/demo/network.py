@@ -17,14 +17,26 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.db import connection, models, transaction
+from django.db.utils import DatabaseError
 
-from careloop.insights import summaries
-from careloop.insights.models import ReferralMonth, SourceTotal
-from careloop.practices.models import Practice
+from careloop.directory.models import Doctor, MedicalPractice
+from careloop.insights.models import Dimension, ReferralMonth, SourceTotal
+from careloop.practices.models import Practice, User
 
-# Counted again for the copy rather than copied: their keys name doctors and clinicians
-# in text, which a copy's new keys would not match.
-RECOUNTED = (Practice.niches.through, ReferralMonth, SourceTotal)
+# Set by the copy itself rather than copied: the practice's areas of practice.
+NOT_COPIED = (Practice.niches.through,)
+
+# Summary rows that name a doctor, a medical practice or a clinician by key in a text
+# column (`key`, beside `dimension`): the copy's rows name the copy's own, moved by the
+# same offset as their rows, so the copy reads exactly as a recount of it would.
+KEYS_IN_TEXT: dict[type[models.Model], dict[str, type[models.Model]]] = {
+    summary: {
+        Dimension.DOCTOR: Doctor,
+        Dimension.MEDICAL_PRACTICE: MedicalPractice,
+        Dimension.CLINICIAN: User,
+    }
+    for summary in (ReferralMonth, SourceTotal)
+}
 
 
 @dataclass(frozen=True)
@@ -77,14 +89,32 @@ def _points_to(field: models.Field, model: type[models.Model]) -> bool:
     return bool(field.is_relation and field.related_model is model and field.concrete)
 
 
+@dataclass(frozen=True)
+class _Copy:
+    source: Practice
+    slug: str
+    name: str
+    tables: list[_Table]
+    offsets: dict[type[models.Model], int]
+
+
 def copy_practice(source: Practice, *, slug: str, name: str) -> Practice:
-    """A copy of `source` and everything it owns, in one transaction (PostgreSQL).
-    Copies may run side by side, each on its own connection: each reserves its keys
-    first (see _reserve_keys)."""
+    """A copy of `source` and everything it owns, in one transaction (PostgreSQL)."""
+    return _make(_plan(source, slug=slug, name=name))
+
+
+def _plan(source: Practice, *, slug: str, name: str) -> _Copy:
+    """Reserve the copy's keys (see _reserve_keys): done before anything else takes keys
+    at the same time, a copy may then be made alongside other work."""
     assert connection.vendor == "postgresql", "copies are made in PostgreSQL's SQL"
-    tables = [t for t in _owned_tables() if t.model not in RECOUNTED]
-    offsets = _reserve_keys(tables, source)
+    tables = [t for t in _owned_tables() if t.model not in NOT_COPIED]
+    return _Copy(source, slug, name, tables, _reserve_keys(tables, source))
+
+
+def _make(plan: _Copy) -> Practice:
+    source, slug, name = plan.source, plan.slug, plan.name
     with transaction.atomic():
+        skip_key_checks()
         copy = Practice.objects.get(pk=source.pk)
         niches = list(source.niches.all())
         copy.pk = None
@@ -96,31 +126,65 @@ def copy_practice(source: Practice, *, slug: str, name: str) -> Practice:
         copy.save()
         copy.niches.set(niches)
         with connection.cursor() as cursor:
-            for table in tables:
-                if table.model in offsets:
-                    cursor.execute(*_insert(table, offsets, source, copy))
-        summaries.rebuild_months(copy)
+            for table in plan.tables:
+                if table.model in plan.offsets:
+                    cursor.execute(*_insert(table, plan.offsets, source, copy))
     return copy
 
 
-def copy_practices(copies: list[tuple[Practice, str, str]], *, workers: int = 2) -> None:
-    """Several copies at once, each (source, slug, name) on a connection of its own:
-    the work is PostgreSQL's, and a second connection puts a second core to it."""
-    from concurrent.futures import ThreadPoolExecutor
+def skip_key_checks() -> None:
+    """Skip the foreign keys' checks for this transaction, where the database allows it
+    (a superuser, as a benchmark's database usually is). Every key a copied row holds
+    is its source's moved by the offset of the table it points to, so it lands on a row
+    of the same copy; checking them all again at commit (millions of lookups, deferred
+    until then) took about a fifth of a copy's time, and 40 s of the two practices'
+    first build at `--scale 1700` (whose keys the demo's tests check at small scales)."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+    except DatabaseError:
+        pass  # not allowed: the checks run, and the copy is only slower
 
-    from careloop.practices.scoping import scopes_disabled
 
-    def one(job: tuple[Practice, str, str]) -> None:
-        source, slug, name = job
+class Copier:
+    """Copies made in the background, each on a connection of its own, while the caller
+    goes on (building the next practice): the work is PostgreSQL's, and each connection
+    puts a core to it.
+
+        with Copier(workers=2) as copier:
+            copier.copy(source, slug=..., name=...)  # keys reserved now, rows later
+
+    A copy's keys are reserved by the caller when it asks for the copy, so nothing
+    the caller does next can take them. Leaving the block waits for every copy and
+    raises the first failure."""
+
+    def __init__(self, *, workers: int = 2) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.pool = ThreadPoolExecutor(max_workers=workers)
+        self.made: list = []
+
+    def copy(self, source: Practice, *, slug: str, name: str) -> None:
+        self.made.append(self.pool.submit(self._run, _plan(source, slug=slug, name=name)))
+
+    @staticmethod
+    def _run(plan: _Copy) -> Practice:
+        from careloop.practices.scoping import scopes_disabled
+
         try:
             with scopes_disabled():
-                copy_practice(source, slug=slug, name=name)
+                return _make(plan)
         finally:
             connection.close()  # this thread's own
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for _ in pool.map(one, copies):
-            pass
+    def __enter__(self) -> Copier:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=exc_info[0] is not None)
+        for made in self.made:
+            if not made.cancelled():
+                made.result()  # raises a copy's failure
 
 
 # Taken while a copy reserves its keys, so that two copies never reserve the same ones.
@@ -131,7 +195,9 @@ def _reserve_keys(tables: list[_Table], source: Practice) -> dict[type[models.Mo
     """What to add to each table's keys: the copy's keys are a range of the table's
     sequence, reserved here (setval is not undone by a rollback, so a failed copy
     only leaves a gap), and a foreign key moves by the offset of the table it points
-    to."""
+    to. Between nextval and setval another connection's nextval would take a key of
+    the range: copies reserve under a lock, and others must not take keys meanwhile
+    (see Copier)."""
     offsets = {}
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_lock(%s)", [_RESERVING])
@@ -156,6 +222,19 @@ def _reserve_keys(tables: list[_Table], source: Practice) -> dict[type[models.Mo
     return offsets
 
 
+def _moved_text_key(
+    column: str, keyed: dict[str, type[models.Model]], offsets: dict[type[models.Model], int]
+) -> str:
+    """SQL for a summary row's text key, moved as the key of the row it names."""
+    cases = " ".join(
+        f"WHEN '{dimension}' THEN ({column}::bigint + {offsets.get(target, 0)})::text"
+        for dimension, target in keyed.items()
+    )
+    # "" (none) stays "": only rows of those dimensions with a key are moved.
+    moved = f'CASE "dimension" {cases} ELSE {column} END'
+    return f"CASE WHEN {column} = '' THEN {column} ELSE {moved} END"
+
+
 def _insert(
     table: _Table, offsets: dict[type[models.Model], int], source: Practice, copy: Practice
 ) -> tuple[str, dict]:
@@ -170,6 +249,8 @@ def _insert(
             values.append("%(copy)s")
         elif field.is_relation and field.related_model in offsets:
             values.append(f"{column} + {offsets[field.related_model]}")
+        elif model in KEYS_IN_TEXT and field.name == "key":
+            values.append(_moved_text_key(column, KEYS_IN_TEXT[model], offsets))
         elif isinstance(field, models.UUIDField) and field.unique:
             values.append("gen_random_uuid()")
         elif field.name == "email" and field.unique:

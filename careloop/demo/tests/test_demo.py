@@ -8,6 +8,7 @@ from careloop.demo.build import DEMO_PASSWORD
 from careloop.directory.models import Doctor, MedicalPractice
 from careloop.lib.identifiers import check_medicare_number, check_provider_number
 from careloop.practices.models import Practice, User
+from careloop.practices.scoping import scopes_disabled
 from careloop.referrals.models import Referral
 from careloop.therapy.models import TherapySession
 
@@ -168,8 +169,10 @@ def test_a_copied_practice_owns_a_copy_of_every_row_and_nothing_of_the_original(
     assert not sessions.filter(
         practice=copy, uuid__in=sessions.filter(practice=harbour).values("uuid")
     ).exists()
-    # Summary rows that name doctors in text are counted again, naming the copy's own.
+    # Summary rows that name doctors in text name the copy's own, and read exactly as a
+    # recount of the copy would.
     from careloop.directory.models import Doctor
+    from careloop.insights import summaries
     from careloop.insights.models import ReferralMonth, SourceTotal
 
     own = {
@@ -182,6 +185,54 @@ def test_a_copied_practice_owns_a_copy_of_every_row_and_nothing_of_the_original(
             .values_list("key", flat=True)
         )
         assert keys and keys <= own, model
+
+    def summary_rows():
+        kept = {"id", "uuid", "created_at", "updated_at"}
+        return {
+            model: sorted(
+                model._base_manager.filter(practice=copy).values_list(
+                    *(f.attname for f in model._meta.concrete_fields if f.attname not in kept)
+                )
+            )
+            for model in (ReferralMonth, SourceTotal)
+        }
+
+    copied = summary_rows()
+    summaries.rebuild_months(copy)
+    assert summary_rows() == copied
     owner = User.objects.get(email="owner@network-03.demo")
     assert owner.practice == copy and owner.check_password(DEMO_PASSWORD)
     assert Client._base_manager.filter(practice=copy, search_family="").count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_network_copies_each_practice_while_the_next_is_built(monkeypatch):
+    # Committed for real: the copies run on connections of their own, which read only
+    # what the practice's own transaction has committed.
+    from django.db import connection
+
+    from careloop.demo import build
+
+    if connection.vendor != "postgresql":
+        pytest.skip("practices are copied in PostgreSQL's SQL")
+    monkeypatch.setattr(build, "PRACTICE_SCALE_MAX", 1)  # two of each practice at scale 2
+    steps: list[str] = []
+    with scopes_disabled():
+        counts = build.create_demo(scale=2, progress=steps.append)
+        slugs = set(Practice.objects.values_list("slug", flat=True))
+        assert slugs == {"harbour", "northside", "network-03", "network-04"}
+        sessions = TherapySession._base_manager
+        for source, copy in (("harbour", "network-03"), ("northside", "network-04")):
+            assert (
+                sessions.filter(practice__slug=copy).count()
+                == sessions.filter(practice__slug=source).count()
+                > 0
+            )
+        assert counts["sessions"] == sessions.count()
+        owner = User.objects.get(email="owner@network-04.demo")
+        assert owner.practice.slug == "network-04"
+    assert [step.split(" in ")[0] for step in steps] == [
+        "Harbour Psychology built",
+        "Northside Mind Clinic built",
+        "2 copies made",
+    ]

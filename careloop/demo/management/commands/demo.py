@@ -56,16 +56,25 @@ class Command(BaseCommand):
         else:
             started = time.perf_counter()
             try:
-                counts = demo.create_demo(scale=scale, seed=seed)
+                counts = demo.create_demo(
+                    scale=scale, seed=seed, progress=self._progress if scale > 1 else None
+                )
             except ValueError as refused:
                 raise CommandError(str(refused)) from refused
+            analyzing = time.perf_counter()
             self._analyze()
+            if scale > 1:
+                self._progress(f"Planner statistics in {time.perf_counter() - analyzing:.1f} s")
             elapsed = time.perf_counter() - started
             summary = ", ".join(
                 f"{value:,} {key.replace('_', ' ')}" for key, value in counts.items()
             )
             self.stdout.write(self.style.SUCCESS(f"Demo created in {elapsed:.1f} s: {summary}."))
         self.print_logins()
+
+    def _progress(self, what: str) -> None:
+        """A large demo takes minutes: say what each step took, as it ends."""
+        self.stdout.write(f"  {what}")
 
     @staticmethod
     def _analyze():
