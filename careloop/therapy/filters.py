@@ -47,4 +47,4 @@ class TherapySessionFilter(PracticeFilterSet):
     def filter_search(self, queryset, name, value):
         """Sessions of the clients the words find (their names, Medicare number...)."""
         clients = Client.objects.for_practice(self.practice)
-        return queryset.filter(client__in=textsearch.matching_ids(clients, value))
+        return queryset.filter(textsearch.among("client", textsearch.matching_ids(clients, value)))
