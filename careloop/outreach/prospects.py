@@ -109,6 +109,7 @@ class Result:
     radius_km: float
     niches: list[tuple[str, str]] = field(default_factory=list)  # the practice's (code, name)
     total: int = 0  # how many there are to approach, shown or not
+    more: bool = False  # there are more than `total`: the doctors were counted up to a bound
 
 
 def distance_km(origin: tuple[float, float]) -> Any:
@@ -173,6 +174,7 @@ def find_prospects(
     )
     reader = _Reader(practice, search, today, reach, niche_codes)
     everything = limit is None or bool(search.stage)
+    more = False
     start, size = 0, FIRST_RING
     ranked: list[Prospect] = []
     while start < len(order):
@@ -196,9 +198,11 @@ def find_prospects(
     else:
         total = 0 if search.who == "doctor" else len(order)
         if search.who != "medical_practice":
-            total += _doctors_at(practice, places)
+            doctors = _doctors_at(practice, places)
+            more = doctors > DOCTORS_COUNTED
+            total += min(doctors, DOCTORS_COUNTED)
     shown = _with_public_ids(practice, ranked[:limit] if limit else ranked)
-    return Result(shown, reach, origin, radius, practice_niches, total)
+    return Result(shown, reach, origin, radius, practice_niches, total, more)
 
 
 def _next_ring(ranked: list[Prospect], limit: int, read: int, size: int) -> int:
@@ -213,12 +217,17 @@ def _next_ring(ranked: list[Prospect], limit: int, read: int, size: int) -> int:
     return max(FIRST_RING // 2, min(size * RING_GROWTH, math.ceil(1.5 * missing * read / found)))
 
 
+# Doctors within reach are counted up to this many, and "more" said beyond: a large
+# practice has 15,000 within 12 km, and counting them all took 8 ms of every view.
+DOCTORS_COUNTED = 1_000
+
+
 def _doctors_at(practice, places: QuerySet) -> int:
-    """How many doctors can be approached at these places: those not marked do not
-    contact, each counted once however many of the places they work at. Read from
-    the links' index alone (doctorlink_by_place): the places are the practice's, and a
-    link only ever joins a doctor and a medical practice of one practice (the rows
-    shown check it again)."""
+    """How many doctors can be approached at these places, up to DOCTORS_COUNTED + 1:
+    those not marked do not contact, each counted once however many of the places they
+    work at. Read from the links' index alone (doctorlink_by_place): the places are the
+    practice's, and a link only ever joins a doctor and a medical practice of one
+    practice (the rows shown check it again)."""
     return (
         Doctor.medical_practices.through.objects.filter(medicalpractice__in=places.values("id"))
         .exclude(
@@ -226,9 +235,8 @@ def _doctors_at(practice, places: QuerySet) -> int:
             .filter(do_not_contact=True)
             .values("doctor_id")
         )
-        # Grouped rather than DISTINCT: SQLite sorts the groups faster.
         .values("doctor_id")
-        .annotate(places=Count("medicalpractice_id"))
+        .distinct()[: DOCTORS_COUNTED + 1]
         .count()
     )
 

@@ -14,6 +14,8 @@ from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from icalendar import Calendar, Event
 
 from careloop.audit.actions import via_request
@@ -98,10 +100,25 @@ _TENTH = Decimal("0.1")
 _ANY_UUID = uuid.UUID(int=0)
 
 
-def _visit_rows(rows: list[Ranked]) -> list[dict]:
-    """The rows of the who-to-visit table as the template prints them, worked out here:
-    through the template's tags and filters a hundred rows took longer (15 ms) than
-    every query behind them. Each kind's link is reversed once and given each id."""
+# One row of the who-to-visit table. Made in Python, not through the template's tags: a
+# hundred rows of twelve values each took 20 ms of the template engine's lookups, escaping
+# and localising, more than every query behind them.
+_ROW = (
+    '<tr><td data-label="Pick"><input type="checkbox" name="{pick}" value="{key}" '
+    'id="pick-{key}" aria-label="{pick_label}"></td>'
+    '<td data-label="Who"><a href="{url}">{name}</a><br><span class="muted">{about}</span></td>'
+    '<td data-label="Distance" class="num">{km} km</td>'
+    '<td data-label="Stage">{stage}</td>'
+    '<td data-label="Last contact">{last_contact}</td>'
+    '<td data-label="Referrals sent" class="num">{referrals_sent}</td>'
+    '<td data-label="Your niches that fit">{fits}</td></tr>'
+)
+_NO_FIT = mark_safe('<span class="muted">—</span>')  # noqa: S308 - a constant
+
+
+def _visit_rows(rows: list[Ranked]) -> list[str]:
+    """The rows of the who-to-visit table, as HTML (format_html escapes every value).
+    Each kind's link is reversed once and given each id."""
     links = {
         kind: reverse(f"directory:{kind}_detail", args=[_ANY_UUID])
         for kind in ("doctor", "medical_practice")
@@ -109,25 +126,29 @@ def _visit_rows(rows: list[Ranked]) -> list[dict]:
     shown = []
     for p in rows:
         place = p.kind == "medical_practice"
+        fits = (
+            ", ".join(p.niches_fit)
+            if p.niches_fit
+            else ("General services" if p.general_fit else "")
+        )
         shown.append(
-            {
-                "pick": p.kind,
-                "key": p.key,
-                "name": p.name,
-                "url": links[p.kind].replace(str(_ANY_UUID), str(p.key)),
-                "pick_label": f"Add {p.name} to a visit day" if place else f"Write to {p.name}",
-                "about": (f"Medical practice, {p.where}" if p.where else "Medical practice")
+            format_html(
+                _ROW,
+                pick=p.kind,
+                key=p.key,
+                name=p.name,
+                url=links[p.kind].replace(str(_ANY_UUID), str(p.key)),
+                pick_label=f"Add {p.name} to a visit day" if place else f"Write to {p.name}",
+                about=(f"Medical practice, {p.where}" if p.where else "Medical practice")
                 if place
                 else f"Doctor at {p.where}",
                 # As floatformat:1 rounds: half up, from the shortest repr of the float.
-                "km": str(Decimal(repr(p.distance_km)).quantize(_TENTH, ROUND_HALF_UP)),
-                "stage": Stage(p.stage).label,
-                "last_contact": f"{p.last_contact:%d/%m/%Y}" if p.last_contact else "Never",
-                "referrals_sent": p.referrals_sent,
-                "fits": ", ".join(p.niches_fit)
-                if p.niches_fit
-                else ("General services" if p.general_fit else ""),
-            }
+                km=str(Decimal(repr(p.distance_km)).quantize(_TENTH, ROUND_HALF_UP)),
+                stage=Stage(p.stage).label,
+                last_contact=f"{p.last_contact:%d/%m/%Y}" if p.last_contact else "Never",
+                referrals_sent=p.referrals_sent,
+                fits=fits or _NO_FIT,
+            )
         )
     return shown
 

@@ -120,6 +120,22 @@ def test_the_page_explains_each_row(owner_client, practice):
     assert "2.0 km" in page and "Not contacted" in page and "straight-line" in page
 
 
+def test_doctors_beyond_a_bound_are_counted_as_more(owner_client, practice, monkeypatch):
+    clinic = testing.make_medical_practice(practice, name="Harbour GP", **at_km_north(2))
+    other = testing.make_medical_practice(practice, name="Bay GP", **at_km_north(3))
+    for family in ("Lee", "Ng", "Wu"):
+        # Each at both places: counted once.
+        testing.make_doctor(practice, [clinic, other], given_name="Ana", family_name=family)
+    exact = prospects.find_prospects(practice, limit=10)
+    assert (exact.total, exact.more) == (2 + 3, False)
+    monkeypatch.setattr(prospects, "DOCTORS_COUNTED", 2)
+    bounded = prospects.find_prospects(practice, limit=10)
+    assert (bounded.total, bounded.more) == (2 + 2, True)
+    assert len(bounded.prospects) == 5  # every row is still shown
+    page = owner_client.get("/outreach/visit-next/").content.decode()
+    assert "4 or more to approach" in page
+
+
 def _directory(practice, medical_practices: int, doctors: int):
     clinics = MedicalPractice.objects.bulk_create(
         MedicalPractice(
