@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from icalendar import Calendar, Event
 
 from careloop.audit.actions import via_request
@@ -116,14 +116,14 @@ _ROW = (
 _NO_FIT = mark_safe('<span class="muted">—</span>')  # noqa: S308 - a constant
 
 
-def _visit_rows(rows: list[Ranked]) -> list[str]:
+def _visit_rows(rows: list[Ranked]) -> list[SafeString]:
     """The rows of the who-to-visit table, as HTML (format_html escapes every value).
     Each kind's link is reversed once and given each id."""
     links = {
         kind: reverse(f"directory:{kind}_detail", args=[_ANY_UUID])
         for kind in ("doctor", "medical_practice")
     }
-    shown = []
+    shown: list[SafeString] = []
     for p in rows:
         place = p.kind == "medical_practice"
         fits = (
