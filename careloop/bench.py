@@ -376,12 +376,17 @@ def database_env(scale: int, data_dir: Path) -> dict:
     )
     url = os.environ.get("DATABASE_URL")
     if url:
-        base, _, name = url.rpartition("/")
-        env["DATABASE_URL"] = f"{base}/{name or 'careloop'}_bench_{scale}"
+        name = urllib.parse.urlsplit(url).path.strip("/") or "careloop"
+        env["DATABASE_URL"] = _with_database(url, f"{name}_bench_{scale}")
     else:
         env["CARELOOP_DATA_DIR"] = str(data_dir)
         env["CARELOOP_SQLITE_NAME"] = f"bench-scale-{scale}.sqlite3"
     return env
+
+
+def _with_database(url: str, name: str) -> str:
+    """The URL with another database name, its options (`?options=...`) kept."""
+    return urllib.parse.urlsplit(url)._replace(path=f"/{name}").geturl()
 
 
 def build(scale: int, env: dict, rebuild: bool) -> None:
@@ -390,8 +395,9 @@ def build(scale: int, env: dict, rebuild: bool) -> None:
     if url:
         import psycopg
 
-        admin_url, _, name = url.rpartition("/")
-        with psycopg.connect(f"{admin_url}/postgres", autocommit=True) as conn:
+        name = urllib.parse.urlsplit(url).path.strip("/")
+        admin = urllib.parse.urlsplit(_with_database(url, "postgres"))._replace(query="")
+        with psycopg.connect(admin.geturl(), autocommit=True) as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
             if exists and rebuild:
                 conn.execute(f'DROP DATABASE "{name}"')
@@ -415,7 +421,7 @@ def build(scale: int, env: dict, rebuild: bool) -> None:
     ) as demo:
         assert demo.stdout is not None
         for line in demo.stdout:
-            if line.startswith("Demo logins") or line.startswith("\nDemo logins"):
+            if line.startswith("Demo logins"):
                 break
             if line.strip():
                 print(f"  scale {scale}: {line.strip()}", flush=True)

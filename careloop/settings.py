@@ -145,8 +145,9 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------
 # Both are PostgreSQL's refinements, meant to be left out on SQLite: the name indexes'
-# included key (index-only lookups, clients.Client) and a unique constraint with NULLs
-# not distinct (outreach.OutreachTask, which adds a second constraint for SQLite).
+# included key (index-only lookups: clients.Client, directory.Doctor) and a unique
+# constraint with NULLs not distinct (outreach.OutreachTask, which adds a second
+# constraint for SQLite).
 SILENCED_SYSTEM_CHECKS = ["models.W040", "models.W047"]
 
 DATABASE_URL = envstr("DATABASE_URL")

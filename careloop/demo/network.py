@@ -14,6 +14,7 @@ pages can be shown not to slow down as the others grow.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from time import perf_counter
 
 from django.apps import apps
 from django.db import connection, models, transaction
@@ -139,6 +140,7 @@ def skip_key_checks() -> None:
     of the same copy; checking them all again at commit (millions of lookups, deferred
     until then) took about a fifth of a copy's time, and 40 s of the two practices'
     first build at `--scale 1700` (whose keys the demo's tests check at small scales)."""
+    assert connection.in_atomic_block, "SET LOCAL lasts for a transaction: call inside one"
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL session_replication_role = replica")
@@ -155,17 +157,42 @@ class Copier:
             copier.copy(source, slug=..., name=...)  # keys reserved now, rows later
 
     A copy's keys are reserved by the caller when it asks for the copy, so nothing
-    the caller does next can take them. Leaving the block waits for every copy and
-    raises the first failure."""
+    the caller does next can take them; the copy itself takes keys only from the
+    sequences of the practice and its areas of practice (_make), which copies never
+    reserve. The first copy that fails cancels those not begun, and the next `copy`
+    or leaving the block raises its error; leaving the block on an error of the
+    caller's own lets that error through, with no more copies begun."""
 
     def __init__(self, *, workers: int = 2) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
         self.pool = ThreadPoolExecutor(max_workers=workers)
         self.made: list = []
+        self.started = perf_counter()
 
     def copy(self, source: Practice, *, slug: str, name: str) -> None:
-        self.made.append(self.pool.submit(self._run, _plan(source, slug=slug, name=name)))
+        # Inside a transaction the source may not be committed: the copy, on a
+        # connection of its own, would find none of its rows.
+        assert not connection.in_atomic_block, "copy a committed practice"
+        self._raise_a_failure()
+        made = self.pool.submit(self._run, _plan(source, slug=slug, name=name))
+        made.add_done_callback(self._stop_on_failure)
+        self.made.append(made)
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds since the copier began."""
+        return perf_counter() - self.started
+
+    def _stop_on_failure(self, made) -> None:
+        if not made.cancelled() and made.exception() is not None:
+            for waiting in self.made:
+                waiting.cancel()  # only those not begun
+
+    def _raise_a_failure(self) -> None:
+        for made in self.made:
+            if made.done() and not made.cancelled() and made.exception() is not None:
+                raise made.exception()
 
     @staticmethod
     def _run(plan: _Copy) -> Practice:
@@ -181,10 +208,10 @@ class Copier:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=exc_info[0] is not None)
-        for made in self.made:
-            if not made.cancelled():
-                made.result()  # raises a copy's failure
+        failing = exc_info[0] is not None
+        self.pool.shutdown(wait=True, cancel_futures=failing)
+        if not failing:
+            self._raise_a_failure()
 
 
 # Taken while a copy reserves its keys, so that two copies never reserve the same ones.

@@ -236,3 +236,44 @@ def test_a_network_copies_each_practice_while_the_next_is_built(monkeypatch):
         "Northside Mind Clinic built",
         "2 copies made",
     ]
+
+
+def test_an_incomplete_network_demo_is_refused_not_reused(demo):
+    # A network build commits practice by practice: one stopped part-way must be rebuilt.
+    from careloop.demo import build
+
+    with pytest.raises(CommandError, match="incomplete"):
+        call_command(
+            "demo",
+            scale=build.PRACTICE_SCALE_MAX + 1,
+            if_empty=True,
+            stdout=open("/dev/null", "w"),  # noqa: SIM115
+        )
+    call_command("demo", if_empty=True, stdout=open("/dev/null", "w"))  # noqa: SIM115 - scale 1 is whole
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_copy_stops_the_copier_and_is_raised(alice_practice, monkeypatch):
+    from django.db import connection
+
+    from careloop.demo import network
+
+    if connection.vendor != "postgresql":
+        pytest.skip("practices are copied in PostgreSQL's SQL")
+
+    def fails(plan):
+        raise RuntimeError(f"copy {plan.slug} failed")
+
+    monkeypatch.setattr(network, "_make", fails)
+    with (
+        pytest.raises(RuntimeError, match="network-03 failed"),
+        network.Copier(workers=1) as copier,
+    ):
+        copier.copy(alice_practice, slug="network-03", name="Copy")
+    # The caller's own error is the one raised, not a copy's.
+    with (
+        pytest.raises(ValueError, match="the build's own"),
+        network.Copier(workers=1) as copier,
+    ):
+        copier.copy(alice_practice, slug="network-04", name="Copy")
+        raise ValueError("the build's own")

@@ -6,6 +6,7 @@ from django.db import connection
 
 from careloop.demo import build as demo
 from careloop.practices import upkeep
+from careloop.practices.models import Practice
 from careloop.practices.scoping import scopes_disabled
 
 
@@ -47,6 +48,13 @@ class Command(BaseCommand):
         if scale < 1 or scale > 2000:
             raise CommandError("--scale must be between 1 and 2000.")
         if demo.demo_exists():
+            last = demo.network_slug(scale)
+            if last and not Practice.objects.filter(slug=last).exists():
+                raise CommandError(
+                    f"The demo at this scale is incomplete (no practice {last}): its build "
+                    "stopped part-way. Drop the database and build it again (make bench: "
+                    "--rebuild)."
+                )
             if not if_empty:
                 raise CommandError(
                     "The demo practices already exist. Delete the data folder "
@@ -73,8 +81,10 @@ class Command(BaseCommand):
         self.print_logins()
 
     def _progress(self, what: str) -> None:
-        """A large demo takes minutes: say what each step took, as it ends."""
+        """A large demo takes minutes: say what each step took, as it ends (flushed: a
+        pipe, such as `make bench`'s, would otherwise hear it all at the end)."""
         self.stdout.write(f"  {what}")
+        self.stdout.flush()
 
     @staticmethod
     def _analyze():
