@@ -192,3 +192,23 @@ def new_bucket(endpoint_url: str) -> ObjectStore:
     bucket = f"careloop-test-{secrets.token_hex(6)}"
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": S3_REGION})
     return ObjectStore(endpoint_url, bucket, s3)
+
+
+def reference_data() -> None:
+    """A transactional test empties every table when it ends, the reference data that
+    the migrations load too; the demo needs it."""
+    import importlib
+
+    from django.apps import apps
+
+    from careloop.entitlements.models import MbsItem
+    from careloop.practices.models import Niche
+
+    if not Niche.objects.exists():
+        importlib.import_module("careloop.practices.migrations.0002_seed_niches").add_niches(
+            apps, None
+        )
+    if not MbsItem.objects.exists():
+        importlib.import_module("careloop.entitlements.migrations.0002_load_item_table").load(
+            apps, None
+        )

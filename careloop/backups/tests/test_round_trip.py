@@ -4,7 +4,6 @@ new process pointed at a new data folder or database, as on a replacement machin
 
 import base64
 import hashlib
-import importlib
 import json
 import os
 import sqlite3
@@ -13,20 +12,19 @@ import sys
 
 import psycopg
 import pytest
-from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, default_storage
 from django.db import connection
 
+from careloop import testing
 from careloop.audit.actions import COMMAND
 from careloop.backups import service
 from careloop.backups.archive import stored_names
 from careloop.backups.crypto import BackupError, DamagedArchive, WrongKey
 from careloop.backups.databases import Database, has_data
 from careloop.demo.build import create_demo
-from careloop.entitlements.models import MbsItem
 from careloop.letters import actions as letters
-from careloop.practices.models import Niche, Practice, User
+from careloop.practices.models import Practice, User
 from careloop.referrals.models import Referral, ReferralDocument
 
 KEY_TEXT = "uCXTeplBP7epEmzpo4mKHYGTIzIBZddnUT-SXTm-_Lc="
@@ -115,19 +113,6 @@ def checksums(storage: Storage) -> dict[str, str]:
     return sums
 
 
-def reference_data():
-    """A transactional test empties every table when it ends, the reference data that
-    the migrations load too; the demo needs it."""
-    if not Niche.objects.exists():
-        importlib.import_module("careloop.practices.migrations.0002_seed_niches").add_niches(
-            apps, None
-        )
-    if not MbsItem.objects.exists():
-        importlib.import_module("careloop.entitlements.migrations.0002_load_item_table").load(
-            apps, None
-        )
-
-
 def draft_a_letter():
     owner = User.objects.get(email="owner@harbour.demo")
     referral = (
@@ -162,7 +147,7 @@ def add_stored_files():
 
 @pytest.mark.django_db(transaction=True)
 def test_backup_wipe_restore_brings_the_demo_back_whole(settings, tmp_path, empty_installation):
-    reference_data()
+    testing.reference_data()
     create_demo(scale=1)
     demo_files = checksums(default_storage)  # the websites' portraits
     draft_a_letter()

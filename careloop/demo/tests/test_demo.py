@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import CommandError, call_command
 
+from careloop import testing
 from careloop.clients.models import Client
 from careloop.demo.build import DEMO_PASSWORD
 from careloop.directory.models import Doctor, MedicalPractice
@@ -218,6 +219,7 @@ def test_a_network_copies_each_practice_while_the_next_is_built(monkeypatch):
     monkeypatch.setattr(build, "PRACTICE_SCALE_MAX", 1)  # two of each practice at scale 2
     steps: list[str] = []
     with scopes_disabled():
+        testing.reference_data()  # an earlier transactional test may have emptied it
         counts = build.create_demo(scale=2, progress=steps.append)
         slugs = set(Practice.objects.values_list("slug", flat=True))
         assert slugs == {"harbour", "northside", "network-03", "network-04"}
