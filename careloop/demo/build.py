@@ -213,9 +213,7 @@ def create_demo(
                 source = build(spec)
             for _ in range(copies - 1):
                 number += 1
-                copier.copy(
-                    source, slug=f"network-{number:02d}", name=f"Network Practice {number:02d}"
-                )
+                copier.copy(source, slug=_copy_slug(number), name=f"Network Practice {number:02d}")
     report.say(
         f"{number - len(DEMO_PRACTICES)} copies made in {copier.elapsed:.1f} s "
         "(the first began once the first practice was built)"
@@ -228,7 +226,12 @@ def network_slug(scale: int) -> str | None:
     build commits practice by practice, so its database is whole only once that one
     exists."""
     copies = copies_for_scale(scale)
-    return f"network-{copies * len(DEMO_PRACTICES):02d}" if copies > 1 else None
+    return _copy_slug(copies * len(DEMO_PRACTICES)) if copies > 1 else None
+
+
+def _copy_slug(number: int) -> str:
+    """The slug of the network's practice `number` (the demo's own two are 1 and 2)."""
+    return f"network-{number:02d}"
 
 
 class _Stopwatch:
