@@ -14,6 +14,7 @@ from faker import Faker
 from careloop.audit.models import AuditEvent
 from careloop.clients.models import Client
 from careloop.directory.models import Doctor, MedicalPractice
+from careloop.enquiries.models import Enquiry
 from careloop.lib import synthetic
 from careloop.lib.env import object_storage_settings
 from careloop.practices.models import ClinicianProfile, Practice, Profession, Role, User
@@ -124,8 +125,19 @@ def make_session(practice, client=None, clinician=None, **fields) -> TherapySess
     )
 
 
-def make_audit_event(practice, actor=None) -> AuditEvent:
-    client = make_client(practice)
+def make_enquiry(practice, **fields) -> Enquiry:
+    defaults = {
+        "name": fake.name(),
+        "email": fake.email(),
+        "phone": "0491 570 156",
+        "looking_for": "Help with anxiety at work",
+        "consent_given_at": timezone.now(),
+    }
+    return Enquiry.objects.create(practice=practice, **{**defaults, **fields})
+
+
+def make_audit_event(practice, actor=None, client=None) -> AuditEvent:
+    client = client or make_client(practice)
     return AuditEvent.objects.create(
         practice=practice,
         actor=actor,

@@ -5,7 +5,6 @@ from datetime import date
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from careloop import testing
 from careloop.audit.actions import Via
@@ -17,14 +16,9 @@ from careloop.practices.models import Role
 
 
 def make_enquiry(practice, **fields) -> Enquiry:
-    defaults = {
-        "name": "Mia Nguyen",
-        "email": "mia@example.com",
-        "phone": "0491 570 156",
-        "looking_for": "Help with anxiety at work",
-        "consent_given_at": timezone.now(),
-    }
-    return Enquiry.objects.create(practice=practice, **{**defaults, **fields})
+    return testing.make_enquiry(
+        practice, **{"name": "Mia Nguyen", "email": "mia@example.com", **fields}
+    )
 
 
 def convert_data(**overrides):
