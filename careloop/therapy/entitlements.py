@@ -57,13 +57,11 @@ def profession_of(user) -> str | None:
     return profile.profession if profile else None
 
 
-def _claimable(session) -> bool:
-    """Sessions with a Better Access provider; a counsellor's are private and count
-    toward nothing."""
+def _claimable(session, day: date) -> bool:
+    """Sessions with a Better Access provider on the session's `day`; a counsellor's
+    are private and count toward nothing."""
     profession = profession_of(session.clinician)
-    return profession is not None and load_rules().provider_eligible(
-        profession, timezone.localdate(session.starts_at)
-    )
+    return profession is not None and load_rules().provider_eligible(profession, day)
 
 
 @dataclass
@@ -181,8 +179,10 @@ def evaluate_client(
         )
     if elsewhere is None:
         elsewhere = list(ElsewhereClaims.objects.filter(client=client))
-    counted = [s for s in sessions if _claimable(s) and s != exclude_session]
     zone = practice.zoneinfo
+    # Each session's day at the practice, worked out once (rules and engine both ask).
+    day_of = {id(s): timezone.localtime(s.starts_at, zone).date() for s in sessions}
+    counted = [s for s in sessions if _claimable(s, day_of[id(s)]) and s != exclude_session]
     scenario = engine.Scenario(
         as_of=as_of,
         provider=provider if provider in PROVIDERS else "psychologist",
@@ -194,7 +194,7 @@ def evaluate_client(
         ),
         services=tuple(
             engine.Service(
-                date=timezone.localtime(s.starts_at, zone).date(),
+                date=day_of[id(s)],
                 type=s.session_type,
                 status=s.status,
             )
@@ -209,8 +209,10 @@ def evaluate_client(
     )
     result = engine.evaluate(scenario)
     judgements = {s.pk: _worded(result["services"][i]) for i, s in enumerate(counted)}
+    # By id: comparing models one by one made a long history quadratic.
+    counted_ids = set(judgements)
     for s in sessions:
-        if s not in counted and s != exclude_session:
+        if s.pk not in counted_ids and s != exclude_session:
             judgements[s.pk] = _worded(
                 {"rebatable": False, "referral": None, "reason": engine.PROVIDER_NOT_ELIGIBLE}
             )
