@@ -120,6 +120,19 @@ def test_the_page_explains_each_row(owner_client, practice):
     assert "2.0 km" in page and "Not contacted" in page and "straight-line" in page
 
 
+def test_names_in_the_rows_are_escaped(owner_client, practice):
+    """The rows are built as HTML in Python: a name is text, never markup."""
+    clinic = testing.make_medical_practice(
+        practice, name='<script>alert("x")</script> & Co', suburb="O'Connor", **at_km_north(2)
+    )
+    testing.make_doctor(practice, [clinic], given_name="<b>Ana</b>", family_name="Lee")
+    page = owner_client.get("/outreach/visit-next/").content.decode()
+    assert "<script>alert" not in page and "<b>Ana</b>" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co" in page
+    assert "Dr &lt;b&gt;Ana&lt;/b&gt; Lee" in page
+    assert "O&#x27;Connor" in page
+
+
 def test_doctors_beyond_a_bound_are_counted_as_more(owner_client, practice, monkeypatch):
     clinic = testing.make_medical_practice(practice, name="Harbour GP", **at_km_north(2))
     other = testing.make_medical_practice(practice, name="Bay GP", **at_km_north(3))
