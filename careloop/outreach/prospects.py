@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
+from django.db import connection
 from django.db.models import Count, F, FloatField, Max, Q, QuerySet, Value
 from django.db.models.functions import ASin, Cast, Cos, Least, Power, Radians, Sin, Sqrt
 from django.utils import timezone
@@ -198,7 +199,7 @@ def find_prospects(
     else:
         total = 0 if search.who == "doctor" else len(order)
         if search.who != "medical_practice":
-            doctors = _doctors_at(practice, places)
+            doctors = _doctors_at(practice, places, [pk for pk, _ in order])
             more = doctors > DOCTORS_COUNTED
             total += min(doctors, DOCTORS_COUNTED)
     shown = _with_public_ids(practice, ranked[:limit] if limit else ranked)
@@ -222,12 +223,15 @@ def _next_ring(ranked: list[Prospect], limit: int, read: int, size: int) -> int:
 DOCTORS_COUNTED = 1_000
 
 
-def _doctors_at(practice, places: QuerySet) -> int:
-    """How many doctors can be approached at these places, up to DOCTORS_COUNTED + 1:
-    those not marked do not contact, each counted once however many of the places they
-    work at. Read from the links' index alone (doctorlink_by_place): the places are the
-    practice's, and a link only ever joins a doctor and a medical practice of one
-    practice (the rows shown check it again)."""
+def _doctors_at(practice, places: QuerySet, place_ids: list[int]) -> int:
+    """How many doctors can be approached at these places (the queryset, and the ids
+    it has already given), up to DOCTORS_COUNTED + 1 at least: those not marked do not
+    contact, each counted once however many of the places they work at. Read from the
+    links' index alone (doctorlink_by_place): the places are the practice's, and a link
+    only ever joins a doctor and a medical practice of one practice (the rows shown
+    check it again)."""
+    if connection.vendor == "postgresql":
+        return _doctors_at_postgresql(practice, place_ids)
     return (
         Doctor.medical_practices.through.objects.filter(medicalpractice__in=places.values("id"))
         .exclude(
@@ -239,6 +243,26 @@ def _doctors_at(practice, places: QuerySet) -> int:
         .distinct()[: DOCTORS_COUNTED + 1]
         .count()
     )
+
+
+def _doctors_at_postgresql(practice, place_ids: list[int]) -> int:
+    """_doctors_at on PostgreSQL, exactly. It hashes every link to count them, bound or
+    not, so the places are named by the ids already read, as one array: the subquery
+    measured every distance again (5 of 15 ms at 1,900 places), and a list of literals
+    costs the parser a millisecond a thousand. Not with a LIMIT: to stop early the
+    planner walks the links in doctor order from the first doctor of every practice."""
+    quote = connection.ops.quote_name
+    links = quote(Doctor.medical_practices.through._meta.db_table)
+    preferences = quote(DoctorPreference._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(DISTINCT doctor_id) FROM {links} "  # noqa: S608 - names from models
+            "WHERE medicalpractice_id = ANY(%s::bigint[]) AND doctor_id NOT IN ("
+            f"SELECT doctor_id FROM {preferences} "
+            "WHERE practice_id = %s AND do_not_contact AND doctor_id IS NOT NULL)",
+            ["{" + ",".join(str(pk) for pk in place_ids) + "}", practice.pk],
+        )
+        return cursor.fetchone()[0]
 
 
 class _Place(NamedTuple):
