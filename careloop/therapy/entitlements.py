@@ -219,7 +219,33 @@ def evaluate_client(
     return Entitlement(result, {str(r.uuid): r for r in referrals}, sessions, judgements)
 
 
-def with_history(clients: QuerySet[Client]) -> QuerySet[Client]:
+# What the engine and a one-line summary of a course (the dashboard's) never read: not
+# fetched for a summary. Each timestamp costs PostgreSQL's driver a parse in Python, and
+# a caseload's history holds about a thousand of them.
+_NOT_SUMMARISED = {
+    "referral": (
+        "created_at",
+        "updated_at",
+        "reason",
+        "medications",
+        "status_reason",
+        "received_at",
+        "acknowledged_at",
+        "first_contacted_at",
+        "offered_at",
+        "first_seen_at",
+        "next_due_at",
+        "search_text",
+        "referring_doctor__created_at",
+        "referring_doctor__updated_at",
+        "referring_doctor__notes",
+        "referring_doctor__search_text",
+    ),
+    "session": ("created_at", "updated_at"),
+}
+
+
+def with_history(clients: QuerySet[Client], *, summary: bool = False) -> QuerySet[Client]:
     """Clients with their referrals, sessions and claims elsewhere prefetched, for
     evaluating many at once in a fixed number of queries (evaluate_prefetched).
 
@@ -231,18 +257,27 @@ def with_history(clients: QuerySet[Client]) -> QuerySet[Client]:
     The rows are kept as plain lists (to_attr): a related manager's cache costs a
     queryset, with its filter, per client and relation. The sessions' clinicians (and
     their profession) come in a query of their own, one of each: joined to every
-    session, a caseload of 190 sessions built 570 models."""
+    session, a caseload of 190 sessions built 570 models.
+
+    With `summary`, the rows hold only what the engine and a one-line summary of each
+    course read (_NOT_SUMMARISED is left out, and the referral's assigned clinician):
+    for the dashboard, not for letters, which read the rest."""
+    referrals = Referral.objects.select_related(
+        *(("referring_doctor",) if summary else ("referring_doctor", "assigned_clinician"))
+    )
+    sessions = TherapySession.objects.all()
+    if summary:
+        referrals = referrals.defer(*_NOT_SUMMARISED["referral"])
+        sessions = sessions.defer(*_NOT_SUMMARISED["session"])
     return clients.select_related("practice").prefetch_related(
         Prefetch(
             "referrals",
-            queryset=Referral.objects.select_related(
-                "referring_doctor", "assigned_clinician"
-            ).order_by("client_id", "referral_date", "pk"),
+            queryset=referrals.order_by("client_id", "referral_date", "pk"),
             to_attr="history_referrals",
         ),
         Prefetch(
             "sessions",
-            queryset=TherapySession.objects.prefetch_related(
+            queryset=sessions.prefetch_related(
                 Prefetch("clinician", queryset=User.objects.select_related("clinician_profile"))
             ).order_by("client_id", "starts_at", "pk"),
             to_attr="history_sessions",
@@ -276,7 +311,8 @@ def courses_needing_attention(clinician, *, today: date, recent_days: int = 120)
     clients = list(
         # Unordered: ordered by name, SQLite would walk every client of the practice.
         with_history(
-            Client.objects.filter(practice=clinician.practice, pk__in=seen_lately).order_by()
+            Client.objects.filter(practice=clinician.practice, pk__in=seen_lately).order_by(),
+            summary=True,
         )
     )
     rows = []
