@@ -31,6 +31,7 @@ from django.db.models.functions import ASin, Cast, Cos, Least, Power, Radians, S
 from django.utils import timezone
 
 from careloop.directory.models import Doctor, MedicalPractice, doctor_name
+from careloop.lib.lookups import AnyOf
 from careloop.referrals.models import Referral
 
 from . import ranking, stages
@@ -298,7 +299,7 @@ class _Reader:
         places = {
             pk: _Place(pk, name, suburb, distances[pk])
             for pk, name, suburb in MedicalPractice.objects.for_practice(self.practice)
-            .filter(pk__in=list(distances))
+            .filter(AnyOf(F("pk"), list(distances)))
             .values_list("id", "name", "suburb")
         }
         self._read(places, list(distances))
@@ -314,7 +315,7 @@ class _Reader:
     def _read(self, places: dict[int, _Place], place_ids: list[int] | QuerySet) -> None:
         practice = self.practice
         links = Doctor.medical_practices.through.objects.filter(
-            medicalpractice__in=place_ids, doctor__practice=practice
+            _among("medicalpractice_id", place_ids), doctor__practice=practice
         )
         works_at: dict[int, list[int]] = defaultdict(list)  # place -> its doctors
         people: dict[int, _Person] = {}
@@ -335,14 +336,16 @@ class _Reader:
         referral_dates: dict[int, list[date]] = defaultdict(list)
         for doctor_id, day in (
             Referral.objects.for_practice(practice)
-            .filter(referring_doctor__in=doctors_here)
+            .filter(AnyOf(F("referring_doctor_id"), doctors_here))
             .order_by()
             .values_list("referring_doctor_id", "referral_date")
         ):
             referral_dates[doctor_id].append(day)
         activity = Activity.objects.for_practice(practice).order_by()
-        by_doctor = _contacts(activity.filter(doctor__in=doctors_here), "doctor")
-        by_place = _contacts(activity.filter(medical_practice__in=place_ids), "medical_practice")
+        by_doctor = _contacts(activity.filter(AnyOf(F("doctor_id"), doctors_here)), "doctor")
+        by_place = _contacts(
+            activity.filter(_among("medical_practice_id", place_ids)), "medical_practice"
+        )
 
         facts: dict[int, ContactFacts] = {}
         last_contact: dict[int, date | None] = {}
@@ -444,12 +447,18 @@ def _with_public_ids(practice, rows: list[Prospect]) -> list[Prospect]:
         wanted = [p.key for p in rows if p.kind == kind]
         if wanted:
             found = dict(
-                model.objects.for_practice(practice).filter(pk__in=wanted).values_list("id", "uuid")
+                model.objects.for_practice(practice)
+                .filter(AnyOf(F("pk"), wanted))
+                .values_list("id", "uuid")
             )
             for row in rows:
                 if row.kind == kind:
                     row.key = found[row.key]
     return rows
+
+
+def _among(field: str, ids: list[int] | QuerySet) -> Q:
+    return Q(**{f"{field}__in": ids}) if isinstance(ids, QuerySet) else Q(AnyOf(F(field), ids))
 
 
 def _latest(*dates: date | None) -> date | None:

@@ -35,6 +35,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import (
     Count,
     Exists,
+    F,
     Model,
     OuterRef,
     Q,
@@ -42,6 +43,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 
+from careloop.lib.lookups import AnyOf
 from careloop.lib.search import query_words
 from careloop.web.pickers import prefix_match
 
@@ -170,8 +172,10 @@ def among(field: str, id_sets: list[QuerySet | list[int]], *, in_order: bool = F
     for ids in id_sets:
         if in_order and isinstance(ids, QuerySet):
             condition |= Q(Exists(ids.filter(pk=OuterRef(field))))
-        else:
+        elif isinstance(ids, QuerySet):
             condition |= Q(**{f"{field}__in": ids})
+        else:
+            condition |= Q(AnyOf(F(field), ids))
     return condition
 
 
