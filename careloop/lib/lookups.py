@@ -1,18 +1,39 @@
 """Lookups the ORM lacks."""
 
+import json
+
 from django.db.models.lookups import In
+
+# Longer lists go to SQLite as one JSON parameter (see AnyOf).
+SQLITE_LIST_PARAMETERS = 100
 
 
 class AnyOf(In):
     """`field IN (ids)` for a list of integer ids, used as a filter expression:
-    `.filter(AnyOf(F("doctor_id"), ids))`. On PostgreSQL, `field = ANY(%s)` with the ids
-    as one array parameter: as literals, each id costs the driver a placeholder and the
-    parser about 1.7 µs (3.4 ms for 2,000 ids); as one array, a tenth of that. The
-    planner sees the array's length as it saw the list's."""
+    `.filter(AnyOf(F("doctor_id"), ids))`. The ids go as one parameter where a long
+    list costs more as literals:
+
+    - PostgreSQL: `field = ANY(%s)`, an array. As literals, each id costs the driver a
+      placeholder and the parser about 1.7 µs (3.4 ms for 2,000 ids); as one array, a
+      tenth of that. The planner sees the array's length as it saw the list's.
+    - SQLite, beyond SQLITE_LIST_PARAMETERS ids: `field IN (SELECT value FROM
+      json_each(%s))`, a JSON list: 1,900 places' links counted in 0.8 ms rather than
+      4 (and no limit on the number of ids, where placeholders stop at 32,766)."""
 
     lookup_name = "any_of"
 
+    def _ids(self) -> list[int]:
+        return [int(value) for value in self.rhs if value is not None]
+
     def as_postgresql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        ids = ",".join(str(int(value)) for value in self.rhs if value is not None)
+        ids = ",".join(str(pk) for pk in self._ids())
         return f"{lhs} = ANY(%s::bigint[])", (*lhs_params, "{" + ids + "}")
+
+    def as_sqlite(self, compiler, connection):
+        ids = self._ids()
+        if len(ids) <= SQLITE_LIST_PARAMETERS:
+            return self.as_sql(compiler, connection)
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        sql = f"{lhs} IN (SELECT value FROM json_each(%s))"  # noqa: S608 - lhs is a column
+        return sql, (*lhs_params, json.dumps(ids))

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from careloop import testing
 from careloop.clients.models import Client
-from careloop.lib.lookups import AnyOf
+from careloop.lib.lookups import SQLITE_LIST_PARAMETERS, AnyOf
 
 
 @pytest.fixture
@@ -43,3 +43,15 @@ def test_on_postgresql_the_ids_are_one_parameter(three, alice_practice):
         assert "= ANY(" in sql and " IN (" not in sql
     else:
         assert " IN (" in sql
+
+
+def test_a_long_list_is_one_parameter_on_sqlite_too(three, alice_practice):
+    # Ids of nobody pad the list past the placeholders' limit for short lists.
+    ids = [client.pk for client in three] + list(range(10**9, 10**9 + SQLITE_LIST_PARAMETERS))
+    clients = Client.objects.for_practice(alice_practice)
+    with CaptureQueriesContext(connection) as captured:
+        found = set(clients.filter(AnyOf(F("pk"), ids)))
+    assert found == set(three)
+    assert list(clients.exclude(AnyOf(F("pk"), ids))) == []
+    if connection.vendor == "sqlite":
+        assert "json_each(" in captured[-1]["sql"]
