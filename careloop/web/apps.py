@@ -7,7 +7,11 @@ class WebConfig(AppConfig):
     verbose_name = "Staff pages"
 
     def ready(self) -> None:
+        from careloop.lib import lookups
+
         from . import textsearch
+
+        lookups.register()
 
         # After every migrate (and a test's flush), the list search indexes are in place:
         # on SQLite a migration that rebuilds a table drops the triggers that keep them.

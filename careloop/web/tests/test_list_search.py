@@ -236,3 +236,22 @@ def test_another_lists_search_finds_the_same_clients_however_it_reads_them(
             assert len(id_sets) == len(Client.PREFIX_FIELDS)
         elif connection.vendor == "postgresql":
             assert isinstance(id_sets[0], list)
+
+
+@pytest.mark.parametrize("typed", ["brie", "zoe obrien", "qqq"])
+def test_more_matches_than_are_read_at_once_fall_back_to_a_subquery(
+    alice_practice, zoe, others, bob_practice, monkeypatch, typed
+):
+    # Beyond IDS_READ_AT_ONCE, PostgreSQL names the matches by a subquery: the same rows.
+    testing.make_client(bob_practice, given_name="Zoe", family_name="Obrien")
+    with practice_scope(alice_practice):
+        clients = Client.objects.for_practice(alice_practice)
+        as_ids = set(
+            Client.objects.filter(textsearch.among("id", textsearch.matching_ids(clients, typed)))
+        )
+        monkeypatch.setattr(textsearch, "IDS_READ_AT_ONCE", 0)
+        id_sets = textsearch.matching_ids(clients, typed)
+        assert set(Client.objects.filter(textsearch.among("id", id_sets))) == as_ids
+        if connection.vendor == "postgresql" and as_ids:
+            assert not isinstance(id_sets[0], list)
+    assert {c.given_name for c in as_ids} == ({"Zoë"} if typed != "qqq" else set())
