@@ -1,6 +1,7 @@
 """Lookups the ORM lacks."""
 
 import json
+from typing import Any
 
 from django.db.models import Field, ForeignObject
 from django.db.models.lookups import In
@@ -29,12 +30,12 @@ class AnyOf(In):
             raise TypeError(f"any_of takes a list of ids, not {type(self.rhs).__name__}")
         return [int(value) for value in self.rhs if value is not None]
 
-    def as_postgresql(self, compiler, connection):
+    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
         ids = ",".join(str(pk) for pk in self._ids())
         return f"{lhs} = ANY(%s::bigint[])", (*lhs_params, "{" + ids + "}")
 
-    def as_sqlite(self, compiler, connection):
+    def as_sqlite(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
         ids = self._ids()
         if len(ids) <= SQLITE_LIST_PARAMETERS:
             return self.as_sql(compiler, connection)
