@@ -144,10 +144,10 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------
-# Both are PostgreSQL's refinements, meant to be left out on SQLite: the name indexes'
-# included key (index-only lookups: clients.Client, directory.Doctor) and a unique
-# constraint with NULLs not distinct (outreach.OutreachTask, which adds a second
-# constraint for SQLite).
+# Both are PostgreSQL's refinements, meant to be left out on SQLite: an index's included
+# key (index-only lookups: the name indexes of clients.Client and directory.Doctor,
+# directory.MedicalPractice's place index) and a unique constraint with NULLs not
+# distinct (outreach.OutreachTask, which adds a second constraint for SQLite).
 SILENCED_SYSTEM_CHECKS = ["models.W040", "models.W047"]
 
 DATABASE_URL = envstr("DATABASE_URL")
