@@ -149,6 +149,35 @@ def test_doctors_beyond_a_bound_are_counted_as_more(owner_client, practice, monk
     assert "4 or more to approach" in page
 
 
+@pytest.mark.parametrize("empty_nearest", [0, 12])
+def test_doctors_are_counted_from_the_nearest_places_outwards(practice, monkeypatch, empty_nearest):
+    """Counted first at the nearest places, then everywhere when those hold too few:
+    the nearest twelve with no doctors (half the first ring read, so that twelve
+    places seem enough) do not hide the doctors further out."""
+    monkeypatch.setattr(prospects, "DOCTORS_COUNTED", 5)
+    for i in range(40):
+        clinic = testing.make_medical_practice(
+            practice, name=f"Clinic {i}", **at_km_north(1 + i / 10)
+        )
+        if i >= empty_nearest:
+            for given in ("Ana", "Ben"):
+                testing.make_doctor(practice, [clinic], given_name=given, family_name=f"Lee {i}")
+    counted = prospects.find_prospects(practice, limit=10)
+    assert (counted.total, counted.more) == (40 + 5, True)
+
+
+def test_few_doctors_near_many_places_are_counted_exactly(practice, monkeypatch):
+    monkeypatch.setattr(prospects, "DOCTORS_COUNTED", 5)
+    clinics = [
+        testing.make_medical_practice(practice, name=f"Clinic {i}", **at_km_north(1 + i / 10))
+        for i in range(40)
+    ]
+    for family in ("Lee", "Ng", "Wu"):
+        testing.make_doctor(practice, clinics[::4], given_name="Ana", family_name=family)
+    counted = prospects.find_prospects(practice, limit=10)
+    assert (counted.total, counted.more) == (40 + 3, False)
+
+
 def _directory(practice, medical_practices: int, doctors: int):
     clinics = MedicalPractice.objects.bulk_create(
         MedicalPractice(
