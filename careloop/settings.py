@@ -106,6 +106,8 @@ MIDDLEWARE = [
     "careloop.publicsite.hosts.PracticeDomainMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Renews a signed-in session's 30-minute clock, at most once a minute.
+    "careloop.web.middleware.SessionRenewalMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Before CSRF, which reads request.POST: size and rate are checked unread.
     "careloop.web.middleware.BodyGuardMiddleware",
@@ -201,9 +203,9 @@ if REDIS_URL:
             "KEY_PREFIX": REDIS_PREFIX,
         }
     }
-    # Every app server reads the same sessions. Only the cache, not "cached_db": each
-    # request saves its session (the 30-minute inactivity clock), which cached_db would
-    # turn into a database write per page view; a session lost with Redis costs a
+    # Every app server reads the same sessions. Only the cache, not "cached_db": the
+    # 30-minute inactivity clock saves a session once a minute while it is used, which
+    # cached_db would turn into database writes; a session lost with Redis costs a
     # sign-in, nothing more. Without Redis, sessions stay in the database (each worker's
     # in-process cache is its own).
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
@@ -281,9 +283,13 @@ TRUSTED_PROXY_COUNT = envint("CARELOOP_PROXY_COUNT", 1 if BEHIND_PROXY else 0)
 AXES_CLIENT_IP_CALLABLE = "careloop.lib.network.client_address"
 AXES_USERNAME_CALLABLE = "careloop.lib.network.lockout_username"
 
-# Inactive sessions end after 30 minutes; every request renews the clock.
+# Inactive sessions end after 30 minutes. Activity renews the clock, at most once a
+# minute (careloop.web.middleware.SessionRenewalMiddleware): saved on every request, a
+# session cost a database write per page view.
 SESSION_COOKIE_AGE = envint("CARELOOP_SESSION_MINUTES", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Tests renew on every request, as before: a page's query count then does not depend on
+# how long ago the test's previous request was (the tests of the renewal set it to 60).
+SESSION_RENEW_EVERY_SECONDS = 0 if TESTING else 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -11,7 +11,9 @@ import time_machine
 from django.conf import settings
 from django.contrib.auth.hashers import identify_hasher
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from careloop import testing
@@ -88,6 +90,46 @@ def test_an_idle_session_expires_after_30_minutes(owner_client):
         response = owner_client.get("/dashboard/")
     assert response.status_code == 302
     assert response["Location"].startswith(LOGIN)
+
+
+def _session_writes(client, url="/dashboard/") -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return sum(1 for q in queries if q["sql"].startswith("UPDATE") and "django_session" in q["sql"])
+
+
+@pytest.fixture
+def renewal_every_minute(settings):
+    settings.SESSION_RENEW_EVERY_SECONDS = 60  # as outside tests
+
+
+def test_activity_renews_the_clock_at_most_once_a_minute(owner_client, renewal_every_minute):
+    """Not a write per page view: renewed by the first request, not by one 40 seconds
+    later, so the session ends 30 minutes after the first."""
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        assert _session_writes(owner_client) == 1
+    with time_machine.travel(start + timedelta(seconds=40), tick=False):
+        assert _session_writes(owner_client) == 0
+    with time_machine.travel(start + timedelta(minutes=30, seconds=10), tick=False):
+        assert owner_client.get("/dashboard/").status_code == 302
+
+
+def test_activity_a_minute_later_renews_the_clock(owner_client, renewal_every_minute):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        assert _session_writes(owner_client) == 1
+    with time_machine.travel(start + timedelta(seconds=61), tick=False):
+        assert _session_writes(owner_client) == 1
+    with time_machine.travel(start + timedelta(minutes=30, seconds=30), tick=False):
+        assert owner_client.get("/dashboard/").status_code == 200
+
+
+def test_a_visitor_who_is_not_signed_in_gets_no_session(client, alice_practice):
+    for url in (f"/p/{alice_practice.slug}/", LOGIN):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert settings.SESSION_COOKIE_NAME not in response.cookies
 
 
 def test_it_changes_the_password(owner_client, owner):
