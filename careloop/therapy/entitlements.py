@@ -2,8 +2,8 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
@@ -57,10 +57,26 @@ def profession_of(user) -> str | None:
     return profile.profession if profile else None
 
 
+class SessionSummary(NamedTuple):
+    """What the engine reads of a session, read as values rather than as a model: for
+    summaries of many clients' courses (the dashboard's), where building a model and
+    its clinician for each of a caseload's few hundred sessions was most of the time."""
+
+    pk: int
+    starts_at: datetime
+    session_type: str
+    status: str
+    referral_id: int | None
+    clinician_profession: str | None
+
+
 def _claimable(session, day: date) -> bool:
     """Sessions with a Better Access provider on the session's `day`; a counsellor's
     are private and count toward nothing."""
-    profession = profession_of(session.clinician)
+    if isinstance(session, SessionSummary):
+        profession = session.clinician_profession
+    else:
+        profession = profession_of(session.clinician)
     return profession is not None and load_rules().provider_eligible(profession, day)
 
 
@@ -160,7 +176,9 @@ def evaluate_client(
     elsewhere=None,
 ) -> Entitlement:
     """The engine's answer for one client. Pass prefetched referrals, sessions and
-    elsewhere claims when evaluating many clients, to keep queries bounded."""
+    elsewhere claims when evaluating many clients, to keep queries bounded. The
+    sessions may be models or SessionSummary rows: the engine and Entitlement read
+    the fields they share."""
     practice = client.practice
     as_of = as_of or practice.today()
     if referrals is None:
@@ -219,33 +237,30 @@ def evaluate_client(
     return Entitlement(result, {str(r.uuid): r for r in referrals}, sessions, judgements)
 
 
-# What the engine and a one-line summary of a course (the dashboard's) never read: not
-# fetched for a summary. Each timestamp costs PostgreSQL's driver a parse in Python, and
-# a caseload's history holds about a thousand of them.
-_NOT_SUMMARISED = {
-    "referral": (
-        "created_at",
-        "updated_at",
-        "reason",
-        "medications",
-        "status_reason",
-        "received_at",
-        "acknowledged_at",
-        "first_contacted_at",
-        "offered_at",
-        "first_seen_at",
-        "next_due_at",
-        "search_text",
-        "referring_doctor__created_at",
-        "referring_doctor__updated_at",
-        "referring_doctor__notes",
-        "referring_doctor__search_text",
-    ),
-    "session": ("created_at", "updated_at"),
-}
+# What the engine and a one-line summary of a course (the dashboard's) never read of a
+# referral: not fetched for a summary. Each timestamp costs PostgreSQL's driver a parse
+# in Python.
+_NOT_SUMMARISED = (
+    "created_at",
+    "updated_at",
+    "reason",
+    "medications",
+    "status_reason",
+    "received_at",
+    "acknowledged_at",
+    "first_contacted_at",
+    "offered_at",
+    "first_seen_at",
+    "next_due_at",
+    "search_text",
+    "referring_doctor__created_at",
+    "referring_doctor__updated_at",
+    "referring_doctor__notes",
+    "referring_doctor__search_text",
+)
 
 
-def with_history(clients: QuerySet[Client], *, summary: bool = False) -> QuerySet[Client]:
+def with_history(clients: QuerySet[Client]) -> QuerySet[Client]:
     """Clients with their referrals, sessions and claims elsewhere prefetched, for
     evaluating many at once in a fixed number of queries (evaluate_prefetched).
 
@@ -257,33 +272,65 @@ def with_history(clients: QuerySet[Client], *, summary: bool = False) -> QuerySe
     The rows are kept as plain lists (to_attr): a related manager's cache costs a
     queryset, with its filter, per client and relation. The sessions' clinicians (and
     their profession) come in a query of their own, one of each: joined to every
-    session, a caseload of 190 sessions built 570 models.
-
-    With `summary`, the rows hold only what the engine and a one-line summary of each
-    course read (_NOT_SUMMARISED is left out, and the referral's assigned clinician):
-    for the dashboard, not for letters, which read the rest."""
-    referrals = Referral.objects.select_related(
-        *(("referring_doctor",) if summary else ("referring_doctor", "assigned_clinician"))
-    )
-    sessions = TherapySession.objects.all()
-    if summary:
-        referrals = referrals.defer(*_NOT_SUMMARISED["referral"])
-        sessions = sessions.defer(*_NOT_SUMMARISED["session"])
+    session, a caseload of 190 sessions built 570 models."""
     return clients.select_related("practice").prefetch_related(
         Prefetch(
             "referrals",
-            queryset=referrals.order_by("client_id", "referral_date", "pk"),
+            queryset=Referral.objects.select_related(
+                "referring_doctor", "assigned_clinician"
+            ).order_by("client_id", "referral_date", "pk"),
             to_attr="history_referrals",
         ),
         Prefetch(
             "sessions",
-            queryset=sessions.prefetch_related(
+            queryset=TherapySession.objects.prefetch_related(
                 Prefetch("clinician", queryset=User.objects.select_related("clinician_profile"))
             ).order_by("client_id", "starts_at", "pk"),
             to_attr="history_sessions",
         ),
         Prefetch("elsewhere_claims", to_attr="history_claims"),
     )
+
+
+def with_summarised_history(clients: QuerySet[Client]) -> list[Client]:
+    """The clients of with_history, for a one-line summary of each course (the
+    dashboard's), not for letters or a client's page: their referrals hold only what
+    the engine and the summary read (not _NOT_SUMMARISED, nor the assigned
+    clinician), and their sessions are SessionSummary rows, read in one query with
+    their clinician's profession."""
+    found: list[Client] = list(
+        clients.select_related("practice").prefetch_related(
+            Prefetch(
+                "referrals",
+                queryset=Referral.objects.select_related("referring_doctor")
+                .defer(*_NOT_SUMMARISED)
+                .order_by("client_id", "referral_date", "pk"),
+                to_attr="history_referrals",
+            ),
+            Prefetch("elsewhere_claims", to_attr="history_claims"),
+        )
+    )
+    sessions: dict[int, list[SessionSummary]] = defaultdict(list)
+    if found:
+        rows = (
+            # By the index on practice, client and time.
+            TherapySession.objects.filter(practice_id=found[0].practice_id, client__in=found)
+            .order_by("client_id", "starts_at", "pk")
+            .values_list(
+                "client_id",
+                "pk",
+                "starts_at",
+                "session_type",
+                "status",
+                "referral_id",
+                "clinician__clinician_profile__profession",
+            )
+        )
+        for client_id, *summary in rows:
+            sessions[client_id].append(SessionSummary(*summary))  # type: ignore[arg-type]
+    for client in found:
+        client.history_sessions = sessions[client.pk]  # type: ignore[attr-defined]
+    return found
 
 
 def evaluate_prefetched(client, **kwargs) -> Entitlement:
@@ -308,12 +355,9 @@ def courses_needing_attention(clinician, *, today: date, recent_days: int = 120)
     seen_lately = TherapySession.objects.filter(
         practice=clinician.practice, clinician=clinician, starts_at__gte=since
     ).values("client_id")
-    clients = list(
-        # Unordered: ordered by name, SQLite would walk every client of the practice.
-        with_history(
-            Client.objects.filter(practice=clinician.practice, pk__in=seen_lately).order_by(),
-            summary=True,
-        )
+    # Unordered: ordered by name, SQLite would walk every client of the practice.
+    clients = with_summarised_history(
+        Client.objects.filter(practice=clinician.practice, pk__in=seen_lately).order_by()
     )
     rows = []
     for client in clients:

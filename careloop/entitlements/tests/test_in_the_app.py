@@ -8,6 +8,7 @@ from careloop import testing
 from careloop.clients.models import Client
 from careloop.entitlements.models import ElsewhereClaims
 from careloop.practices.models import Profession, Role
+from careloop.therapy import entitlements
 
 
 def test_booking_shows_whats_left_and_why_a_session_is_not_rebatable(owner_client, alice_practice):
@@ -177,6 +178,56 @@ def test_the_clinicians_dashboard_lists_courses_ending_and_reports_due(client, a
         ("Finished", "report_due"),
         ("Almostdone", "last_one"),
     ]
+
+
+def test_a_summarised_history_gets_the_same_answer_as_the_full_one(alice_practice):
+    """The dashboard reads sessions as values (with_summarised_history): the engine's
+    answer, and what each session was judged, are those of the models."""
+    psychologist = testing.make_user(alice_practice, Role.CLINICIAN)
+    counsellor = testing.make_user(alice_practice, Role.CLINICIAN, profession=Profession.COUNSELLOR)
+    person = testing.make_client(alice_practice)
+    first = testing.make_referral(
+        alice_practice, client=person, sessions_referred=2, referral_date=date(2026, 1, 5)
+    )
+    second = testing.make_referral(
+        alice_practice, client=person, sessions_referred=6, referral_date=date(2026, 3, 2)
+    )
+    for day, clinician, status, session_type, referral in [
+        (date(2026, 1, 12), psychologist, "attended", "individual", first),
+        (date(2026, 1, 19), counsellor, "attended", "individual", first),  # private
+        (date(2026, 1, 26), psychologist, "cancelled", "individual", first),
+        (date(2026, 2, 2), psychologist, "attended", "group", first),
+        (date(2026, 2, 9), psychologist, "attended", "individual", None),
+        (date(2026, 3, 9), psychologist, "attended", "individual", first),  # drawn elsewhere
+        (date(2026, 3, 16), psychologist, "did_not_attend", "individual", second),
+    ]:
+        testing.make_session(
+            alice_practice,
+            client=person,
+            clinician=clinician,
+            status=status,
+            session_type=session_type,
+            referral=referral,
+            starts_at=testing.aware(day.year, day.month, day.day),
+        )
+    ElsewhereClaims.objects.create(practice=alice_practice, client=person, year=2026, individual=3)
+    clients = Client.objects.filter(pk=person.pk)
+    [full] = entitlements.with_history(clients)
+    [summarised] = entitlements.with_summarised_history(clients)
+    assert all(isinstance(s, entitlements.SessionSummary) for s in summarised.history_sessions)
+    as_of = date(2026, 4, 1)
+    expected = entitlements.evaluate_prefetched(full, as_of=as_of)
+    answer = entitlements.evaluate_prefetched(summarised, as_of=as_of)
+    assert answer.result == expected.result
+    assert answer.session_judgements == expected.session_judgements
+    assert [(row["id"], row["used"], row["remaining"]) for row in answer.referral_rows()] == [
+        (row["id"], row["used"], row["remaining"]) for row in expected.referral_rows()
+    ]
+    assert expected.result["referrals"] != []  # the client has courses to compare
+    for referral in (first, second):
+        assert [s.pk for s in answer.course_sessions(referral)] == [
+            s.pk for s in expected.course_sessions(referral)
+        ]
 
 
 def test_confirming_a_duplicate_moves_everything_to_the_earlier_record(
