@@ -454,6 +454,12 @@ def _rss_mb(pid: int) -> tuple[float, float]:
     return fields.get("VmRSS", 0.0), fields.get("VmHWM", 0.0)
 
 
+def _reset_peak(pid: int) -> None:
+    """Start a process's peak memory (VmHWM) again from now (Linux 4.0 and later)."""
+    with suppress(OSError):
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
 def _workers_of(pid: int) -> list[int]:
     children = Path(f"/proc/{pid}/task/{pid}/children")
     return [int(c) for c in children.read_text().split()] if children.exists() else []
@@ -505,6 +511,10 @@ def measure_memory(env: dict, rounds: int, workers: int = 2) -> dict:
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
         )
         _sign_in(opener, base, listing["password"])
+        # The peak is the pages', not the sign-in's: checking the password with Argon2
+        # takes 100 MB for a moment, by design (Django's memory cost), in one worker.
+        for pid in _workers_of(server.pid):
+            _reset_peak(pid)
         failures = 0
         for _ in range(rounds):
             for url in urls:
@@ -610,13 +620,15 @@ def report_memory(memory: dict, scale: int) -> int:
     if "skipped" in memory:
         print(f"\nMemory: skipped ({memory['skipped']}).")
         return 0
-    worst = max(memory["rss_mb"], default=0.0)
+    # The peak while serving the pages, not only what is left after: a worker must
+    # stay under the target throughout (the sign-in's Argon2 hash is left out).
+    worst = max(memory["rss_mb"] + memory["peak_mb"], default=0.0)
     missed = worst >= MEMORY_TARGET_MB or memory["failures"] > 0
     print(
         f"\nMemory per gunicorn worker (production settings, {memory['workers']} workers) after "
         f"{memory['rounds']} rounds of the {memory['pages']} staff pages at scale {scale}: "
         + ", ".join(
-            f"{now:.0f} MB (peak {peak:.0f})"
+            f"{now:.0f} MB (peak {peak:.0f} while serving them)"
             for now, peak in zip(memory["rss_mb"], memory["peak_mb"], strict=True)
         )
         + f"; {', '.join(f'{now:.0f}' for now in memory['start_mb'])} MB when started"
