@@ -72,9 +72,10 @@ test: install browser
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# Server time (p50, p95) and SQL queries of every staff page at demo scales 1 and 10,
-# each against its target, then a gunicorn worker's memory. Issue 13's scales:
-#   make bench BENCH_ARGS="--scales 1,10,170"     (scale 170 builds once, about 10 minutes)
+# Server time (p50, p95) and SQL queries of every staff page at demo scales 1, 10 and
+# 170 (a million sessions), each against its target, then a gunicorn worker's memory.
+# Scale 170's database builds once, in about 11 minutes, and is kept; a quick run:
+#   make bench BENCH_ARGS="--scales 1,10"
 # With DATABASE_URL set, on PostgreSQL; --scales 1,10,170,1700 adds ten million sessions.
 bench: install
 	$(BIN)/python -m careloop.bench $(BENCH_ARGS)
