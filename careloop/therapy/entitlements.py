@@ -200,7 +200,9 @@ def evaluate_client(
     zone = practice.zoneinfo
     # Each session's day at the practice, worked out once (rules and engine both ask).
     day_of = {id(s): timezone.localtime(s.starts_at, zone).date() for s in sessions}
-    counted = [s for s in sessions if _claimable(s, day_of[id(s)]) and s != exclude_session]
+    # By key: a model and a SessionSummary of one session are not equal.
+    excluded = exclude_session.pk if exclude_session is not None else None
+    counted = [s for s in sessions if _claimable(s, day_of[id(s)]) and s.pk != excluded]
     scenario = engine.Scenario(
         as_of=as_of,
         provider=provider if provider in PROVIDERS else "psychologist",
@@ -230,7 +232,7 @@ def evaluate_client(
     # By id: comparing models one by one made a long history quadratic.
     counted_ids = set(judgements)
     for s in sessions:
-        if s.pk not in counted_ids and s != exclude_session:
+        if s.pk not in counted_ids and s.pk != excluded:
             judgements[s.pk] = _worded(
                 {"rebatable": False, "referral": None, "reason": engine.PROVIDER_NOT_ELIGIBLE}
             )
@@ -314,7 +316,9 @@ def with_summarised_history(clients: QuerySet[Client]) -> list[Client]:
     if found:
         rows = (
             # By the index on practice, client and time.
-            TherapySession.objects.filter(practice_id=found[0].practice_id, client__in=found)
+            TherapySession.objects.filter(
+                practice_id__in={c.practice_id for c in found}, client__in=found
+            )
             .order_by("client_id", "starts_at", "pk")
             .values_list(
                 "client_id",
