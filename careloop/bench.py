@@ -6,7 +6,8 @@ with `careloop demo --scale N` and reused until --rebuild. Each page is requeste
 through Django's full middleware stack, signed in as the demo owner; the median (p50)
 and 95th percentile (p95) of the timed requests are reported, with the SQL queries per
 request, each p95 against its target (TARGETS), and whether a page's query count
-changes with the scale. Then the memory of a gunicorn worker (production settings,
+grows with the scale (a miss) or is lower at some scale because a part of the page had
+nothing to show there (said, not a miss). Then the memory of a gunicorn worker (production settings,
 2 workers) after serving every staff page a few times at the largest scale.
 
     make bench                                   # scales 1, 10 and 170, issue 13's targets
@@ -61,7 +62,8 @@ PAGES = [
     ("Client picker, 3 letters", "/pick/clients/?client__search=smi"),
     ("Client picker, date of birth", "/pick/clients/?client__search=01/01/1990"),
     ("Doctor picker, 3 letters", "/pick/doctors/?referring_doctor__search=smi"),
-    ("Clinician picker, 2 letters", "/pick/clinicians/?clinician__search=ja"),
+    # The first two letters of a clinician's family name: a match at every scale.
+    ("Clinician picker, 2 letters", "/pick/clinicians/?clinician__search={clinician_prefix}"),
     ("Referral form", "/referrals/new/"),
     ("Letters due", "/letters/"),
     ("Consent and disclosures", "/clients/{client}/consent/"),
@@ -144,6 +146,7 @@ def page_ids() -> dict:
             "session": session.uuid,
             "letter": _bench_letter(referral).uuid,
             "clinician": session.clinician.uuid,
+            "clinician_prefix": session.clinician.full_name.split()[-1][:2].lower(),
             "referrer": referrer.uuid,
             "medical_practice": medical_practice.uuid,
             "feed_token": (
@@ -581,7 +584,8 @@ def report(all_results: dict[int, list[dict]], scales: list[int], backend: str, 
     print(f"{'':<39}" + "".join(f"{'p50':>9}{'p95':>9}{'q':>5}" for _ in scales))
     print("-" * len(header))
     misses: list[str] = []
-    varying: list[str] = []
+    growing: list[str] = []
+    fewer: list[str] = []
     for index, label in enumerate(row["page"] for row in all_results[scales[0]]):
         rows = [all_results[s][index] for s in scales]
         target = rows[0].get("target_ms")
@@ -599,15 +603,22 @@ def report(all_results: dict[int, list[dict]], scales: list[int], backend: str, 
                 f"{p95:>8.1f}{'!' if missed else ' '}" if p95 is not None else f"{'':>9}"
             )
             cells += f"{row['queries']:>5}"
-        counts = {row["queries"] for row in rows}
-        if len(counts) > 1:
-            varying.append(f"{label}: " + ", ".join(str(row["queries"]) for row in rows))
+        counts = [row["queries"] for row in rows]
+        listed = f"{label}: " + ", ".join(str(count) for count in counts)
+        # Queries that grow with the data are a miss. A page with a part that has
+        # nothing to show at some scale (no match, no doctor due a letter) runs fewer
+        # there: said, not a miss.
+        grew = len(counts) > 1 and counts[-1] > max(counts[:-1])
+        if grew:
+            growing.append(listed)
+        elif len(set(counts)) > 1:
+            fewer.append(listed)
         last = rows[-1].get("p95_ms")
         if target is None or last is None:
             margin = ""
         else:
             margin = f"{last - target:+.0f} ms" + (" MISS" if last > target else "     ")
-        flag = "  q varies" if len(counts) > 1 else ""
+        flag = "  q grows" if grew else ("  q fewer at a scale" if len(set(counts)) > 1 else "")
         target_text = f"{target:.0f} ms" if target is not None else "—"
         print(f"{label:<32}{target_text:>7}{cells}{margin:>15}{flag}")
     print(f"\n'vs target' is the p95 at scale {largest} less the target.")
@@ -615,11 +626,18 @@ def report(all_results: dict[int, list[dict]], scales: list[int], backend: str, 
         print(f"\nOver target ({len(misses)}):")
         for line in misses:
             print(f"  {line}")
-    if varying:
-        print("\nQuery count changes with the scale (it should not):")
-        for line in varying:
+    if growing:
+        print(f"\nQuery count grows with the data (it should not), at scale {largest}:")
+        for line in growing:
             print(f"  {line}")
-    return len(misses) + len(varying)
+    if fewer:
+        print(
+            "\nFewer queries at some scale, where a part of the page had nothing to show "
+            "(an empty list runs no query for its rows' details):"
+        )
+        for line in fewer:
+            print(f"  {line}")
+    return len(misses) + len(growing)
 
 
 def report_memory(memory: dict, scale: int) -> int:
