@@ -359,9 +359,12 @@ def courses_needing_attention(clinician, *, today: date, recent_days: int = 120)
     seen_lately = TherapySession.objects.filter(
         practice=clinician.practice, clinician=clinician, starts_at__gte=since
     ).values("client_id")
-    # Unordered: ordered by name, SQLite would walk every client of the practice.
+    # Unordered: ordered by name, SQLite would walk every client of the practice. Only
+    # what the rows show of a client: their key and name.
     clients = with_summarised_history(
-        Client.objects.filter(practice=clinician.practice, pk__in=seen_lately).order_by()
+        Client.objects.filter(practice=clinician.practice, pk__in=seen_lately)
+        .only("uuid", "given_name", "family_name", "practice")
+        .order_by()
     )
     rows = []
     for client in clients:
