@@ -199,7 +199,7 @@ def test_a_summarised_history_gets_the_same_answer_as_the_full_one(alice_practic
         (date(2026, 2, 2), psychologist, "attended", "group", first),
         (date(2026, 2, 9), psychologist, "attended", "individual", None),
         (date(2026, 3, 9), psychologist, "attended", "individual", first),  # drawn elsewhere
-        (date(2026, 3, 16), psychologist, "did_not_attend", "individual", second),
+        (date(2026, 3, 16), psychologist, "no_show", "individual", second),
     ]:
         testing.make_session(
             alice_practice,
