@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from careloop import testing
 from careloop.browser_testing import PageProblems, axe_violations
@@ -14,6 +15,17 @@ from careloop.practices.models import Role
 from careloop.referrals.models import Referral
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def wait_for_url_or_say_why(page, pattern: str) -> None:
+    """page.wait_for_url, failing with what the page says when it stayed (a form sent
+    back with its errors) rather than with a bare timeout. It failed once in CI, under
+    load, and never here."""
+    try:
+        page.wait_for_url(pattern, timeout=20_000)
+    except PlaywrightTimeoutError:
+        said = page.locator(".errorlist, [role=alert], .messages").all_inner_texts()
+        raise AssertionError(f"Still at {page.url}; the page says: {said}") from None
 
 
 @pytest.fixture
@@ -180,7 +192,7 @@ def test_reception_types_a_faxed_letter_on_a_phone_adding_the_client_in_place(
     page.get_by_label(label_named("Referral date")).fill(timezone.localdate().strftime("%d/%m/%Y"))
     page.get_by_label(label_named("Referral basis")).select_option("mhtp")
     page.get_by_role("button", name="Save the referral").click()
-    page.wait_for_url("**/referrals/*/")
+    wait_for_url_or_say_why(page, "**/referrals/*/")
     referral = Referral.objects.get(client=matilda)
     assert referral.received_at == ReferralDocument.objects.get(referral=referral).received_at
     assert timezone.localtime(referral.received_at).hour == 16
