@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from careloop.audit.models import AuditEvent
 from careloop.clients.models import Client
+from careloop.directory.models import Doctor
 from careloop.insights.periods import last_months
 from careloop.insights.queries import loop_closure
 from careloop.measures.actions import open_alerts_for
@@ -25,22 +26,21 @@ CLIENTS_COUNTED = 10_000
 TODAYS_SESSIONS_SHOWN = 20
 STATUSES_SHOWN = [status for status in SessionStatus if status != SessionStatus.CANCELLED]
 # What the dashboard's rows show, and no more: every timestamp is a parse in Python on
-# PostgreSQL, and the rows' clients and doctors have dozens of columns.
-_CLIENT_NAME = ("given_name", "family_name")
-_DOCTOR_NAME = ("title", "given_name", "family_name")
+# PostgreSQL, and the rows' clients and doctors have dozens of columns. A client or a
+# doctor is named by what labels it in a choice list.
 TODAYS_SESSION_FIELDS = (
     "uuid",
     "starts_at",
     "status",
-    *(f"client__{name}" for name in _CLIENT_NAME),
+    *(f"client__{name}" for name in Client.CHOICE_LABEL_FIELDS),
     "clinician__full_name",
     "clinician__email",
 )
 RECENT_REFERRAL_FIELDS = (
     "uuid",
     "received_at",
-    *(f"client__{name}" for name in _CLIENT_NAME),
-    *(f"referring_doctor__{name}" for name in _DOCTOR_NAME),
+    *(f"client__{name}" for name in Client.CHOICE_LABEL_FIELDS),
+    *(f"referring_doctor__{name}" for name in Doctor.CHOICE_LABEL_FIELDS),
 )
 
 

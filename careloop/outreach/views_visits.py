@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import uuid
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -22,6 +21,7 @@ from careloop.audit.actions import via_request
 from careloop.directory.models import Doctor, MedicalPractice
 from careloop.practices.models import Practice, clinicians_of
 from careloop.practices.scoping import get_scoped_or_404, in_scope_of
+from careloop.web.escaping import escape
 from careloop.web.queries import count_of
 from careloop.web.records import acting, practice_member_required
 
@@ -116,13 +116,6 @@ _ROW = (
 _NO_FIT = mark_safe('<span class="muted">—</span>')  # noqa: S308 - a constant
 
 
-def _escaped(value) -> str:
-    """As format_html's conditional_escape (the same characters; a value that is HTML
-    already, with __html__, kept), by the standard library directly: Django's wrappers
-    for lazy strings cost 5 ms over a hundred rows."""
-    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
-
-
 def _visit_rows(rows: list[Ranked]) -> list[SafeString]:
     """The rows of the who-to-visit table, as HTML (every value escaped). Each kind's
     link is reversed once and given each id."""
@@ -154,7 +147,7 @@ def _visit_rows(rows: list[Ranked]) -> list[SafeString]:
             "referrals_sent": p.referrals_sent,
             "fits": fits or _NO_FIT,
         }
-        row = _ROW.format(**{name: _escaped(value) for name, value in values.items()})
+        row = _ROW.format(**{name: escape(value) for name, value in values.items()})
         shown.append(mark_safe(row))  # noqa: S308 - every value escaped above
     return shown
 

@@ -363,7 +363,7 @@ def courses_needing_attention(clinician, *, today: date, recent_days: int = 120)
     # what the rows show of a client: their key and name.
     clients = with_summarised_history(
         Client.objects.filter(practice=clinician.practice, pk__in=seen_lately)
-        .only("uuid", "given_name", "family_name", "practice")
+        .only("uuid", *Client.CHOICE_LABEL_FIELDS, "practice")
         .order_by()
     )
     rows = []
